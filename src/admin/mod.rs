@@ -1,0 +1,165 @@
+//! `/__admin`: Understudy's own control API (CONTRACTS.md "Understudy's own interface").
+//! Errors are `{"error":"…"}` with the status that fits.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::http::body::{BodyError, JsonBody};
+use crate::http::with_error_shape;
+use crate::seed::{SeedError, SeedSource};
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::time::Millis;
+use crate::vendors;
+
+/// Errors of the admin API.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// 400: the request is malformed or names something invalid.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 404: no such document.
+    #[error("{0}")]
+    NotFound(String),
+    /// 413 / 400: the body could not be read as JSON.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// 500: the store failed; the cause is logged.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for AdminError {
+    fn from(error: StoreError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
+impl From<SeedError> for AdminError {
+    fn from(error: SeedError) -> Self {
+        match error {
+            SeedError::Store(error) => error.into(),
+            invalid => Self::BadRequest(invalid.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Body(BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Body(_) => StatusCode::BAD_REQUEST,
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "admin request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, axum::Json(json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+type Result<T, E = AdminError> = std::result::Result<T, E>;
+
+pub fn router() -> Router<AppState> {
+    let routes = Router::new()
+        .route("/health", get(health))
+        .route("/reset", post(reset))
+        .route("/seed", post(seed))
+        .route(
+            "/clock",
+            get(clock).put(freeze_clock).delete(unfreeze_clock),
+        )
+        .route("/openapi/{file}", get(openapi));
+    with_error_shape(routes, render_status)
+}
+
+fn render_status(status: StatusCode) -> Response {
+    let reason = status.canonical_reason().unwrap_or("error").to_lowercase();
+    (status, axum::Json(json!({ "error": reason }))).into_response()
+}
+
+/// Readiness probe: answers once the seed is loaded (the server binds only after that).
+async fn health() -> axum::Json<Value> {
+    axum::Json(json!({ "status": "ok" }))
+}
+
+/// Puts the store back to exactly what the seed files produced.
+async fn reset(State(state): State<AppState>) -> Result<axum::Json<Value>> {
+    blocking(move || state.reset().map_err(AdminError::from)).await?;
+    Ok(axum::Json(json!({ "status": "ok" })))
+}
+
+/// Replaces all data with the seed document in the body.
+async fn seed(
+    State(state): State<AppState>,
+    JsonBody(body, _): JsonBody<AdminError>,
+) -> Result<axum::Json<Value>> {
+    let document =
+        body.ok_or_else(|| AdminError::BadRequest("a seed document is required".into()))?;
+    let source = SeedSource {
+        name: "POST /__admin/seed".into(),
+        text: document.to_string(),
+    };
+    blocking(move || state.reseed(source).map_err(AdminError::from)).await?;
+    Ok(axum::Json(json!({ "status": "ok" })))
+}
+
+async fn clock(State(state): State<AppState>) -> axum::Json<Value> {
+    axum::Json(clock_body(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FreezeClock {
+    now: Millis,
+}
+
+/// Freezes the clock at the given instant.
+async fn freeze_clock(
+    State(state): State<AppState>,
+    JsonBody(body, _): JsonBody<AdminError>,
+) -> Result<axum::Json<Value>> {
+    let body = body.unwrap_or(Value::Null);
+    let FreezeClock { now } = serde_json::from_value(body).map_err(|error| {
+        AdminError::BadRequest(format!(
+            "expected {{\"now\": \"<RFC 3339 instant>\"}}: {error}"
+        ))
+    })?;
+    state.clock().freeze(Some(now));
+    Ok(axum::Json(clock_body(&state)))
+}
+
+async fn unfreeze_clock(State(state): State<AppState>) -> axum::Json<Value> {
+    state.clock().freeze(None);
+    axum::Json(clock_body(&state))
+}
+
+fn clock_body(state: &AppState) -> Value {
+    let clock = state.clock();
+    json!({ "now": clock.now().to_millis_z(), "frozen": clock.frozen().is_some() })
+}
+
+/// `GET /__admin/openapi/<slug>.yaml`: the vendor's OpenAPI document.
+async fn openapi(Path(file): Path<String>) -> Result<Response> {
+    let vendor = file
+        .strip_suffix(".yaml")
+        .and_then(vendors::by_slug)
+        .ok_or_else(|| AdminError::NotFound(format!("no OpenAPI document `{file}`")))?;
+    Ok(([(CONTENT_TYPE, "application/yaml")], vendor.openapi).into_response())
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| AdminError::Internal(error.to_string()))?
+}

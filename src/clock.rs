@@ -1,0 +1,36 @@
+//! The server's clock: real time unless frozen (`--now`, `PUT /__admin/clock`), so that
+//! "last N days" filters and write timestamps are deterministic in tests.
+
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+
+use crate::time::Millis;
+
+#[derive(Debug, Default)]
+pub struct Clock {
+    // A std lock: held for a copy only, never across `.await`.
+    frozen_at: RwLock<Option<Millis>>,
+}
+
+impl Clock {
+    pub fn new(frozen_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            frozen_at: RwLock::new(frozen_at.map(Millis::from_datetime)),
+        }
+    }
+
+    /// Now, truncated to milliseconds (the finest unit any vendor renders).
+    pub fn now(&self) -> Millis {
+        self.frozen()
+            .unwrap_or_else(|| Millis::from_datetime(Utc::now()))
+    }
+
+    pub fn frozen(&self) -> Option<Millis> {
+        *self.frozen_at.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn freeze(&self, at: Option<Millis>) {
+        *self.frozen_at.write().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+}

@@ -1,0 +1,89 @@
+//! Understudy: a stateful mock server standing in for five vendors' contacts APIs, so client
+//! code can be developed and tested in CI without reaching any vendor.
+//!
+//! # Layout
+//!
+//! - [`config`]: the command line (every flag also an `UNDERSTUDY_*` variable).
+//! - [`state`]: what handlers share: the store, the clock, the seed it was built from.
+//! - [`store`]: one SQLite database (memory or `--db` file) plus the seeded template that reset
+//!   copies back; it knows tables, not HTTP.
+//! - [`seed`]: seed documents, JSON-path errors, deterministic fake data.
+//! - [`http`]: plumbing shared by vendors: query pairs, JSON bodies, credential headers, paging
+//!   arithmetic, the vendor-shaped 404/405 wrapper.
+//! - [`vendors`]: the one list of vendors; each `vendors/<slug>/` owns its routes, auth, wire
+//!   types, queries, seed section and error shape.
+//! - [`admin`]: `/__admin`, the mock's own control API.
+//!
+//! [`app`] builds the whole router; [`run`] serves it on a bound listener until shutdown.
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub mod admin;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod seed;
+pub mod state;
+pub mod store;
+pub mod time;
+pub mod vendors;
+
+pub use state::{AppState, StartError, StateOptions};
+
+/// Every vendor under `/<slug>`, the admin API under `/__admin`.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new().nest("/__admin", admin::router());
+    for vendor in vendors::ALL {
+        router = router.nest(&format!("/{}", vendor.slug), vendors::router(vendor));
+    }
+    router
+        .fallback(unknown_path)
+        .layer(DefaultBodyLimit::max(http::body::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// An unknown path: the vendor's own 404 when it starts with a vendor's slug (`/autokonnect/`
+/// reaches here, not the nested router), else a note on where the vendors are.
+async fn unknown_path(uri: Uri) -> Response {
+    let first_segment = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    if let Some(vendor) = vendors::by_slug(first_segment) {
+        return (vendor.render_error)(StatusCode::NOT_FOUND);
+    }
+    let prefixes: Vec<String> = vendors::ALL
+        .iter()
+        .map(|v| format!("/{}", v.slug))
+        .collect();
+    let message = format!(
+        "no such path; vendors are served under {} and the admin API under /__admin",
+        prefixes.join(", ")
+    );
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "error": message })),
+    )
+        .into_response()
+}
+
+/// Serves [`app`] on `listener` until `shutdown` completes, then drains open requests.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

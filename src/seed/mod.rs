@@ -1,0 +1,204 @@
+//! Seed files (CONTRACTS.md "Seed files"): reading, JSON-path errors, and the deterministic
+//! generation context each vendor's seed section is loaded with.
+//!
+//! This module knows the document's frame (`generate` plus one section per vendor) but no
+//! vendor's section: each vendor parses and stores its own through [`SeedContext`].
+
+use std::path::Path;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rusqlite::Transaction;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::store::StoreError;
+use crate::time::Millis;
+use crate::vendors::VendorSpec;
+
+pub mod fakes;
+
+/// The default seed, embedded so `cargo run` needs no file.
+pub const DEFAULT_SEED: &str = include_str!("../../seed-data/default.json");
+
+/// Why a seed could not be loaded. Paths are JSON paths such as
+/// `vambe.workspaces[0].contacts[3].platform`.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The file could not be read or is not JSON at all.
+    #[error("{file}: {message}")]
+    Unreadable { file: String, message: String },
+    /// The document is JSON but something in it is wrong.
+    #[error("{file}: {path}: {message}")]
+    Invalid {
+        file: String,
+        path: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for SeedError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+/// One seed document and where it came from (for messages).
+#[derive(Debug, Clone)]
+pub struct SeedSource {
+    pub name: String,
+    pub text: String,
+}
+
+impl SeedSource {
+    pub fn embedded_default() -> Self {
+        Self {
+            name: "embedded seed-data/default.json".into(),
+            text: DEFAULT_SEED.into(),
+        }
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, SeedError> {
+        let name = path.display().to_string();
+        std::fs::read_to_string(path)
+            .map(|text| Self {
+                name: name.clone(),
+                text,
+            })
+            .map_err(|error| SeedError::Unreadable {
+                file: name,
+                message: error.to_string(),
+            })
+    }
+}
+
+/// The document's `generate` block.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GenerateSettings {
+    /// Seeds the random generator: the same seed gives the same data.
+    pub seed: u64,
+    /// Generated contacts added to every tenant besides those listed.
+    pub contacts_per_tenant: u32,
+}
+
+impl Default for GenerateSettings {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            contacts_per_tenant: 0,
+        }
+    }
+}
+
+/// What a vendor's seed loader gets: the transaction to write into, the generation settings
+/// and helpers that name the failing JSON path.
+pub struct SeedContext<'a> {
+    pub tx: &'a Transaction<'a>,
+    /// The instant generated timestamps are spread back from.
+    pub now: Millis,
+    pub settings: GenerateSettings,
+    source_name: &'a str,
+    source_index: usize,
+    slug: &'static str,
+}
+
+impl SeedContext<'_> {
+    /// Deserialises a vendor's section; a failure names the JSON path below the section.
+    pub fn parse<T: DeserializeOwned>(&self, section: &Value) -> Result<T, SeedError> {
+        serde_path_to_error::deserialize(section).map_err(|error| {
+            let inner = error.path().to_string();
+            self.error(&inner, error.into_inner().to_string())
+        })
+    }
+
+    /// An error at `path` (relative to the vendor's section, e.g. `companies[0].api_key`).
+    pub fn error(&self, path: &str, message: impl Into<String>) -> SeedError {
+        let path = match path {
+            "" | "." => self.slug.to_string(),
+            path if path.starts_with('[') => format!("{}{path}", self.slug),
+            path => format!("{}.{path}", self.slug),
+        };
+        SeedError::Invalid {
+            file: self.source_name.to_string(),
+            path,
+            message: message.into(),
+        }
+    }
+
+    /// A generator for one tenant: stable for a given seed, file, vendor and tenant position,
+    /// so adding a vendor or a tenant elsewhere changes nothing here.
+    pub fn rng(&self, tenant_index: usize) -> StdRng {
+        let mut mixed = self.settings.seed ^ 0x9E37_79B9_7F4A_7C15;
+        for byte in self.slug.bytes() {
+            mixed = (mixed ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3);
+        }
+        mixed ^= (self.source_index as u64) << 48;
+        mixed ^= tenant_index as u64;
+        StdRng::seed_from_u64(mixed)
+    }
+
+    /// How many contacts to generate for a tenant, given its own `generate` override.
+    pub fn contacts_to_generate(&self, tenant_override: Option<u32>) -> u32 {
+        tenant_override.unwrap_or(self.settings.contacts_per_tenant)
+    }
+}
+
+/// Loads every source, in order, into `tx`: later files add tenants to earlier ones.
+pub fn load(
+    sources: &[SeedSource],
+    vendors: &[&'static VendorSpec],
+    now: Millis,
+    tx: &Transaction<'_>,
+) -> Result<(), SeedError> {
+    for (source_index, source) in sources.iter().enumerate() {
+        let document: Value =
+            serde_json::from_str(&source.text).map_err(|error| SeedError::Unreadable {
+                file: source.name.clone(),
+                message: format!("not valid JSON: {error}"),
+            })?;
+        let invalid = |path: &str, message: String| SeedError::Invalid {
+            file: source.name.clone(),
+            path: path.to_string(),
+            message,
+        };
+        let Value::Object(sections) = document else {
+            return Err(invalid("$", "a seed document must be a JSON object".into()));
+        };
+        let settings = match sections.get("generate") {
+            Some(value) => serde_path_to_error::deserialize(value).map_err(|error| {
+                let path = format!("generate.{}", error.path()).replace("generate..", "generate");
+                invalid(&path, error.into_inner().to_string())
+            })?,
+            None => GenerateSettings::default(),
+        };
+        for (name, section) in &sections {
+            if name == "generate" {
+                continue;
+            }
+            let Some(vendor) = vendors.iter().find(|vendor| vendor.slug == name) else {
+                let known: Vec<&str> = vendors.iter().map(|vendor| vendor.slug).collect();
+                return Err(invalid(
+                    name,
+                    format!(
+                        "unknown section `{name}`: expected `generate` or a vendor ({})",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            let context = SeedContext {
+                tx,
+                now,
+                settings,
+                source_name: &source.name,
+                source_index,
+                slug: vendor.slug,
+            };
+            (vendor.load_seed)(&context, section)?;
+        }
+    }
+    Ok(())
+}

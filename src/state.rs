@@ -1,0 +1,101 @@
+//! The state every handler shares: the store, the clock and the seed sources it was built from.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::seed::{self, SeedError, SeedSource};
+use crate::store::{Db, Store, StoreError};
+use crate::vendors;
+
+/// How to build the state (from the CLI, or a test).
+#[derive(Debug, Clone, Default)]
+pub struct StateOptions {
+    /// A database file that keeps data across restarts; in memory when `None`.
+    pub db: Option<PathBuf>,
+    /// Seed documents, loaded in order. Empty means the embedded default seed.
+    pub seeds: Vec<SeedSource>,
+    /// Freezes the clock at this instant.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("seed: {0}")]
+    Seed(#[from] SeedError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+struct Shared {
+    store: Store,
+    clock: Clock,
+}
+
+impl AppState {
+    /// Opens the store and loads the seeds. A `--db` file that already holds seeded data is kept
+    /// as it is; otherwise the live database starts as the seed.
+    pub fn build(options: StateOptions) -> Result<Self, StartError> {
+        let schema = vendors::ALL.iter().map(|vendor| vendor.schema).collect();
+        let store = Store::open(options.db.as_deref(), schema)?;
+        let state = Self(Arc::new(Shared {
+            store,
+            clock: Clock::new(options.now),
+        }));
+        let sources = if options.seeds.is_empty() {
+            vec![SeedSource::embedded_default()]
+        } else {
+            options.seeds
+        };
+        state.load_template(&sources)?;
+        if !state.0.store.live_is_seeded()? {
+            state.0.store.reset()?;
+        }
+        Ok(state)
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.0.clock
+    }
+
+    /// The database a vendor request reads and writes.
+    pub fn db(&self, _request: &Parts) -> Db {
+        self.0.store.live().clone()
+    }
+
+    /// Puts the data back to exactly what the seed files produced. Blocking.
+    pub fn reset(&self) -> Result<(), StoreError> {
+        self.0.store.reset()
+    }
+
+    /// Replaces the seed with `source` and resets to it. Blocking. On error nothing changes.
+    pub fn reseed(&self, source: SeedSource) -> Result<(), SeedError> {
+        self.load_template(std::slice::from_ref(&source))?;
+        Ok(self.0.store.reset()?)
+    }
+
+    fn load_template(&self, sources: &[SeedSource]) -> Result<(), SeedError> {
+        let now = self.0.clock.now();
+        self.0
+            .store
+            .replace_template(|tx| seed::load(sources, vendors::ALL, now, tx))
+    }
+
+    /// Each vendor's slug with one line per tenant on how to authenticate as it.
+    pub fn credentials(&self) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+        self.0.store.live().run_now(|conn| {
+            vendors::ALL
+                .iter()
+                .map(|vendor| Ok((vendor.slug, (vendor.credentials)(conn)?)))
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,237 @@
+//! The one SQLite store behind every vendor. It knows tables, not HTTP: vendors hand it their
+//! schema and run their own queries through [`Db::run`].
+//!
+//! Two databases exist at any time: the *template*, built in memory from the seed files, and the
+//! *live* database the vendors read and write (in memory, or a file with `--db`). Reset copies the
+//! template over the live database with SQLite's online backup, which is fast and exact.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+use rusqlite::backup::Backup;
+
+/// What can go wrong in the store; vendors turn it into their own 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("store task panicked or was cancelled")]
+    TaskFailed,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The meta table Understudy itself keeps in every database.
+const META_SCHEMA: &str =
+    "CREATE TABLE IF NOT EXISTS understudy_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/// A handle to one database. Cheap to clone; every clone sees the same data.
+#[derive(Clone, Debug)]
+pub struct Db {
+    // A std mutex: SQLite calls are blocking, run on the blocking pool and never held across
+    // `.await`, so an async mutex would only add cost.
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    fn new(conn: Connection) -> Self {
+        Self {
+            conn: Arc::new(Mutex::new(conn)),
+        }
+    }
+
+    /// Runs blocking SQLite work on tokio's blocking pool.
+    pub async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || work(&mut lock(&conn)).map_err(StoreError::from))
+            .await
+            .map_err(|_| StoreError::TaskFailed)?
+    }
+
+    /// Runs blocking work right here; for start-up and admin paths outside the request flow.
+    pub fn run_now<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        work(&mut lock(&self.conn)).map_err(StoreError::from)
+    }
+}
+
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic inside a store call leaves SQLite consistent (statements are atomic), so a
+    // poisoned lock is still safe to use.
+    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The live database plus the seeded template it is reset from.
+#[derive(Debug)]
+pub struct Store {
+    live: Db,
+    template: Mutex<Connection>,
+    schema: Vec<&'static str>,
+}
+
+impl Store {
+    /// Opens the live database (a file when `path` is given) and an empty template, both with
+    /// every vendor's schema.
+    pub fn open(path: Option<&Path>, schema: Vec<&'static str>) -> Result<Self> {
+        let live = match path {
+            Some(path) => {
+                let conn = Connection::open(path)?;
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+                // Every acknowledged write survives a crash or power loss.
+                conn.pragma_update(None, "synchronous", "FULL")?;
+                conn
+            }
+            None => Connection::open_in_memory()?,
+        };
+        apply_schema(&live, &schema)?;
+        let template = Connection::open_in_memory()?;
+        apply_schema(&template, &schema)?;
+        Ok(Self {
+            live: Db::new(live),
+            template: Mutex::new(template),
+            schema,
+        })
+    }
+
+    /// The database vendors serve from.
+    pub fn live(&self) -> &Db {
+        &self.live
+    }
+
+    /// Builds a new template with `fill`, and makes it the one reset goes back to.
+    /// On error the previous template stays.
+    pub fn replace_template<E>(
+        &self,
+        fill: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<StoreError>,
+    {
+        let mut fresh = Connection::open_in_memory().map_err(StoreError::from)?;
+        apply_schema(&fresh, &self.schema)?;
+        let tx = fresh.transaction().map_err(StoreError::from)?;
+        fill(&tx)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES ('seeded', '1')",
+            [],
+        )
+        .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        *lock(&self.template) = fresh;
+        Ok(())
+    }
+
+    /// Whether the live database already holds seeded data (a `--db` file from an earlier run).
+    pub fn live_is_seeded(&self) -> Result<bool> {
+        self.live.run_now(|conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM understudy_meta WHERE key = 'seeded')",
+                [],
+                |row| row.get(0),
+            )
+        })
+    }
+
+    /// Puts the live database back to exactly the template.
+    pub fn reset(&self) -> Result<()> {
+        let template = lock(&self.template);
+        self.live.run_now(|live| {
+            Backup::new(&template, live)?.run_to_completion(
+                i32::MAX,
+                std::time::Duration::ZERO,
+                None,
+            )
+        })
+    }
+}
+
+fn apply_schema(conn: &Connection, schema: &[&'static str]) -> Result<()> {
+    conn.execute_batch(META_SCHEMA)?;
+    for sql in schema {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS things (name TEXT NOT NULL);";
+
+    fn count(db: &Db) -> i64 {
+        db.run_now(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get(0)))
+            .unwrap()
+    }
+
+    #[test]
+    fn reset_restores_the_template_exactly() {
+        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute("INSERT INTO things VALUES ('seeded')", [])?;
+                Ok(())
+            })
+            .unwrap();
+        store.reset().unwrap();
+        assert_eq!(count(store.live()), 1);
+        store
+            .live()
+            .run_now(|c| c.execute("INSERT INTO things VALUES ('written')", []))
+            .unwrap();
+        assert_eq!(count(store.live()), 2);
+        store.reset().unwrap();
+        assert_eq!(count(store.live()), 1);
+        assert!(store.live_is_seeded().unwrap());
+    }
+
+    #[test]
+    fn a_failed_fill_keeps_the_previous_template() {
+        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute("INSERT INTO things VALUES ('kept')", [])?;
+                Ok(())
+            })
+            .unwrap();
+        let failed = store.replace_template::<StoreError>(|tx| {
+            tx.execute("INSERT INTO nowhere VALUES (1)", [])?;
+            Ok(())
+        });
+        assert!(failed.is_err());
+        store.reset().unwrap();
+        assert_eq!(count(store.live()), 1);
+    }
+}
+
+/// A `LIKE … ESCAPE '\'` pattern matching `needle` anywhere, its wildcards taken literally.
+/// SQLite's `LIKE` folds ASCII case, which is what the vendors' searches do.
+pub fn like_contains(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for ch in needle.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod like_tests {
+    use super::like_contains;
+
+    #[test]
+    fn wildcards_are_escaped() {
+        assert_eq!(like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

@@ -1,0 +1,31 @@
+//! `Authorization: Bearer <company API key>` resolves the company every query is scoped to.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use super::error::Error;
+use super::queries;
+use crate::http::auth::authorization_token;
+use crate::state::AppState;
+use crate::store::Db;
+
+/// The authenticated company and the database it lives in.
+pub struct Company {
+    pub id: i64,
+    pub db: Db,
+}
+
+impl FromRequestParts<AppState> for Company {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let key = authorization_token(&parts.headers, "Bearer")
+            .ok_or(Error::Unauthorized)?
+            .to_owned();
+        let db = state.db(parts);
+        let id = db
+            .run(move |conn| queries::company_by_key(conn, &key))
+            .await?;
+        id.map(|id| Self { id, db }).ok_or(Error::Unauthorized)
+    }
+}

@@ -1,0 +1,187 @@
+//! AutoKonnect's tables and the queries behind its two operations.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::models::{Contact, ContactTag, ListParams, Page, Tag, TagCount};
+use crate::http::pagination::{Window, total_pages};
+use crate::store::like_contains;
+use crate::time::Millis;
+
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS autokonnect_companies (
+    id INTEGER PRIMARY KEY,
+    api_key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS autokonnect_tags (
+    company_id INTEGER NOT NULL REFERENCES autokonnect_companies(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    color TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (company_id, id)
+);
+CREATE INDEX IF NOT EXISTS autokonnect_tags_by_name
+    ON autokonnect_tags (company_id, name COLLATE NOCASE, id);
+CREATE TABLE IF NOT EXISTS autokonnect_contacts (
+    company_id INTEGER NOT NULL REFERENCES autokonnect_companies(id),
+    id TEXT NOT NULL,
+    first_name TEXT,
+    last_name TEXT,
+    email TEXT,
+    phone_number TEXT,
+    phone_number_lid TEXT,
+    profile_picture TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (company_id, id)
+);
+CREATE INDEX IF NOT EXISTS autokonnect_contacts_newest
+    ON autokonnect_contacts (company_id, created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS autokonnect_contact_tags (
+    company_id INTEGER NOT NULL,
+    contact_id TEXT NOT NULL,
+    tag_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (company_id, contact_id, tag_id)
+);
+CREATE INDEX IF NOT EXISTS autokonnect_contact_tags_by_tag
+    ON autokonnect_contact_tags (company_id, tag_id);
+";
+
+pub fn company_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM autokonnect_companies WHERE api_key = ?1")?
+        .query_row([api_key], |row| row.get(0))
+        .optional()
+}
+
+pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare("SELECT api_key FROM autokonnect_companies ORDER BY id")?
+        .query_map([], |row| {
+            Ok(format!(
+                "Authorization: Bearer {}",
+                row.get::<_, String>(0)?
+            ))
+        })?
+        .collect()
+}
+
+/// `?2` is NULL (no search) or a `LIKE` pattern matched against the contact's fields and the
+/// names of its tags.
+const CONTACT_FILTER: &str = "
+    c.company_id = ?1 AND (?2 IS NULL
+        OR c.first_name LIKE ?2 ESCAPE '\\' OR c.last_name LIKE ?2 ESCAPE '\\'
+        OR c.email LIKE ?2 ESCAPE '\\' OR c.phone_number LIKE ?2 ESCAPE '\\'
+        OR c.phone_number_lid LIKE ?2 ESCAPE '\\'
+        OR EXISTS (SELECT 1 FROM autokonnect_contact_tags ct
+                   JOIN autokonnect_tags t ON t.company_id = ct.company_id AND t.id = ct.tag_id
+                   WHERE ct.company_id = c.company_id AND ct.contact_id = c.id
+                     AND t.name LIKE ?2 ESCAPE '\\'))";
+
+/// One page of the company's contacts, newest first (ties: id descending).
+pub fn contacts_page(
+    conn: &Connection,
+    company: i64,
+    params: &ListParams,
+) -> rusqlite::Result<Page<Contact>> {
+    let pattern = params.search.as_deref().map(like_contains);
+    let total: u64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM autokonnect_contacts c WHERE {CONTACT_FILTER}"
+        ))?
+        .query_row(params![company, pattern], |row| row.get(0))?;
+    let window = Window::page(params.page, 1, params.limit);
+    let mut contacts: Vec<Contact> = conn
+        .prepare_cached(&format!(
+            "SELECT c.id, c.first_name, c.last_name, c.email, c.phone_number, c.phone_number_lid,
+                    c.profile_picture, c.created_at, c.updated_at
+             FROM autokonnect_contacts c WHERE {CONTACT_FILTER}
+             ORDER BY c.created_at DESC, c.id DESC LIMIT ?3 OFFSET ?4"
+        ))?
+        .query_map(
+            params![company, pattern, window.limit, window.offset],
+            contact_from_row,
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut tags = conn.prepare_cached(
+        "SELECT t.id, t.name, t.color FROM autokonnect_contact_tags ct
+         JOIN autokonnect_tags t ON t.company_id = ct.company_id AND t.id = ct.tag_id
+         WHERE ct.company_id = ?1 AND ct.contact_id = ?2 ORDER BY ct.position",
+    )?;
+    for contact in &mut contacts {
+        contact.tags = tags
+            .query_map(params![company, contact.id], |row| {
+                Ok(ContactTag {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    color: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(page(contacts, params, total))
+}
+
+fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        id: row.get(0)?,
+        first_name: row.get(1)?,
+        last_name: row.get(2)?,
+        email: row.get(3)?,
+        phone_number: row.get(4)?,
+        phone_number_lid: row.get(5)?,
+        profile_picture: row.get(6)?,
+        created_at: Millis(row.get(7)?).to_millis_z(),
+        updated_at: Millis(row.get(8)?).to_millis_z(),
+        tags: Vec::new(),
+    })
+}
+
+/// One page of the company's tags, name A→Z, each with the number of contacts carrying it.
+pub fn tags_page(
+    conn: &Connection,
+    company: i64,
+    params: &ListParams,
+) -> rusqlite::Result<Page<Tag>> {
+    let pattern = params.search.as_deref().map(like_contains);
+    let total: u64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM autokonnect_tags
+             WHERE company_id = ?1 AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\')",
+        )?
+        .query_row(params![company, pattern], |row| row.get(0))?;
+    let window = Window::page(params.page, 1, params.limit);
+    let tags = conn
+        .prepare_cached(
+            "SELECT t.id, t.name, t.color, t.created_at,
+                    (SELECT count(*) FROM autokonnect_contact_tags ct
+                     WHERE ct.company_id = t.company_id AND ct.tag_id = t.id)
+             FROM autokonnect_tags t
+             WHERE t.company_id = ?1 AND (?2 IS NULL OR t.name LIKE ?2 ESCAPE '\\')
+             ORDER BY t.name COLLATE NOCASE, t.id LIMIT ?3 OFFSET ?4",
+        )?
+        .query_map(
+            params![company, pattern, window.limit, window.offset],
+            |row| {
+                Ok(Tag {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    color: row.get(2)?,
+                    created_at: Millis(row.get(3)?).to_millis_z(),
+                    count: TagCount {
+                        contact_tag: row.get(4)?,
+                    },
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(page(tags, params, total))
+}
+
+fn page<T>(data: Vec<T>, params: &ListParams, total: u64) -> Page<T> {
+    Page {
+        data,
+        current_page: params.page,
+        total_pages: total_pages(total, params.limit),
+        total_records: total,
+    }
+}

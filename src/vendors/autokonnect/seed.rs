@@ -1,0 +1,347 @@
+//! The `autokonnect.companies` seed section: companies with their tags and contacts, written as
+//! the API returns them; ids and timestamps left out are generated.
+
+use std::collections::{HashMap, HashSet};
+
+use rand::rngs::StdRng;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::Value;
+
+use crate::seed::{SeedContext, SeedError, fakes};
+use crate::time::Millis;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    companies: Vec<CompanySeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompanySeed {
+    api_key: String,
+    #[serde(default)]
+    tags: Vec<TagSeed>,
+    #[serde(default)]
+    contacts: Vec<ContactSeed>,
+    /// Generated contacts for this company, overriding `generate.contacts_per_tenant`.
+    generate: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagSeed {
+    id: Option<String>,
+    name: String,
+    color: Option<String>,
+    created_at: Option<Millis>,
+    /// Accepted so a real response can be pasted; the count is always derived.
+    #[serde(rename = "_count")]
+    _count: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactSeed {
+    id: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone_number: Option<String>,
+    phone_number_lid: Option<String>,
+    profile_picture: Option<String>,
+    created_at: Option<Millis>,
+    updated_at: Option<Millis>,
+    #[serde(default)]
+    tags: Vec<TagRef>,
+}
+
+/// A contact's tag: a company tag named by `id` or `name` (an unknown name creates the tag).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagRef {
+    id: Option<String>,
+    name: Option<String>,
+    color: Option<String>,
+}
+
+const TAG_COLORS: &[&str] = &[
+    "#1156d6", "#e63946", "#2a9d8f", "#f4a261", "#6a4c93", "#8ac926", "#ff595e", "#1982c4",
+];
+const PHONE_COUNTRIES: &[&str] = &["254", "1", "44", "91", "55", "234", "27"];
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    let section: Section = ctx.parse(section)?;
+    for (index, company) in section.companies.iter().enumerate() {
+        CompanyLoader::new(ctx, index, company)?.load(company)?;
+    }
+    Ok(())
+}
+
+/// Loads one company, keeping its tag and contact ids unique.
+struct CompanyLoader<'a, 'c> {
+    ctx: &'a SeedContext<'c>,
+    path: String,
+    company_id: i64,
+    rng: StdRng,
+    tag_ids_by_name: HashMap<String, String>,
+    contact_ids: HashSet<String>,
+}
+
+impl<'a, 'c> CompanyLoader<'a, 'c> {
+    fn new(
+        ctx: &'a SeedContext<'c>,
+        index: usize,
+        company: &CompanySeed,
+    ) -> Result<Self, SeedError> {
+        let path = format!("companies[{index}]");
+        if company.api_key.trim().is_empty() {
+            return Err(ctx.error(&format!("{path}.api_key"), "must not be blank"));
+        }
+        let taken: bool = ctx.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM autokonnect_companies WHERE api_key = ?1)",
+            [&company.api_key],
+            |row| row.get(0),
+        )?;
+        if taken {
+            return Err(ctx.error(
+                &format!("{path}.api_key"),
+                format!(
+                    "duplicate credential `{}`: another company already uses it",
+                    company.api_key
+                ),
+            ));
+        }
+        ctx.tx.execute(
+            "INSERT INTO autokonnect_companies (api_key) VALUES (?1)",
+            [&company.api_key],
+        )?;
+        Ok(Self {
+            ctx,
+            path,
+            company_id: ctx.tx.last_insert_rowid(),
+            rng: ctx.rng(index),
+            tag_ids_by_name: HashMap::new(),
+            contact_ids: HashSet::new(),
+        })
+    }
+
+    fn load(mut self, company: &CompanySeed) -> Result<(), SeedError> {
+        for (index, tag) in company.tags.iter().enumerate() {
+            let path = format!("{}.tags[{index}]", self.path);
+            self.insert_tag(
+                &path,
+                tag.id.clone(),
+                &tag.name,
+                tag.color.clone(),
+                tag.created_at,
+            )?;
+        }
+        for (index, contact) in company.contacts.iter().enumerate() {
+            let path = format!("{}.contacts[{index}]", self.path);
+            self.insert_listed_contact(&path, contact)?;
+        }
+        for _ in 0..self.ctx.contacts_to_generate(company.generate) {
+            self.insert_generated_contact()?;
+        }
+        Ok(())
+    }
+
+    fn insert_tag(
+        &mut self,
+        path: &str,
+        id: Option<String>,
+        name: &str,
+        color: Option<String>,
+        created_at: Option<Millis>,
+    ) -> Result<String, SeedError> {
+        if name.trim().is_empty() {
+            return Err(self.ctx.error(&format!("{path}.name"), "must not be blank"));
+        }
+        if self.tag_ids_by_name.contains_key(name) {
+            return Err(self.ctx.error(
+                &format!("{path}.name"),
+                format!("duplicate tag name `{name}`"),
+            ));
+        }
+        let id = match id {
+            Some(id) if self.tag_ids_by_name.values().any(|taken| *taken == id) => {
+                return Err(self
+                    .ctx
+                    .error(&format!("{path}.id"), format!("duplicate tag id `{id}`")));
+            }
+            Some(id) => id,
+            None => self.fresh_id(3, |loader, id| {
+                loader.tag_ids_by_name.values().any(|taken| taken == id)
+            }),
+        };
+        let color = color.unwrap_or_else(|| fakes::pick(&mut self.rng, TAG_COLORS).to_owned());
+        let created_at = created_at
+            .unwrap_or_else(|| fakes::instant_within_days(&mut self.rng, self.ctx.now, 400));
+        self.ctx.tx.execute(
+            "INSERT INTO autokonnect_tags (company_id, id, name, color, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![self.company_id, id, name, color, created_at.0],
+        )?;
+        self.tag_ids_by_name.insert(name.to_owned(), id.clone());
+        Ok(id)
+    }
+
+    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
+        let id = match &seed.id {
+            Some(id) if self.contact_ids.contains(id) => {
+                return Err(self.ctx.error(
+                    &format!("{path}.id"),
+                    format!("duplicate contact id `{id}`"),
+                ));
+            }
+            Some(id) => id.clone(),
+            None => self.fresh_id(10, |loader, id| loader.contact_ids.contains(id)),
+        };
+        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
+            (Some(created), Some(updated)) => (created, updated),
+            (Some(created), None) => (created, created),
+            (None, Some(updated)) => (updated, updated),
+            (None, None) => {
+                let created = fakes::instant_within_days(&mut self.rng, self.ctx.now, 365);
+                (
+                    created,
+                    fakes::instant_between(&mut self.rng, created, self.ctx.now),
+                )
+            }
+        };
+        let mut tag_ids = Vec::with_capacity(seed.tags.len());
+        for (index, tag) in seed.tags.iter().enumerate() {
+            let tag_path = format!("{path}.tags[{index}]");
+            tag_ids.push(self.resolve_tag(&tag_path, tag)?);
+        }
+        let contact = StoredContact {
+            id,
+            first_name: seed.first_name.clone(),
+            last_name: seed.last_name.clone(),
+            email: seed.email.clone(),
+            phone_number: seed.phone_number.clone(),
+            phone_number_lid: seed.phone_number_lid.clone(),
+            profile_picture: seed.profile_picture.clone(),
+            created_at,
+            updated_at,
+            tag_ids,
+        };
+        self.insert_contact(contact)
+    }
+
+    fn resolve_tag(&mut self, path: &str, tag: &TagRef) -> Result<String, SeedError> {
+        match (&tag.id, &tag.name) {
+            (Some(id), _) => {
+                if self.tag_ids_by_name.values().any(|taken| taken == id) {
+                    Ok(id.clone())
+                } else {
+                    Err(self.ctx.error(
+                        &format!("{path}.id"),
+                        format!("no tag with id `{id}` in this company"),
+                    ))
+                }
+            }
+            (None, Some(name)) => match self.tag_ids_by_name.get(name) {
+                Some(id) => Ok(id.clone()),
+                None => self.insert_tag(path, None, name, tag.color.clone(), None),
+            },
+            (None, None) => Err(self
+                .ctx
+                .error(path, "a contact's tag needs an `id` or a `name`")),
+        }
+    }
+
+    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
+        let rng = &mut self.rng;
+        let first = fakes::first_name(rng);
+        let last = fakes::last_name(rng);
+        let email = fakes::chance(rng, 0.9).then(|| fakes::email(rng, &first, &last));
+        let phone = fakes::phone_digits(rng, PHONE_COUNTRIES);
+        let lid = fakes::chance(rng, 0.25).then(|| fakes::digits(rng, 15));
+        let created_at = fakes::instant_within_days(rng, self.ctx.now, 365);
+        let updated_at = fakes::instant_between(rng, created_at, self.ctx.now);
+        let tag_names: Vec<String> = self.tag_ids_by_name.keys().cloned().collect();
+        let mut sorted_names: Vec<&str> = tag_names.iter().map(String::as_str).collect();
+        sorted_names.sort_unstable();
+        let tag_ids = fakes::some_of(rng, &sorted_names, 3)
+            .into_iter()
+            .map(|name| self.tag_ids_by_name[name].clone())
+            .collect();
+        let id = self.fresh_id(10, |loader, id| loader.contact_ids.contains(id));
+        let profile_picture = fakes::chance(&mut self.rng, 0.7)
+            .then(|| format!("https://cdn.example.com/avatars/{id}.jpg"));
+        self.insert_contact(StoredContact {
+            id,
+            first_name: Some(first),
+            last_name: Some(last),
+            email,
+            phone_number: Some(phone),
+            phone_number_lid: lid,
+            profile_picture,
+            created_at,
+            updated_at,
+            tag_ids,
+        })
+    }
+
+    fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
+        self.ctx.tx.execute(
+            "INSERT INTO autokonnect_contacts (company_id, id, first_name, last_name, email, phone_number,
+                 phone_number_lid, profile_picture, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rusqlite::params![
+                self.company_id,
+                contact.id,
+                contact.first_name,
+                contact.last_name,
+                contact.email,
+                contact.phone_number,
+                contact.phone_number_lid,
+                contact.profile_picture,
+                contact.created_at.0,
+                contact.updated_at.0
+            ],
+        )?;
+        let mut link = self.ctx.tx.prepare_cached(
+            "INSERT OR IGNORE INTO autokonnect_contact_tags (company_id, contact_id, tag_id, position)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (position, tag_id) in contact.tag_ids.iter().enumerate() {
+            link.execute(rusqlite::params![
+                self.company_id,
+                contact.id,
+                tag_id,
+                position as i64
+            ])?;
+        }
+        self.contact_ids.insert(contact.id);
+        Ok(())
+    }
+
+    /// A random id of at least `digits` digits that `taken` does not know yet; the width grows
+    /// when the short ids run out, so this always ends.
+    fn fresh_id(&mut self, digits: usize, taken: impl Fn(&Self, &str) -> bool) -> String {
+        let mut attempt = 0;
+        loop {
+            let id = fakes::digits(&mut self.rng, digits + attempt / 64);
+            if !taken(self, &id) {
+                return id;
+            }
+            attempt += 1;
+        }
+    }
+}
+
+struct StoredContact {
+    id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone_number: Option<String>,
+    phone_number_lid: Option<String>,
+    profile_picture: Option<String>,
+    created_at: Millis,
+    updated_at: Millis,
+    tag_ids: Vec<String>,
+}

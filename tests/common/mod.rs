@@ -1,0 +1,113 @@
+//! Black-box test helpers: the whole app on 127.0.0.1:0 in the test's own runtime, and raw
+//! HTTP for requests no well-behaved client would send.
+
+#![allow(dead_code)] // each test binary uses its own share of these helpers
+
+use std::net::SocketAddr;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use understudy::seed::SeedSource;
+use understudy::{AppState, StateOptions};
+
+/// The instant the test server's clock is frozen at, unless a test says otherwise.
+pub const FROZEN_NOW: &str = "2026-01-15T12:00:00Z";
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// A GET with the given headers; returns status and JSON body (`Value::Null` if not JSON).
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, headers, None).await
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let response = self.request(method, path, headers, body).await;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("read body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("send request")
+    }
+
+    /// Sends `raw` bytes as-is and returns everything the server answered before closing.
+    pub async fn send_raw(&self, raw: &[u8]) -> String {
+        let mut stream = TcpStream::connect(self.address).await.expect("connect");
+        stream.write_all(raw).await.expect("write");
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            stream.read_to_end(&mut answer),
+        )
+        .await;
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+}
+
+/// The app on the embedded default seed with the clock frozen at [`FROZEN_NOW`].
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(options(Vec::new())).await
+}
+
+/// The app on the given seed document only, clock frozen at [`FROZEN_NOW`].
+pub async fn spawn_app_with_seed(seed: Value) -> TestApp {
+    spawn_app_with(options(vec![seed_source(seed)])).await
+}
+
+pub fn options(seeds: Vec<SeedSource>) -> StateOptions {
+    StateOptions {
+        db: None,
+        seeds,
+        now: Some(FROZEN_NOW.parse().expect("valid instant")),
+    }
+}
+
+pub fn seed_source(seed: Value) -> SeedSource {
+    SeedSource {
+        name: "test seed".into(),
+        text: seed.to_string(),
+    }
+}
+
+pub async fn spawn_app_with(options: StateOptions) -> TestApp {
+    let state = AppState::build(options).expect("state builds");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(understudy::run(listener, state, std::future::pending()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+    }
+}
