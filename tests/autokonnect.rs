@@ -385,3 +385,13 @@ async fn unknown_paths_get_autokonnect_404_before_auth() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_default_seed_generates_the_same_data_every_time() {
+    let (first, second) = (spawn_app().await, spawn_app().await);
+    let everything = format!("{CONTACTS}?limit=1000");
+    let (_, a) = get(&first, &everything, DEFAULT_KEY).await;
+    let (_, b) = get(&second, &everything, DEFAULT_KEY).await;
+    assert_eq!(a, b);
+    assert_eq!(a["totalRecords"], 201);
+}

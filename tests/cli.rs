@@ -1,0 +1,365 @@
+//! The `understudy` binary as users start it: flags, seed files, `--db`, `--now`, signals.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A running `understudy` process, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn understudy");
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first_line)
+            .expect("read banner");
+        let base = first_line
+            .trim()
+            .strip_prefix("Understudy listening on ")
+            .unwrap_or_else(|| panic!("unexpected banner {first_line:?}"))
+            .to_owned();
+        Self { child, base }
+    }
+
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, headers, None)
+    }
+
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let body = body.cloned();
+        // reqwest's async client needs a runtime; a small one per call keeps these tests synchronous.
+        tokio::runtime::Runtime::new()
+            .expect("runtime")
+            .block_on(async move {
+                let mut request = reqwest::Client::new().request(method, url);
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+                if let Some(body) = body {
+                    request = request.json(&body);
+                }
+                let response = request.send().await.expect("send");
+                let status = response.status().as_u16();
+                (status, response.json().await.unwrap_or(Value::Null))
+            })
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn wait_for_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary expecting it to fail; returns its stderr.
+fn failed_start(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .args(["--port", "0"])
+        .args(args)
+        .output()
+        .expect("run understudy");
+    assert!(!output.status.success(), "start-up should fail");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("understudy-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn write_json(dir: &Path, name: &str, value: &Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(value).expect("json")).expect("write seed");
+    path.display().to_string()
+}
+
+fn one_company(key: &str, contact_id: &str) -> Value {
+    json!({"autokonnect": {"companies": [{"api_key": key, "contacts": [
+        {"id": contact_id, "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
+         "phone_number": "441000000000", "created_at": "2025-03-01T09:30:00.000Z",
+         "updated_at": "2025-03-02T09:30:00.000Z", "tags": [{"name": "Pioneer", "color": "#123abc"}]}]}]}})
+}
+
+fn contact_ids(server: &Server, key: &str) -> Vec<String> {
+    let (status, body) = server.get(
+        "/autokonnect/api/v1/contacts?limit=1000",
+        &[("Authorization", &format!("Bearer {key}"))],
+    );
+    assert_eq!(status, 200, "{body}");
+    body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[test]
+fn a_custom_seed_file_is_served_exactly() {
+    let dir = temp_dir("custom");
+    let seed = write_json(&dir, "seed.json", &one_company("ak_custom", "555"));
+    let server = Server::start(&["--seed", &seed]);
+    let (status, body) = server.get(
+        "/autokonnect/api/v1/contacts",
+        &[("Authorization", "Bearer ak_custom")],
+    );
+    assert_eq!(status, 200);
+    let tag_id = body["data"][0]["tags"][0]["id"].clone();
+    assert_eq!(
+        body,
+        json!({"data": [{"id": "555", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
+                         "phone_number": "441000000000", "phone_number_lid": null, "profile_picture": null,
+                         "created_at": "2025-03-01T09:30:00.000Z", "updated_at": "2025-03-02T09:30:00.000Z",
+                         "tags": [{"id": tag_id, "name": "Pioneer", "color": "#123abc"}]}],
+               "currentPage": 1, "totalPages": 1, "totalRecords": 1})
+    );
+    // The default seed is not loaded alongside a custom one.
+    let (status, _) = server.get(
+        "/autokonnect/api/v1/contacts",
+        &[("Authorization", "Bearer ak_live_northwind_4f9c2e7a")],
+    );
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn repeated_seed_files_add_tenants() {
+    let dir = temp_dir("repeat");
+    let first = write_json(&dir, "a.json", &one_company("ak_first", "1"));
+    let second = write_json(&dir, "b.json", &one_company("ak_second", "2"));
+    let server = Server::start(&["--seed", &first, "--seed", &second]);
+    assert_eq!(contact_ids(&server, "ak_first"), ["1"]);
+    assert_eq!(contact_ids(&server, "ak_second"), ["2"]);
+}
+
+#[test]
+fn a_credential_used_twice_across_files_fails_start_up() {
+    let dir = temp_dir("duplicate");
+    let first = write_json(&dir, "a.json", &one_company("ak_same", "1"));
+    let second = write_json(&dir, "b.json", &one_company("ak_same", "2"));
+    let stderr = failed_start(&["--seed", &first, "--seed", &second]);
+    assert!(
+        stderr.contains("b.json: autokonnect.companies[0].api_key: duplicate credential"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_broken_seed_file_fails_start_up_naming_file_and_json_path() {
+    let dir = temp_dir("broken");
+    let mut seed = one_company("ak_x", "1");
+    seed["autokonnect"]["companies"][0]["contacts"]
+        .as_array_mut()
+        .expect("contacts")
+        .push(json!({"first_name": "Bad", "created_at": "yesterday"}));
+    let path = write_json(&dir, "broken.json", &seed);
+    let stderr = failed_start(&["--seed", &path]);
+    assert!(
+        stderr.contains("broken.json: autokonnect.companies[0].contacts[1].created_at:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`yesterday` is not an ISO 8601 timestamp"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_sections_keys_and_invalid_json_fail_start_up() {
+    let dir = temp_dir("unknown");
+    let path = write_json(&dir, "section.json", &json!({"acme": {}}));
+    assert!(
+        failed_start(&["--seed", &path]).contains("section.json: acme: unknown section `acme`")
+    );
+    let path = write_json(
+        &dir,
+        "key.json",
+        &json!({"autokonnect": {"companies": [{"api_key": "k", "colour": 1}]}}),
+    );
+    let stderr = failed_start(&["--seed", &path]);
+    assert!(
+        stderr.contains("key.json: autokonnect.companies[0].colour: unknown field `colour`"),
+        "{stderr}"
+    );
+    let path = dir.join("syntax.json");
+    std::fs::write(&path, "{\"autokonnect\": ").expect("write");
+    assert!(
+        failed_start(&["--seed", &path.display().to_string()])
+            .contains("syntax.json: not valid JSON")
+    );
+    assert!(failed_start(&["--seed", "/nonexistent/seed.json"]).contains("/nonexistent/seed.json"));
+}
+
+#[test]
+fn db_keeps_data_across_a_restart_and_reset_goes_back_to_the_seed() {
+    let dir = temp_dir("db");
+    let db = dir.join("store.db").display().to_string();
+    {
+        let server = Server::start(&["--db", &db]);
+        assert_eq!(
+            contact_ids(&server, "ak_live_northwind_4f9c2e7a").len(),
+            201
+        );
+        let (status, _) = server.call(
+            reqwest::Method::POST,
+            "/__admin/seed",
+            &[],
+            Some(&one_company("ak_kept", "77")),
+        );
+        assert_eq!(status, 200);
+    }
+    let server = Server::start(&["--db", &db]);
+    assert_eq!(
+        contact_ids(&server, "ak_kept"),
+        ["77"],
+        "data written before the restart is served"
+    );
+    let (status, _) = server.call(reqwest::Method::POST, "/__admin/reset", &[], None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        contact_ids(&server, "ak_live_northwind_4f9c2e7a").len(),
+        201,
+        "reset restores the start-up seed"
+    );
+}
+
+#[test]
+fn now_freezes_the_clock_and_env_vars_work_too() {
+    let server = Server::start(&["--now", "2025-05-05T05:05:05+02:00"]);
+    assert_eq!(
+        server.get("/__admin/clock", &[]),
+        (
+            200,
+            json!({"now": "2025-05-05T03:05:05.000Z", "frozen": true})
+        )
+    );
+    drop(server);
+
+    let child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .env("UNDERSTUDY_PORT", "0")
+        .env("UNDERSTUDY_NOW", "2024-02-29T00:00:00Z")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut server = Server {
+        child,
+        base: String::new(),
+    };
+    let mut line = String::new();
+    BufReader::new(server.child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("banner");
+    server.base = line
+        .trim()
+        .trim_start_matches("Understudy listening on ")
+        .to_owned();
+    assert_eq!(
+        server.get("/__admin/clock", &[]).1["now"],
+        "2024-02-29T00:00:00.000Z"
+    );
+}
+
+#[test]
+fn an_invalid_now_is_refused_with_help() {
+    let stderr = failed_start(&["--now", "tomorrow"]);
+    assert!(stderr.contains("not an RFC 3339 instant"), "{stderr}");
+}
+
+#[test]
+fn the_banner_prints_each_vendor_url_and_the_default_credentials() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = child.kill();
+    let mut banner = String::new();
+    let _ = stdout.read_to_string(&mut banner);
+    let _ = child.wait();
+    for vendor in understudy::vendors::ALL {
+        assert!(banner.contains(&format!("/{}\n", vendor.slug)), "{banner}");
+    }
+    assert!(
+        banner.contains("Authorization: Bearer ak_live_northwind_4f9c2e7a"),
+        "{banner}"
+    );
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let output = Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .arg("--help")
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--host",
+        "--port",
+        "--seed",
+        "--db",
+        "--now",
+        "UNDERSTUDY_PORT",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let mut server = Server::start(&[]);
+    assert_eq!(server.get("/__admin/health", &[]).0, 200);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.pid()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = server
+        .wait_for_exit(Duration::from_secs(5))
+        .expect("exits after SIGTERM");
+    assert!(status.success(), "{status:?}");
+}
