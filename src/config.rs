@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 
+use crate::control::journal::DEFAULT_JOURNAL_SIZE;
+use crate::vendors::{self, VendorSpec};
+
 /// Understudy: a stateful mock of five vendors' contacts APIs, for development and CI.
 ///
 /// Every vendor is served under its slug (`/tailortalk`, `/agentclara`, `/thoughtly`,
@@ -39,6 +42,38 @@ pub struct Config {
     /// Freeze the clock at this RFC 3339 instant (write timestamps, "last N days" filters).
     #[arg(long, value_name = "RFC3339", env = "UNDERSTUDY_NOW", value_parser = parse_instant)]
     pub now: Option<DateTime<Utc>>,
+
+    /// How many vendor requests the journal (`GET /__admin/requests`) keeps; the oldest go first.
+    #[arg(long, value_name = "N", env = "UNDERSTUDY_JOURNAL_SIZE", default_value_t = DEFAULT_JOURNAL_SIZE)]
+    pub journal_size: usize,
+
+    /// Also serve a vendor at the root of its own port, at its real paths, for clients that
+    /// cannot take a path prefix: `--vendor-port thoughtly=4012` (repeatable; the environment
+    /// variable takes a comma-separated list).
+    #[arg(long = "vendor-port", value_name = "SLUG=PORT", env = "UNDERSTUDY_VENDOR_PORT",
+          value_delimiter = ',', value_parser = parse_vendor_port)]
+    pub vendor_ports: Vec<VendorPort>,
+}
+
+/// A vendor served at the root of a port of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct VendorPort {
+    pub vendor: &'static VendorSpec,
+    pub port: u16,
+}
+
+fn parse_vendor_port(text: &str) -> Result<VendorPort, String> {
+    let slugs: Vec<&str> = vendors::ALL.iter().map(|v| v.slug).collect();
+    let (slug, port) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected SLUG=PORT, e.g. {}=4012", slugs[0]))?;
+    let vendor = vendors::by_slug(slug.trim())
+        .ok_or_else(|| format!("unknown vendor `{slug}`; one of {}", slugs.join(", ")))?;
+    let port = port
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{port}` is not a port number"))?;
+    Ok(VendorPort { vendor, port })
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {

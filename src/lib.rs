@@ -19,7 +19,8 @@
 use std::future::Future;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header::HOST;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
@@ -28,6 +29,7 @@ use tower_http::trace::TraceLayer;
 pub mod admin;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod http;
 pub mod seed;
 pub mod state;
@@ -41,7 +43,10 @@ pub use state::{AppState, StartError, StateOptions};
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new().nest("/__admin", admin::router());
     for vendor in vendors::ALL {
-        router = router.nest(&format!("/{}", vendor.slug), vendors::router(vendor));
+        router = router.nest(
+            &format!("/{}", vendor.slug),
+            vendors::router(vendor, &state),
+        );
     }
     router
         .fallback(unknown_path)
@@ -77,13 +82,75 @@ async fn unknown_path(uri: Uri) -> Response {
         .into_response()
 }
 
-/// Serves [`app`] on `listener` until `shutdown` completes, then drains open requests.
+/// [`app`], also answering requests whose `Host` is a vendor's real host (`api.thoughtly.com`)
+/// at that vendor's real paths, so a client whose base URL cannot change can be pointed here by
+/// name resolution alone.
+pub fn service(state: AppState) -> Router {
+    rewrite_paths(app(state), |host, path| {
+        vendors::ALL
+            .iter()
+            .find(|vendor| vendor.real_host.eq_ignore_ascii_case(host))
+            .map(|vendor| format!("/{}{path}", vendor.slug))
+    })
+}
+
+/// One vendor at the root of a port of its own, at its real paths (`--vendor-port`).
+pub fn vendor_service(state: AppState, vendor: &'static vendors::VendorSpec) -> Router {
+    rewrite_paths(app(state), move |_host, path| {
+        Some(format!("/{}{path}", vendor.slug))
+    })
+}
+
+/// Wraps `inner` so each request's path may be rewritten, from its host and path, before
+/// routing (middleware inside a router runs after routing, so this router has only a fallback).
+fn rewrite_paths(
+    inner: Router,
+    rewrite: impl Fn(&str, &str) -> Option<String> + Clone + Send + Sync + 'static,
+) -> Router {
+    Router::new()
+        .fallback_service(inner)
+        .layer(axum::middleware::map_request(
+            move |mut request: Request| {
+                let rewrite = rewrite.clone();
+                async move {
+                    let host = request
+                        .headers()
+                        .get(HOST)
+                        .and_then(|value| value.to_str().ok())
+                        .or_else(|| request.uri().host())
+                        .unwrap_or_default();
+                    let host = host.rsplit_once(':').map_or(host, |(name, _port)| name);
+                    if let Some(path) = rewrite(host, request.uri().path()) {
+                        let path_and_query = match request.uri().query() {
+                            Some(query) => format!("{path}?{query}"),
+                            None => path,
+                        };
+                        if let Ok(uri) = path_and_query.parse::<Uri>() {
+                            *request.uri_mut() = uri;
+                        }
+                    }
+                    request
+                }
+            },
+        ))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then drains open requests.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves [`service`] on `listener` until `shutdown` completes.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve(listener, service(state), shutdown).await
 }

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
-use understudy::config::Config;
+use understudy::config::{Config, VendorPort};
 use understudy::seed::SeedSource;
+use understudy::vendors::VendorSpec;
 use understudy::{AppState, StateOptions, vendors};
 
 #[tokio::main]
@@ -39,6 +40,7 @@ async fn serve(config: Config) -> Result<(), String> {
         db: config.db.clone(),
         seeds,
         now: config.now,
+        journal_size: Some(config.journal_size),
     };
     let state = tokio::task::spawn_blocking(move || AppState::build(options))
         .await
@@ -48,13 +50,51 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|error| format!("cannot listen on {}:{}: {error}", config.host, config.port))?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
-    print_banner(address, &state);
-    understudy::run(listener, state, shutdown_signal())
-        .await
-        .map_err(|error| error.to_string())
+    let mut vendor_listeners = Vec::new();
+    for VendorPort { vendor, port } in &config.vendor_ports {
+        let listener = TcpListener::bind(SocketAddr::new(config.host, *port))
+            .await
+            .map_err(|error| {
+                format!(
+                    "cannot listen on {}:{port} for {}: {error}",
+                    config.host, vendor.slug
+                )
+            })?;
+        vendor_listeners.push((*vendor, listener));
+    }
+    print_banner(address, &state, &vendor_listeners);
+
+    // One shutdown signal stops every listener.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let mut servers = tokio::task::JoinSet::new();
+    for (vendor, listener) in vendor_listeners {
+        let router = understudy::vendor_service(state.clone(), vendor);
+        servers.spawn(understudy::serve(listener, router, until_stopped()));
+    }
+    servers.spawn(understudy::run(listener, state, until_stopped()));
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    while let Some(finished) = servers.join_next().await {
+        finished
+            .map_err(|error| error.to_string())?
+            .map_err(|error| error.to_string())?;
+    }
+    Ok(())
 }
 
-fn print_banner(address: SocketAddr, state: &AppState) {
+fn print_banner(
+    address: SocketAddr,
+    state: &AppState,
+    vendor_ports: &[(&VendorSpec, TcpListener)],
+) {
     let credentials = state.credentials().unwrap_or_default();
     let mut banner = format!("Understudy listening on http://{address}\n");
     for vendor in vendors::ALL {
@@ -69,6 +109,14 @@ fn print_banner(address: SocketAddr, state: &AppState) {
             .unwrap_or_default();
         for line in lines {
             banner.push_str(&format!("      {line}\n"));
+        }
+    }
+    for (vendor, listener) in vendor_ports {
+        if let Ok(own) = listener.local_addr() {
+            banner.push_str(&format!(
+                "  {:<12} http://{own} (own port, real paths)\n",
+                vendor.name
+            ));
         }
     }
     banner.push_str(&format!("  admin        http://{address}/__admin/health\n"));

@@ -7,6 +7,9 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
+use crate::control::NamespaceDb;
+use crate::control::faults::Faults;
+use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
 use crate::seed::{self, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
 use crate::vendors;
@@ -20,6 +23,8 @@ pub struct StateOptions {
     pub seeds: Vec<SeedSource>,
     /// Freezes the clock at this instant.
     pub now: Option<DateTime<Utc>>,
+    /// How many requests the journal keeps (`None`: the default).
+    pub journal_size: Option<usize>,
 }
 
 /// Why the server could not start.
@@ -38,6 +43,8 @@ pub struct AppState(Arc<Shared>);
 struct Shared {
     store: Store,
     clock: Clock,
+    journal: Journal,
+    faults: Faults,
 }
 
 impl AppState {
@@ -49,6 +56,8 @@ impl AppState {
         let state = Self(Arc::new(Shared {
             store,
             clock: Clock::new(options.now),
+            journal: Journal::new(options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE)),
+            faults: Faults::default(),
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -66,19 +75,51 @@ impl AppState {
         &self.0.clock
     }
 
-    /// The database a vendor request reads and writes.
-    pub fn db(&self, _request: &Parts) -> Db {
-        self.0.store.live().clone()
+    pub fn journal(&self) -> &Journal {
+        &self.0.journal
     }
 
-    /// Puts the data back to exactly what the seed files produced. Blocking.
-    pub fn reset(&self) -> Result<(), StoreError> {
-        self.0.store.reset()
+    pub fn faults(&self) -> &Faults {
+        &self.0.faults
     }
 
-    /// Replaces the seed with `source` and resets to it. Blocking. On error nothing changes.
+    /// The database a vendor request reads and writes: its namespace's (resolved by the
+    /// test-control middleware), else the default one.
+    pub fn db(&self, request: &Parts) -> Db {
+        match request.extensions.get::<NamespaceDb>() {
+            Some(NamespaceDb(db)) => db.clone(),
+            None => self.0.store.live().clone(),
+        }
+    }
+
+    /// The namespace `name`, copied from the seed on first use. Blocking.
+    pub fn namespace(&self, name: &str) -> Result<Db, StoreError> {
+        self.0.store.namespace(name)
+    }
+
+    /// Puts the data back to exactly what the seed files produced: the default namespace's, or
+    /// the named one's (`false` if it does not exist). Blocking.
+    pub fn reset(&self, namespace: Option<&str>) -> Result<bool, StoreError> {
+        match namespace {
+            None => self.0.store.reset().map(|()| true),
+            Some(name) => self.0.store.reset_namespace(name),
+        }
+    }
+
+    /// Drops a namespace; `false` if it did not exist.
+    pub fn drop_namespace(&self, name: &str) -> bool {
+        self.0.store.drop_namespace(name)
+    }
+
+    pub fn namespace_names(&self) -> Vec<String> {
+        self.0.store.namespace_names()
+    }
+
+    /// Replaces the seed with `source` and resets to it; namespaces are dropped, to be made
+    /// afresh from the new seed. Blocking. On error nothing changes.
     pub fn reseed(&self, source: SeedSource) -> Result<(), SeedError> {
         self.load_template(std::slice::from_ref(&source))?;
+        self.0.store.drop_namespaces();
         Ok(self.0.store.reset()?)
     }
 

@@ -6,11 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::body::{BodyError, JsonBody};
+use crate::http::query::QueryPairs;
 use crate::http::with_error_shape;
 use crate::seed::{SeedError, SeedSource};
 use crate::state::AppState;
@@ -68,6 +69,8 @@ impl IntoResponse for AdminError {
 
 type Result<T, E = AdminError> = std::result::Result<T, E>;
 
+mod control;
+
 pub fn router() -> Router<AppState> {
     let routes = Router::new()
         .route("/health", get(health))
@@ -77,7 +80,21 @@ pub fn router() -> Router<AppState> {
             "/clock",
             get(clock).put(freeze_clock).delete(unfreeze_clock),
         )
-        .route("/openapi/{file}", get(openapi));
+        .route("/openapi/{file}", get(openapi))
+        .route(
+            "/requests",
+            get(control::list_requests).delete(control::clear_requests),
+        )
+        .route("/requests/count", get(control::count_requests))
+        .route(
+            "/faults",
+            get(control::list_faults)
+                .post(control::add_fault)
+                .delete(control::clear_faults),
+        )
+        .route("/faults/{id}", delete(control::remove_fault))
+        .route("/namespaces", get(control::list_namespaces))
+        .route("/namespaces/{name}", delete(control::drop_namespace));
     with_error_shape(routes, render_status)
 }
 
@@ -91,9 +108,22 @@ async fn health() -> axum::Json<Value> {
     axum::Json(json!({ "status": "ok" }))
 }
 
-/// Puts the store back to exactly what the seed files produced.
-async fn reset(State(state): State<AppState>) -> Result<axum::Json<Value>> {
-    blocking(move || state.reset().map_err(AdminError::from)).await?;
+/// Puts the data back to exactly what the seed files produced: the default namespace's, or
+/// with `?namespace=<name>` that namespace's.
+async fn reset(State(state): State<AppState>, query: QueryPairs) -> Result<axum::Json<Value>> {
+    let namespace = query
+        .get("namespace")
+        .filter(|n| *n != "default")
+        .map(str::to_owned);
+    let missing = namespace.clone();
+    let found =
+        blocking(move || state.reset(namespace.as_deref()).map_err(AdminError::from)).await?;
+    if !found {
+        return Err(AdminError::NotFound(format!(
+            "no namespace `{}`",
+            missing.unwrap_or_default()
+        )));
+    }
     Ok(axum::Json(json!({ "status": "ok" })))
 }
 

@@ -5,8 +5,10 @@
 //! *live* database the vendors read and write (in memory, or a file with `--db`). Reset copies the
 //! template over the live database with SQLite's online backup, which is fast and exact.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use rusqlite::backup::Backup;
@@ -62,18 +64,22 @@ impl Db {
     }
 }
 
-fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    // A panic inside a store call leaves SQLite consistent (statements are atomic), so a
-    // poisoned lock is still safe to use.
-    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic inside a store call leaves SQLite consistent (statements are atomic) and the
+    // namespace map whole, so a poisoned lock is still safe to use.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The live database plus the seeded template it is reset from.
+/// The live database plus the seeded template it is reset from, and the namespaces: isolated
+/// in-memory copies of the template, made on first use.
 #[derive(Debug)]
 pub struct Store {
     live: Db,
     template: Mutex<Connection>,
     schema: Vec<&'static str>,
+    namespaces: Mutex<HashMap<String, Db>>,
 }
 
 impl Store {
@@ -97,6 +103,7 @@ impl Store {
             live: Db::new(live),
             template: Mutex::new(template),
             schema,
+            namespaces: Mutex::new(HashMap::new()),
         })
     }
 
@@ -141,14 +148,54 @@ impl Store {
 
     /// Puts the live database back to exactly the template.
     pub fn reset(&self) -> Result<()> {
+        self.copy_template_into(&self.live)
+    }
+
+    fn copy_template_into(&self, db: &Db) -> Result<()> {
         let template = lock(&self.template);
-        self.live.run_now(|live| {
-            Backup::new(&template, live)?.run_to_completion(
-                i32::MAX,
-                std::time::Duration::ZERO,
-                None,
-            )
+        db.run_now(|target| {
+            Backup::new(&template, target)?.run_to_completion(i32::MAX, Duration::ZERO, None)
         })
+    }
+
+    /// The namespace `name`, made from the template on first use.
+    pub fn namespace(&self, name: &str) -> Result<Db> {
+        // The map lock is held while a new namespace is copied, so two first requests for the
+        // same name cannot make two copies; the copy takes about a millisecond.
+        let mut namespaces = lock(&self.namespaces);
+        if let Some(db) = namespaces.get(name) {
+            return Ok(db.clone());
+        }
+        let db = Db::new(Connection::open_in_memory()?);
+        self.copy_template_into(&db)?;
+        namespaces.insert(name.to_owned(), db.clone());
+        Ok(db)
+    }
+
+    /// Puts one namespace back to the template; `false` if it does not exist.
+    pub fn reset_namespace(&self, name: &str) -> Result<bool> {
+        let db = lock(&self.namespaces).get(name).cloned();
+        match db {
+            Some(db) => self.copy_template_into(&db).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Drops one namespace; `false` if it did not exist.
+    pub fn drop_namespace(&self, name: &str) -> bool {
+        lock(&self.namespaces).remove(name).is_some()
+    }
+
+    /// Drops every namespace (after the template changed, they would be stale).
+    pub fn drop_namespaces(&self) {
+        lock(&self.namespaces).clear();
+    }
+
+    /// The namespaces in use, sorted.
+    pub fn namespace_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = lock(&self.namespaces).keys().cloned().collect();
+        names.sort_unstable();
+        names
     }
 }
 
@@ -190,6 +237,35 @@ mod tests {
         store.reset().unwrap();
         assert_eq!(count(store.live()), 1);
         assert!(store.live_is_seeded().unwrap());
+    }
+
+    #[test]
+    fn namespaces_are_isolated_copies_of_the_template() {
+        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute("INSERT INTO things VALUES ('seeded')", [])?;
+                Ok(())
+            })
+            .unwrap();
+        store.reset().unwrap();
+        let a = store.namespace("a").unwrap();
+        let b = store.namespace("b").unwrap();
+        a.run_now(|c| c.execute("INSERT INTO things VALUES ('in a')", []))
+            .unwrap();
+        assert_eq!((count(&a), count(&b), count(store.live())), (2, 1, 1));
+        assert_eq!(
+            count(&store.namespace("a").unwrap()),
+            2,
+            "the same namespace again"
+        );
+        assert!(store.reset_namespace("a").unwrap());
+        assert_eq!(count(&a), 1);
+        assert!(!store.reset_namespace("missing").unwrap());
+        assert_eq!(store.namespace_names(), ["a", "b"]);
+        assert!(store.drop_namespace("a"));
+        assert!(!store.drop_namespace("a"));
+        assert_eq!(store.namespace_names(), ["b"]);
     }
 
     #[test]

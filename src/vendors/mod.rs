@@ -2,11 +2,13 @@
 //! [`VendorSpec`]; adding a vendor is adding its folder and one line to [`ALL`].
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use rusqlite::Connection;
 use serde_json::Value;
 
+use crate::control;
 use crate::http::with_error_shape;
 use crate::seed::{SeedContext, SeedError};
 use crate::state::AppState;
@@ -34,16 +36,32 @@ pub struct VendorSpec {
     pub render_error: fn(StatusCode) -> Response,
     /// Loads the vendor's seed section.
     pub load_seed: fn(&SeedContext<'_>, &Value) -> Result<(), SeedError>,
-    /// One line per tenant saying how to authenticate as it, for the start-up banner.
+    /// The credential a request carries (token or key, without a scheme), if any; fault rules
+    /// match tenants by it and the journal shows it masked.
+    pub credential: fn(&HeaderMap) -> Option<&str>,
+    /// One line per tenant with the headers that authenticate as it (`; `-separated), for the
+    /// start-up banner.
     pub credentials: fn(&Connection) -> rusqlite::Result<Vec<String>>,
 }
 
-/// A vendor's routes with its unknown-path 404 and its 405s in its own error shape.
-pub fn router(vendor: &'static VendorSpec) -> Router<AppState> {
-    with_error_shape((vendor.routes)(), vendor.render_error)
+/// A vendor's routes with its unknown-path 404 and its 405s in its own error shape, under the
+/// test-control middleware (namespaces, faults, journal).
+pub fn router(vendor: &'static VendorSpec, state: &AppState) -> Router<AppState> {
+    with_error_shape((vendor.routes)(), vendor.render_error).layer(from_fn_with_state(
+        (state.clone(), vendor),
+        control::control,
+    ))
 }
 
 /// The vendor whose slug is `slug`.
 pub fn by_slug(slug: &str) -> Option<&'static VendorSpec> {
     ALL.iter().copied().find(|vendor| vendor.slug == slug)
+}
+
+impl std::fmt::Debug for VendorSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VendorSpec")
+            .field("slug", &self.slug)
+            .finish_non_exhaustive()
+    }
 }

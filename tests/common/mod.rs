@@ -88,9 +88,9 @@ pub async fn spawn_app_with_seed(seed: Value) -> TestApp {
 
 pub fn options(seeds: Vec<SeedSource>) -> StateOptions {
     StateOptions {
-        db: None,
         seeds,
         now: Some(FROZEN_NOW.parse().expect("valid instant")),
+        ..StateOptions::default()
     }
 }
 

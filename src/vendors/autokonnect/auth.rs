@@ -1,6 +1,7 @@
 //! `Authorization: Bearer <company API key>` resolves the company every query is scoped to.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
 use super::error::Error;
@@ -19,7 +20,7 @@ impl FromRequestParts<AppState> for Company {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let key = authorization_token(&parts.headers, "Bearer")
+        let key = credential(&parts.headers)
             .ok_or(Error::Unauthorized)?
             .to_owned();
         let db = state.db(parts);
@@ -28,4 +29,9 @@ impl FromRequestParts<AppState> for Company {
             .await?;
         id.map(|id| Self { id, db }).ok_or(Error::Unauthorized)
     }
+}
+
+/// The company API key of `Authorization: Bearer <key>`.
+pub fn credential(headers: &HeaderMap) -> Option<&str> {
+    authorization_token(headers, "Bearer")
 }

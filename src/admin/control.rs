@@ -1,0 +1,129 @@
+//! `/__admin/requests`, `/__admin/faults`, `/__admin/namespaces`: the journal, fault rules and
+//! namespaces of the test-control layer.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{AdminError, Result};
+use crate::control::faults::{RuleSpec, RuleView};
+use crate::control::journal::{Entry, Filter};
+use crate::http::body::JsonBody;
+use crate::http::query::QueryPairs;
+use crate::state::AppState;
+use crate::time::Millis;
+
+/// How many entries `GET /__admin/requests` returns without `limit`.
+const DEFAULT_REQUEST_LIMIT: usize = 100;
+
+/// The journal filters shared by list and count: `vendor`, `method`, `path` (glob), `status`,
+/// `since` (RFC 3339), `namespace`, `tenant` (masked, as listed).
+fn journal_filter(query: &QueryPairs) -> Result<Filter> {
+    let text = |key: &str| query.get(key).filter(|v| !v.is_empty()).map(str::to_owned);
+    let status =
+        match query.get("status") {
+            Some(value) => Some(value.parse::<u16>().map_err(|_| {
+                AdminError::BadRequest("status: must be an HTTP status code".into())
+            })?),
+            None => None,
+        };
+    let since = match query.get("since") {
+        Some(value) => Some(Millis::parse(value).ok_or_else(|| {
+            AdminError::BadRequest("since: must be an RFC 3339 timestamp".into())
+        })?),
+        None => None,
+    };
+    Ok(Filter {
+        vendor: text("vendor"),
+        method: text("method"),
+        path: text("path"),
+        status,
+        since,
+        namespace: text("namespace").filter(|n| n != "default"),
+        tenant: text("tenant"),
+    })
+}
+
+/// `GET /__admin/requests`: matching journal entries, newest first.
+pub async fn list_requests(
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<Json<Value>> {
+    let filter = journal_filter(&query)?;
+    let limit = match query.get("limit") {
+        Some(value) => value
+            .parse::<usize>()
+            .ok()
+            .filter(|limit| *limit > 0)
+            .ok_or_else(|| AdminError::BadRequest("limit: must be a positive integer".into()))?,
+        None => DEFAULT_REQUEST_LIMIT,
+    };
+    let requests: Vec<Entry> = state.journal().find(&filter, limit);
+    Ok(Json(json!({ "requests": requests })))
+}
+
+/// `GET /__admin/requests/count`: how many journal entries match.
+pub async fn count_requests(
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<Json<Value>> {
+    let filter = journal_filter(&query)?;
+    Ok(Json(json!({ "count": state.journal().count(&filter) })))
+}
+
+/// `DELETE /__admin/requests`: empties the journal.
+pub async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
+    state.journal().clear();
+    Json(json!({ "status": "ok" }))
+}
+
+/// `POST /__admin/faults`: adds a rule; 201 with the rule and its id.
+pub async fn add_fault(
+    State(state): State<AppState>,
+    JsonBody(body, _): JsonBody<AdminError>,
+) -> Result<(StatusCode, Json<RuleView>)> {
+    let body =
+        body.ok_or_else(|| AdminError::BadRequest("body: a fault rule is required".into()))?;
+    let spec = RuleSpec::parse(&body).map_err(|error| AdminError::BadRequest(error.to_string()))?;
+    Ok((StatusCode::CREATED, Json(state.faults().add(spec))))
+}
+
+/// `GET /__admin/faults`: the rules, with how often each fired.
+pub async fn list_faults(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "faults": state.faults().list() }))
+}
+
+/// `DELETE /__admin/faults/{id}`.
+pub async fn remove_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let removed = id.parse::<u64>().is_ok_and(|id| state.faults().remove(id));
+    if !removed {
+        return Err(AdminError::NotFound(format!("no fault rule `{id}`")));
+    }
+    Ok(Json(json!({ "status": "ok" })))
+}
+
+/// `DELETE /__admin/faults`: removes every rule.
+pub async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
+    state.faults().clear();
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /__admin/namespaces`: the namespaces made so far.
+pub async fn list_namespaces(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "namespaces": state.namespace_names() }))
+}
+
+/// `DELETE /__admin/namespaces/{name}`: drops a namespace; its next use starts from the seed.
+pub async fn drop_namespace(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>> {
+    if !state.drop_namespace(&name) {
+        return Err(AdminError::NotFound(format!("no namespace `{name}`")));
+    }
+    Ok(Json(json!({ "status": "ok" })))
+}

@@ -1,0 +1,271 @@
+//! Test control for every vendor request: the namespace it runs in, the faults that may hit it,
+//! and its journal entry. One middleware wraps each vendor's router; the admin API
+//! (`/__admin/requests`, `/__admin/faults`, `/__admin/namespaces`) reads and changes the state.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Map, Value};
+
+use crate::http::body::MAX_BODY_BYTES;
+use crate::state::AppState;
+use crate::store::Db;
+use crate::time::Millis;
+use crate::vendors::VendorSpec;
+
+pub mod faults;
+pub mod journal;
+
+use faults::{Action, Target};
+use journal::Entry;
+
+/// The request header that selects a namespace.
+pub const NAMESPACE_HEADER: &str = "x-understudy-namespace";
+/// The longest namespace name accepted.
+pub const MAX_NAMESPACE_LEN: usize = 128;
+/// Headers whose values are masked in the journal.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "x-api-token",
+    "cookie",
+    "proxy-authorization",
+];
+/// The most of a request body the journal keeps.
+const JOURNAL_BODY_BYTES: usize = 64 * 1024;
+
+/// The database a request's namespace resolved to, for [`AppState::db`].
+#[derive(Clone, Debug)]
+pub struct NamespaceDb(pub Db);
+
+/// The namespace named by the request, `None` for the default one; `Err` when the header is
+/// present but no usable name (blank, too long, or not visible ASCII).
+pub fn namespace_of(headers: &HeaderMap) -> Result<Option<String>, ()> {
+    let Some(value) = headers.get(NAMESPACE_HEADER) else {
+        return Ok(None);
+    };
+    let name = value.to_str().map_err(|_| ())?.trim();
+    let valid = !name.is_empty()
+        && name.len() <= MAX_NAMESPACE_LEN
+        && name.bytes().all(|b| b.is_ascii_graphic());
+    if !valid {
+        return Err(());
+    }
+    Ok((name != "default").then(|| name.to_owned()))
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run and `?` for one character.
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    // Classic two-pointer match with backtracking to the last `*`: linear in practice.
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// The middleware around each vendor's router.
+pub async fn control(
+    State((state, vendor)): State<(AppState, &'static VendorSpec)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let received = Millis::from_datetime(Utc::now());
+    let (parts, body) = request.into_parts();
+    let namespace = namespace_of(&parts.headers);
+    let body = to_bytes(body, MAX_BODY_BYTES).await;
+    let mut entry = journal_entry(vendor, &parts, namespace.clone().unwrap_or(None), received);
+    let response = match (namespace, body) {
+        (Err(()), _) => (vendor.render_error)(StatusCode::BAD_REQUEST),
+        (_, Err(_)) => (vendor.render_error)(StatusCode::PAYLOAD_TOO_LARGE),
+        (Ok(namespace), Ok(bytes)) => {
+            entry.body = (!bytes.is_empty()).then(|| journal_body(&bytes));
+            serve(&state, vendor, parts, bytes, namespace, next).await
+        }
+    };
+    entry.status = response.status().as_u16();
+    entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    state.journal().record(entry);
+    response
+}
+
+async fn serve(
+    state: &AppState,
+    vendor: &'static VendorSpec,
+    mut parts: Parts,
+    bytes: Bytes,
+    namespace: Option<String>,
+    next: Next,
+) -> Response {
+    let target = Target {
+        vendor: vendor.slug,
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        credential: (vendor.credential)(&parts.headers),
+        namespace: namespace.as_deref(),
+    };
+    match state.faults().decide(&target) {
+        Some(Action::Respond { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return match body {
+                Some(body) => (status, axum::Json(body)).into_response(),
+                None => (vendor.render_error)(status),
+            };
+        }
+        Some(Action::RateLimit { retry_after }) => {
+            let mut response = (vendor.render_error)(StatusCode::TOO_MANY_REQUESTS);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+            return response;
+        }
+        Some(Action::Drop) => return Response::new(Body::new(DroppedConnection)),
+        Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
+        None => {}
+    }
+    if let Some(name) = namespace {
+        let store_state = state.clone();
+        let db = tokio::task::spawn_blocking(move || store_state.namespace(&name)).await;
+        match db {
+            Ok(Ok(db)) => {
+                parts.extensions.insert(NamespaceDb(db));
+            }
+            _ => {
+                tracing::error!(vendor = vendor.slug, "could not make a namespace");
+                return (vendor.render_error)(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn journal_entry(
+    vendor: &'static VendorSpec,
+    parts: &Parts,
+    namespace: Option<String>,
+    received: Millis,
+) -> Entry {
+    let mut headers = Map::new();
+    for (name, value) in &parts.headers {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let shown = if SECRET_HEADERS.contains(&name.as_str()) {
+            mask(&text)
+        } else {
+            text.into_owned()
+        };
+        headers.insert(name.as_str().to_owned(), Value::String(shown));
+    }
+    Entry {
+        id: 0,
+        time: received.to_millis_z(),
+        received,
+        vendor: vendor.slug,
+        tenant: (vendor.credential)(&parts.headers).map(mask),
+        namespace,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers,
+        body: None,
+        status: 0,
+        duration_ms: 0.0,
+    }
+}
+
+fn journal_body(bytes: &Bytes) -> String {
+    let kept = &bytes[..bytes.len().min(JOURNAL_BODY_BYTES)];
+    String::from_utf8_lossy(kept).into_owned()
+}
+
+/// Keeps a scheme word and the last four characters of a secret: `Bearer ****e7a2`.
+pub fn mask(secret: &str) -> String {
+    let (scheme, token) = match secret.split_once(' ') {
+        Some((scheme, token)) => (format!("{scheme} "), token),
+        None => (String::new(), secret),
+    };
+    let chars: Vec<char> = token.chars().collect();
+    let tail: String = if chars.len() > 8 {
+        chars[chars.len() - 4..].iter().collect()
+    } else {
+        String::new()
+    };
+    format!("{scheme}****{tail}")
+}
+
+/// A response body that fails at once, so the server closes the connection unanswered.
+struct DroppedConnection;
+
+impl http_body::Body for DroppedConnection {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by a fault rule",
+        ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_runs_and_single_characters() {
+        assert!(glob_matches("/api/v1/contacts*", "/api/v1/contacts/tags"));
+        assert!(glob_matches("*", ""));
+        assert!(glob_matches("/contacts/?", "/contacts/7"));
+        assert!(glob_matches("*/tags", "/api/v1/contacts/tags"));
+        assert!(!glob_matches("/contacts/?", "/contacts/77"));
+        assert!(!glob_matches("/api", "/api/v1"));
+    }
+
+    #[test]
+    fn secrets_are_masked_keeping_scheme_and_tail() {
+        assert_eq!(mask("Bearer ak_live_northwind_4f9c2e7a"), "Bearer ****2e7a");
+        assert_eq!(mask("short"), "****");
+        assert_eq!(mask("vk_1234567890"), "****7890");
+    }
+
+    #[test]
+    fn namespace_header_rules() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(namespace_of(&headers), Ok(None));
+        headers.insert(NAMESPACE_HEADER, HeaderValue::from_static("test-42"));
+        assert_eq!(namespace_of(&headers), Ok(Some("test-42".into())));
+        headers.insert(NAMESPACE_HEADER, HeaderValue::from_static("default"));
+        assert_eq!(namespace_of(&headers), Ok(None));
+        headers.insert(NAMESPACE_HEADER, HeaderValue::from_static("two words"));
+        assert_eq!(namespace_of(&headers), Err(()));
+    }
+}
