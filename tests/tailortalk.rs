@@ -43,7 +43,10 @@ async fn send_bytes(
     let response = request.body(body).send().await.expect("send");
     let status = response.status().as_u16();
     let bytes = response.bytes().await.expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn error(message: &str) -> Value {
@@ -144,13 +147,21 @@ async fn an_absent_or_empty_body_means_the_defaults() {
     .await;
     assert_eq!(nulls, no_body);
     let (status, get_without_body) = app
-        .send(Method::GET, GET_CONTACTS, &[("Authorization", DEFAULT_AGENT)], None)
+        .send(
+            Method::GET,
+            GET_CONTACTS,
+            &[("Authorization", DEFAULT_AGENT)],
+            None,
+        )
         .await;
     assert_eq!((status, get_without_body), (200, no_body.clone()));
     let (status, whitespace) = send_bytes(
         &app,
         Method::POST,
-        &[("Authorization", DEFAULT_AGENT), ("Content-Type", "application/json")],
+        &[
+            ("Authorization", DEFAULT_AGENT),
+            ("Content-Type", "application/json"),
+        ],
         "  \n",
     )
     .await;
@@ -165,7 +176,11 @@ async fn walk(app: &TestApp, auth: &str, limit: u64) -> Vec<Value> {
         let (status, page) = post(app, auth, Some(body.clone())).await;
         assert_eq!(status, 200, "{page}");
         let page_contacts = contacts(&page);
-        assert_eq!(page["count"], page_contacts.len(), "count is the page length");
+        assert_eq!(
+            page["count"],
+            page_contacts.len(),
+            "count is the page length"
+        );
         assert!(page_contacts.len() as u64 <= limit);
         let Some(last) = page_contacts.last() else {
             return seen;
@@ -195,13 +210,15 @@ async fn walking_all_pages_with_the_cursor_recipe_returns_each_contact_once_newe
 
 #[tokio::test]
 async fn contacts_sharing_a_created_at_at_a_page_boundary_are_skipped_by_the_strict_cursor() {
-    let app = spawn_app_with_seed(json!({"tailortalk": {"agents": [{"token": "tt_ties", "contacts": [
-        {"name": "Newest", "created_at": "2025-11-08T05:39:18+00:00"},
-        {"name": "Tie 1", "created_at": "2025-11-08T05:39:17+00:00"},
-        {"name": "Tie 2", "created_at": "2025-11-08T05:39:17+00:00"},
-        {"name": "Tie 3", "created_at": "2025-11-08T05:39:17+00:00"},
-        {"name": "Older", "created_at": "2025-11-08T05:39:16+00:00"}
-    ]}]}}))
+    let app = spawn_app_with_seed(
+        json!({"tailortalk": {"agents": [{"token": "tt_ties", "contacts": [
+            {"name": "Newest", "created_at": "2025-11-08T05:39:18+00:00"},
+            {"name": "Tie 1", "created_at": "2025-11-08T05:39:17+00:00"},
+            {"name": "Tie 2", "created_at": "2025-11-08T05:39:17+00:00"},
+            {"name": "Tie 3", "created_at": "2025-11-08T05:39:17+00:00"},
+            {"name": "Older", "created_at": "2025-11-08T05:39:16+00:00"}
+        ]}]}}),
+    )
     .await;
     // Ties are ordered by the internal id, descending: the last listed comes first.
     let (_, all) = post(&app, "Agent tt_ties", None).await;
@@ -230,8 +247,12 @@ async fn start_after_is_strictly_before_and_compared_as_an_instant() {
         "2025-11-08T00:39:17-05:00",
         "2025-11-08T05:39:17Z",
     ] {
-        let (status, body) =
-            post(&app, "Agent tt_agent_1", Some(json!({ "start_after": cursor }))).await;
+        let (status, body) = post(
+            &app,
+            "Agent tt_agent_1",
+            Some(json!({ "start_after": cursor })),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(names(&body), ["Jane Smith"], "{cursor}");
     }
@@ -296,7 +317,10 @@ async fn custom_attributes_appear_flattened_and_differ_between_contacts() {
             }
         }
         let total = contacts(&body).len();
-        assert!(with_attributes * 10 > total * 7, "most contacts: {with_attributes}/{total}");
+        assert!(
+            with_attributes * 10 > total * 7,
+            "most contacts: {with_attributes}/{total}"
+        );
         assert!(with_attributes < total, "not all contacts");
         assert!(attribute_sets.len() > 5, "attribute sets vary");
         assert!(cities.len() > 5, "values vary: {cities:?}");
@@ -305,11 +329,13 @@ async fn custom_attributes_appear_flattened_and_differ_between_contacts() {
 
 #[tokio::test]
 async fn custom_attributes_keep_their_json_type_and_seed_times_are_normalised() {
-    let app = spawn_app_with_seed(json!({"tailortalk": {"agents": [{"token": "tt_types", "contacts": [
-        {"name": null, "phone_number": "919800000001",
-         "created_at": "2025-11-08T11:09:17.750+05:30",
-         "membership": "Gold", "visits": 12, "score": 4.5, "opted_in": false, "referrer": null}
-    ]}]}}))
+    let app = spawn_app_with_seed(
+        json!({"tailortalk": {"agents": [{"token": "tt_types", "contacts": [
+            {"name": null, "phone_number": "919800000001",
+             "created_at": "2025-11-08T11:09:17.750+05:30",
+             "membership": "Gold", "visits": 12, "score": 4.5, "opted_in": false, "referrer": null}
+        ]}]}}),
+    )
     .await;
     let (status, body) = post(&app, "Agent tt_types", None).await;
     assert_eq!(status, 200);
@@ -353,7 +379,10 @@ async fn a_wrapped_agent_answers_in_the_sibling_envelope() {
     let app = spawn_app_with_seed(seed).await;
     let (status, body) = post(&app, "Agent tt_agent_1", None).await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"data": documented_response(), "success": true}));
+    assert_eq!(
+        body,
+        json!({"data": documented_response(), "success": true})
+    );
     let (_, empty) = post(
         &app,
         "Agent tt_agent_1",
@@ -365,22 +394,41 @@ async fn a_wrapped_agent_answers_in_the_sibling_envelope() {
         json!({"data": {"contacts": [], "count": 0}, "success": true})
     );
     let (_, documented) = post(&app, "Agent tt_agent_2", Some(json!({"limit": 0}))).await;
-    assert_eq!(documented, error(LIMIT_OUT_OF_RANGE), "errors keep their shape");
+    assert_eq!(
+        documented,
+        error(LIMIT_OUT_OF_RANGE),
+        "errors keep their shape"
+    );
     let (_, other) = post(&app, "Agent tt_agent_2", None).await;
-    assert!(other.get("contacts").is_some(), "the other agent stays documented");
+    assert!(
+        other.get("contacts").is_some(),
+        "the other agent stays documented"
+    );
 }
 
 #[tokio::test]
 async fn a_limit_out_of_range_or_not_an_integer_gets_400() {
     let app = spawn_app_with_seed(documented_example()).await;
-    for limit in [json!(0), json!(501), json!(-1), json!(1e30), json!(18446744073709551615u64)] {
+    for limit in [
+        json!(0),
+        json!(501),
+        json!(-1),
+        json!(1e30),
+        json!(18446744073709551615u64),
+    ] {
         assert_eq!(
             post(&app, "Agent tt_agent_1", Some(json!({ "limit": limit }))).await,
             (400, error(LIMIT_OUT_OF_RANGE)),
             "{limit}"
         );
     }
-    for limit in [json!("10"), json!(10.5), json!(true), json!([10]), json!({"n": 1})] {
+    for limit in [
+        json!("10"),
+        json!(10.5),
+        json!(true),
+        json!([10]),
+        json!({"n": 1}),
+    ] {
         assert_eq!(
             post(&app, "Agent tt_agent_1", Some(json!({ "limit": limit }))).await,
             (400, error(LIMIT_NOT_INTEGER)),
@@ -416,7 +464,10 @@ async fn an_unparsable_start_after_gets_400() {
 #[tokio::test]
 async fn malformed_json_a_non_object_or_a_foreign_content_type_gets_400() {
     let app = spawn_app_with_seed(documented_example()).await;
-    let json_type = [("Authorization", "Agent tt_agent_1"), ("Content-Type", "application/json")];
+    let json_type = [
+        ("Authorization", "Agent tt_agent_1"),
+        ("Content-Type", "application/json"),
+    ];
     for (raw, message) in [
         ("{", MALFORMED_JSON),
         ("{\"limit\": 10,}", MALFORMED_JSON),
@@ -458,7 +509,10 @@ async fn a_body_over_one_mebibyte_gets_413() {
         send_bytes(
             &app,
             Method::POST,
-            &[("Authorization", "Agent tt_agent_1"), ("Content-Type", "application/json")],
+            &[
+                ("Authorization", "Agent tt_agent_1"),
+                ("Content-Type", "application/json")
+            ],
             raw,
         )
         .await,
@@ -506,9 +560,15 @@ async fn other_methods_get_405_with_allow_before_auth() {
     for method in [Method::PUT, Method::PATCH, Method::DELETE] {
         let response = app.request(method.clone(), GET_CONTACTS, &[], None).await;
         assert_eq!(response.status(), 405, "{method}");
-        let allow = response.headers()["allow"].to_str().expect("allow").to_owned();
+        let allow = response.headers()["allow"]
+            .to_str()
+            .expect("allow")
+            .to_owned();
         let allowed: HashSet<&str> = allow.split(',').map(str::trim).collect();
-        assert!(allowed.contains("GET") && allowed.contains("POST"), "{allow}");
+        assert!(
+            allowed.contains("GET") && allowed.contains("POST"),
+            "{allow}"
+        );
         assert_eq!(
             response.json::<Value>().await.expect("json"),
             error(METHOD_NOT_ALLOWED)
@@ -554,8 +614,10 @@ fn build(seed: Value) -> String {
 #[test]
 fn a_bad_seed_names_the_path_and_the_problem() {
     assert_eq!(
-        build(json!({"tailortalk": {"agents": [{"token": "t", "contacts": [
-            {"name": "A", "tags": ["vip"]}]}]}})),
+        build(
+            json!({"tailortalk": {"agents": [{"token": "t", "contacts": [
+            {"name": "A", "tags": ["vip"]}]}]}})
+        ),
         "seed: test seed: tailortalk.agents[0].contacts[0].tags: \
          a custom attribute must be a JSON scalar (string, number, boolean or null)"
     );
@@ -569,10 +631,14 @@ fn a_bad_seed_names_the_path_and_the_problem() {
             .contains("tailortalk.agents[0].envelope: unknown variant `bare`"),
     );
     assert!(
-        build(json!({"tailortalk": {"agents": [{"token": "t", "contacts": [
-            {"created_at": "yesterday"}]}]}}))
+        build(
+            json!({"tailortalk": {"agents": [{"token": "t", "contacts": [
+            {"created_at": "yesterday"}]}]}})
+        )
         .contains("tailortalk.agents[0].contacts[0]"),
     );
-    assert!(build(json!({"tailortalk": {"agents": [{"token": "a b"}]}}))
-        .contains("tailortalk.agents[0].token: must not contain whitespace"));
+    assert!(
+        build(json!({"tailortalk": {"agents": [{"token": "a b"}]}}))
+            .contains("tailortalk.agents[0].token: must not contain whitespace")
+    );
 }

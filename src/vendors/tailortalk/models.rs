@@ -234,7 +234,13 @@ mod tests {
             limit(json!(u64::MAX)),
             Err(crate::vendors::tailortalk::error::LIMIT_OUT_OF_RANGE.into())
         );
-        for not_integer in [json!("10"), json!(10.5), json!(true), json!([10]), json!({})] {
+        for not_integer in [
+            json!("10"),
+            json!(10.5),
+            json!(true),
+            json!([10]),
+            json!({}),
+        ] {
             assert_eq!(
                 limit(not_integer.clone()),
                 Err(crate::vendors::tailortalk::error::LIMIT_NOT_INTEGER.into()),

@@ -32,7 +32,10 @@ CREATE INDEX IF NOT EXISTS tailortalk_contacts_newest
 pub fn agent_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<(i64, Envelope)>> {
     conn.prepare_cached("SELECT id, envelope FROM tailortalk_agents WHERE token = ?1")?
         .query_row([token], |row| {
-            Ok((row.get(0)?, Envelope::from_stored(&row.get::<_, String>(1)?)))
+            Ok((
+                row.get(0)?,
+                Envelope::from_stored(&row.get::<_, String>(1)?),
+            ))
         })
         .optional()
 }
@@ -67,18 +70,16 @@ pub fn contacts_page(
              ORDER BY created_at DESC, id DESC
              LIMIT ?3",
         )?
-        .query_map(
-            params![agent, before, params.limit.get()],
-            contact_from_row,
-        )?
+        .query_map(params![agent, before, params.limit.get()], contact_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(ContactPage::new(contacts))
 }
 
 fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
     let attributes: String = row.get(4)?;
-    let attributes: Map<String, Value> = serde_json::from_str(&attributes)
-        .map_err(|error| rusqlite::Error::FromSqlConversionFailure(4, Type::Text, Box::new(error)))?;
+    let attributes: Map<String, Value> = serde_json::from_str(&attributes).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(4, Type::Text, Box::new(error))
+    })?;
     Ok(Contact::new(
         row.get(0)?,
         row.get(1)?,

@@ -42,7 +42,7 @@ struct ContactSeed {
     custom_attributes: Map<String, Value>,
 }
 
-const PHONE_COUNTRIES: &[&str] = &["91", "91", "91", "91", "91", "971", "44", "1"];
+const PHONE_COUNTRIES: &[&str] = &["91", "91", "91", "91", "91", "91", "44", "1"];
 const CITIES: &[&str] = &[
     "Mumbai",
     "Delhi",
@@ -204,11 +204,7 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     /// A whole-second instant in the last year that no other contact of the agent has.
     fn fresh_created_at(&mut self) -> Millis {
         loop {
-            let at = whole_seconds(fakes::instant_within_days(
-                &mut self.rng,
-                self.ctx.now,
-                365,
-            ));
+            let at = whole_seconds(fakes::instant_within_days(&mut self.rng, self.ctx.now, 365));
             if !self.created_times.contains(&at) {
                 return at;
             }
@@ -259,7 +255,10 @@ mod tests {
 
     #[test]
     fn whole_seconds_rounds_down_on_both_sides_of_the_epoch() {
-        assert_eq!(whole_seconds(Millis(1_762_580_357_999)), Millis(1_762_580_357_000));
+        assert_eq!(
+            whole_seconds(Millis(1_762_580_357_999)),
+            Millis(1_762_580_357_000)
+        );
         assert_eq!(whole_seconds(Millis(-1)), Millis(-1000));
         assert_eq!(whole_seconds(Millis(5000)), Millis(5000));
     }
