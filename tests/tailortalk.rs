@@ -606,8 +606,7 @@ async fn the_openapi_document_is_served() {
 
 fn build(seed: Value) -> String {
     AppState::build(options(vec![seed_source(seed)]))
-        .err()
-        .expect("the seed is refused")
+        .expect_err("the seed is refused")
         .to_string()
 }
 

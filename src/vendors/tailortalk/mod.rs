@@ -11,7 +11,7 @@ use crate::vendors::VendorSpec;
 mod auth;
 pub mod error;
 mod handlers;
-pub mod models;
+mod models;
 mod queries;
 mod seed;
 
