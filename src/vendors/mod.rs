@@ -14,9 +14,10 @@ use crate::seed::{SeedContext, SeedError};
 use crate::state::AppState;
 
 pub mod autokonnect;
+pub mod tailortalk;
 
 /// Every vendor, mounted under `/<slug>` in this order.
-pub static ALL: &[&VendorSpec] = &[&autokonnect::VENDOR];
+pub static ALL: &[&VendorSpec] = &[&tailortalk::VENDOR, &autokonnect::VENDOR];
 
 /// What the frame needs to know of a vendor.
 pub struct VendorSpec {

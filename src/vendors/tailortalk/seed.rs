@@ -1,0 +1,265 @@
+//! The `tailortalk.agents` seed section: agents with their token, envelope and contacts, each
+//! contact written as `get_contacts` returns it. Any key of a contact besides the standard ones
+//! is a custom attribute; timestamps left out are generated.
+
+use std::collections::HashSet;
+
+use rand::rngs::StdRng;
+use serde::Deserialize;
+use serde_json::{Map, Number, Value};
+
+use super::models::Envelope;
+use crate::seed::{SeedContext, SeedError, fakes};
+use crate::time::Millis;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    agents: Vec<AgentSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentSeed {
+    token: String,
+    #[serde(default)]
+    envelope: Envelope,
+    #[serde(default)]
+    contacts: Vec<ContactSeed>,
+    /// Generated contacts for this agent, overriding `generate.contacts_per_tenant`.
+    generate: Option<u32>,
+}
+
+/// A contact as the API renders it. Unknown keys are the point here (they are the custom
+/// attributes), so no `deny_unknown_fields`.
+#[derive(Deserialize)]
+struct ContactSeed {
+    name: Option<String>,
+    phone_number: Option<String>,
+    created_at: Option<Millis>,
+    updated_at: Option<Millis>,
+    #[serde(flatten)]
+    custom_attributes: Map<String, Value>,
+}
+
+const PHONE_COUNTRIES: &[&str] = &["91", "91", "91", "91", "91", "91", "44", "1"];
+const CITIES: &[&str] = &[
+    "Mumbai",
+    "Delhi",
+    "Bengaluru",
+    "Hyderabad",
+    "Chennai",
+    "Pune",
+    "Kolkata",
+    "Ahmedabad",
+    "Jaipur",
+    "Lucknow",
+    "Kochi",
+    "Indore",
+];
+const MEMBERSHIPS: &[&str] = &["Bronze", "Silver", "Gold", "Platinum"];
+const LANGUAGES: &[&str] = &[
+    "English", "Hindi", "Marathi", "Tamil", "Telugu", "Kannada", "Bengali", "Gujarati",
+];
+const SOURCES: &[&str] = &["WhatsApp", "Instagram", "Website", "CSV import", "Walk-in"];
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    let section: Section = ctx.parse(section)?;
+    for (index, agent) in section.agents.iter().enumerate() {
+        AgentLoader::new(ctx, index, agent)?.load(agent)?;
+    }
+    Ok(())
+}
+
+/// Loads one agent, keeping generated creation times distinct from every other of its
+/// contacts so the documented cursor recipe never meets a tie it did not ask for.
+struct AgentLoader<'a, 'c> {
+    ctx: &'a SeedContext<'c>,
+    path: String,
+    agent_id: i64,
+    rng: StdRng,
+    created_times: HashSet<Millis>,
+}
+
+impl<'a, 'c> AgentLoader<'a, 'c> {
+    fn new(ctx: &'a SeedContext<'c>, index: usize, agent: &AgentSeed) -> Result<Self, SeedError> {
+        let path = format!("agents[{index}]");
+        let token = &agent.token;
+        if token.trim().is_empty() {
+            return Err(ctx.error(&format!("{path}.token"), "must not be blank"));
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ctx.error(
+                &format!("{path}.token"),
+                "must not contain whitespace (it could never be sent as `Agent <token>`)",
+            ));
+        }
+        let taken: bool = ctx.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tailortalk_agents WHERE token = ?1)",
+            [token],
+            |row| row.get(0),
+        )?;
+        if taken {
+            return Err(ctx.error(
+                &format!("{path}.token"),
+                format!("duplicate credential `{token}`: another agent already uses it"),
+            ));
+        }
+        ctx.tx.execute(
+            "INSERT INTO tailortalk_agents (token, envelope) VALUES (?1, ?2)",
+            rusqlite::params![token, agent.envelope.as_str()],
+        )?;
+        Ok(Self {
+            ctx,
+            path,
+            agent_id: ctx.tx.last_insert_rowid(),
+            rng: ctx.rng(index),
+            created_times: HashSet::new(),
+        })
+    }
+
+    fn load(mut self, agent: &AgentSeed) -> Result<(), SeedError> {
+        for (index, contact) in agent.contacts.iter().enumerate() {
+            let path = format!("{}.contacts[{index}]", self.path);
+            self.insert_listed_contact(&path, contact)?;
+        }
+        for _ in 0..self.ctx.contacts_to_generate(agent.generate) {
+            self.insert_generated_contact()?;
+        }
+        Ok(())
+    }
+
+    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
+        for (key, value) in &seed.custom_attributes {
+            if matches!(value, Value::Array(_) | Value::Object(_)) {
+                return Err(self.ctx.error(
+                    &format!("{path}.{key}"),
+                    "a custom attribute must be a JSON scalar (string, number, boolean or null)",
+                ));
+            }
+        }
+        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
+            (Some(created), Some(updated)) => (created, updated),
+            (Some(created), None) => (created, created),
+            (None, Some(updated)) => (updated, updated),
+            (None, None) => {
+                let created = self.fresh_created_at();
+                (created, self.updated_after(created))
+            }
+        };
+        self.insert_contact(StoredContact {
+            name: seed.name.clone(),
+            phone_number: seed.phone_number.clone(),
+            created_at: whole_seconds(created_at),
+            updated_at: whole_seconds(updated_at),
+            custom_attributes: seed.custom_attributes.clone(),
+        })
+    }
+
+    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
+        let name = fakes::chance(&mut self.rng, 0.95).then(|| {
+            let first = fakes::first_name(&mut self.rng);
+            let last = fakes::last_name(&mut self.rng);
+            format!("{first} {last}")
+        });
+        let phone_number = Some(fakes::phone_digits(&mut self.rng, PHONE_COUNTRIES));
+        let created_at = self.fresh_created_at();
+        let updated_at = self.updated_after(created_at);
+        let custom_attributes = self.generated_attributes();
+        self.insert_contact(StoredContact {
+            name,
+            phone_number,
+            created_at,
+            updated_at,
+            custom_attributes,
+        })
+    }
+
+    /// Most contacts carry a few attributes, some none at all; which ones varies.
+    fn generated_attributes(&mut self) -> Map<String, Value> {
+        let rng = &mut self.rng;
+        let mut attributes = Map::new();
+        if fakes::chance(rng, 0.15) {
+            return attributes;
+        }
+        let mut text = |key: &str, probability: f64, choices: &[&str], rng: &mut StdRng| {
+            if fakes::chance(rng, probability) {
+                attributes.insert(key.into(), Value::String(fakes::pick(rng, choices).into()));
+            }
+        };
+        text("city", 0.85, CITIES, rng);
+        text("membership", 0.5, MEMBERSHIPS, rng);
+        text("language", 0.6, LANGUAGES, rng);
+        text("lead_source", 0.4, SOURCES, rng);
+        if fakes::chance(rng, 0.3) {
+            let visits = fakes::digits(rng, 1).parse::<u64>().unwrap_or(1);
+            attributes.insert("visits".into(), Value::Number(Number::from(visits)));
+        }
+        if fakes::chance(rng, 0.35) {
+            attributes.insert("opted_in".into(), Value::Bool(fakes::chance(rng, 0.8)));
+        }
+        attributes
+    }
+
+    /// A whole-second instant in the last year that no other contact of the agent has.
+    fn fresh_created_at(&mut self) -> Millis {
+        loop {
+            let at = whole_seconds(fakes::instant_within_days(&mut self.rng, self.ctx.now, 365));
+            if !self.created_times.contains(&at) {
+                return at;
+            }
+        }
+    }
+
+    fn updated_after(&mut self, created: Millis) -> Millis {
+        whole_seconds(fakes::instant_between(&mut self.rng, created, self.ctx.now))
+    }
+
+    fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
+        let attributes = Value::Object(contact.custom_attributes).to_string();
+        self.ctx.tx.execute(
+            "INSERT INTO tailortalk_contacts
+                 (agent_id, name, phone_number, created_at, updated_at, custom_attributes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![
+                self.agent_id,
+                contact.name,
+                contact.phone_number,
+                contact.created_at.0,
+                contact.updated_at.0,
+                attributes
+            ],
+        )?;
+        self.created_times.insert(contact.created_at);
+        Ok(())
+    }
+}
+
+/// The instant cut to its second: the vendor renders seconds only, so storing exactly what is
+/// rendered keeps the `start_after` cursor free of hidden sub-second order.
+fn whole_seconds(at: Millis) -> Millis {
+    Millis(at.0.div_euclid(1000) * 1000)
+}
+
+struct StoredContact {
+    name: Option<String>,
+    phone_number: Option<String>,
+    created_at: Millis,
+    updated_at: Millis,
+    custom_attributes: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_seconds_rounds_down_on_both_sides_of_the_epoch() {
+        assert_eq!(
+            whole_seconds(Millis(1_762_580_357_999)),
+            Millis(1_762_580_357_000)
+        );
+        assert_eq!(whole_seconds(Millis(-1)), Millis(-1000));
+        assert_eq!(whole_seconds(Millis(5000)), Millis(5000));
+    }
+}
