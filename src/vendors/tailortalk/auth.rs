@@ -1,6 +1,7 @@
 //! `Authorization: Agent <token>` resolves the agent every query is scoped to.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
 use super::error::Error;
@@ -21,9 +22,7 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let token = authorization_token(&parts.headers, "Agent")
-            .ok_or(Error::Unauthorized)?
-            .to_owned();
+        let token = credential(&parts.headers).ok_or(Error::Unauthorized)?.to_owned();
         let db = state.db(parts);
         let agent = db
             .run(move |conn| queries::agent_by_token(conn, &token))
@@ -32,4 +31,9 @@ impl FromRequestParts<AppState> for Agent {
             .map(|(id, envelope)| Self { id, envelope, db })
             .ok_or(Error::Unauthorized)
     }
+}
+
+/// The agent token of `Authorization: Agent <token>`.
+pub fn credential(headers: &HeaderMap) -> Option<&str> {
+    authorization_token(headers, "Agent")
 }

@@ -24,6 +24,7 @@ pub static VENDOR: VendorSpec = VendorSpec {
     routes,
     render_error: error::render_status,
     load_seed: seed::load,
+    credential: auth::credential,
     credentials: queries::credentials,
 };
 
