@@ -83,14 +83,20 @@ impl ListParams {
     pub fn parse(query: &QueryPairs, now: Millis) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let days = keep(&mut errors, parse_days(query.get("days")));
-        let created_after = keep(&mut errors, parse_instant(
-            query.get("created_after"),
-            FieldError::new("created_after", error::CREATED_AFTER_FORMAT),
-        ));
-        let updated_after = keep(&mut errors, parse_instant(
-            query.get("updated_after"),
-            FieldError::new("updated_after", error::UPDATED_AFTER_FORMAT),
-        ));
+        let created_after = keep(
+            &mut errors,
+            parse_instant(
+                query.get("created_after"),
+                FieldError::new("created_after", error::CREATED_AFTER_FORMAT),
+            ),
+        );
+        let updated_after = keep(
+            &mut errors,
+            parse_instant(
+                query.get("updated_after"),
+                FieldError::new("updated_after", error::UPDATED_AFTER_FORMAT),
+            ),
+        );
         let any_time_filter = ["days", "created_after", "updated_after"]
             .iter()
             .any(|key| query.get(key).is_some());
@@ -102,27 +108,42 @@ impl ListParams {
         }
         let limit = keep(&mut errors, parse_limit(query.get("limit")));
         let offset = keep(&mut errors, parse_offset(query.get("offset")));
-        let stage_id = keep(&mut errors, parse_uuid(
-            query.get("stage_id"),
-            FieldError::new("stage_id", error::STAGE_ID_FORMAT),
-        ));
-        let pipeline_id = keep(&mut errors, parse_uuid(
-            query.get("pipeline_id"),
-            FieldError::new("pipeline_id", error::PIPELINE_ID_FORMAT),
-        ));
-        let (key, value) = (query.get("custom_field_key"), query.get("custom_field_value"));
-        let custom_key = keep(&mut errors, parse_pair_half(
-            key,
-            value,
-            FieldError::new("custom_field_key", error::CUSTOM_FIELD_KEY_EMPTY),
-            FieldError::new("custom_field_key", error::CUSTOM_FIELD_KEY_REQUIRED),
-        ));
-        let custom_value = keep(&mut errors, parse_pair_half(
-            value,
-            key,
-            FieldError::new("custom_field_value", error::CUSTOM_FIELD_VALUE_EMPTY),
-            FieldError::new("custom_field_value", error::CUSTOM_FIELD_VALUE_REQUIRED),
-        ));
+        let stage_id = keep(
+            &mut errors,
+            parse_uuid(
+                query.get("stage_id"),
+                FieldError::new("stage_id", error::STAGE_ID_FORMAT),
+            ),
+        );
+        let pipeline_id = keep(
+            &mut errors,
+            parse_uuid(
+                query.get("pipeline_id"),
+                FieldError::new("pipeline_id", error::PIPELINE_ID_FORMAT),
+            ),
+        );
+        let (key, value) = (
+            query.get("custom_field_key"),
+            query.get("custom_field_value"),
+        );
+        let custom_key = keep(
+            &mut errors,
+            parse_pair_half(
+                key,
+                value,
+                FieldError::new("custom_field_key", error::CUSTOM_FIELD_KEY_EMPTY),
+                FieldError::new("custom_field_key", error::CUSTOM_FIELD_KEY_REQUIRED),
+            ),
+        );
+        let custom_value = keep(
+            &mut errors,
+            parse_pair_half(
+                value,
+                key,
+                FieldError::new("custom_field_value", error::CUSTOM_FIELD_VALUE_EMPTY),
+                FieldError::new("custom_field_value", error::CUSTOM_FIELD_VALUE_REQUIRED),
+            ),
+        );
         let entity = keep(&mut errors, parse_entity_type(query.get("entity_type")));
         if !errors.is_empty() {
             return Err(errors);
@@ -137,11 +158,9 @@ impl ListParams {
             pipeline_id,
             // Choice: `entity_type` without the pair is validated, then ignored ("only applies
             // when custom_field_key and custom_field_value are provided").
-            custom_field: custom_key.zip(custom_value).map(|(key, value)| CustomFieldFilter {
-                key,
-                value,
-                entity,
-            }),
+            custom_field: custom_key
+                .zip(custom_value)
+                .map(|(key, value)| CustomFieldFilter { key, value, entity }),
         })
     }
 
@@ -176,10 +195,8 @@ fn integer_in(text: &str, min: i64, max: i64) -> Option<i64> {
 }
 
 fn parse_days(text: Option<&str>) -> Result<Option<i64>, FieldError> {
-    text.map(|text| {
-        integer_in(text, 1, DAYS_MAX).ok_or(FieldError::new("days", error::DAYS_RANGE))
-    })
-    .transpose()
+    text.map(|text| integer_in(text, 1, DAYS_MAX).ok_or(FieldError::new("days", error::DAYS_RANGE)))
+        .transpose()
 }
 
 fn parse_limit(text: Option<&str>) -> Result<Option<u64>, FieldError> {
@@ -326,7 +343,12 @@ mod tests {
 
     #[test]
     fn ranges_are_inclusive() {
-        for ok in ["days=1", "days=365", "days=1&limit=1", "days=1&limit=1000&offset=0"] {
+        for ok in [
+            "days=1",
+            "days=365",
+            "days=1&limit=1",
+            "days=1&limit=1000&offset=0",
+        ] {
             assert!(parse(ok).is_ok(), "{ok}");
         }
         for (bad, field) in [
@@ -385,7 +407,10 @@ mod tests {
                 entity: Some(EntityType::Ticket)
             })
         );
-        assert_eq!(parse("days=1&entity_type=customer").unwrap().custom_field, None);
+        assert_eq!(
+            parse("days=1&entity_type=customer").unwrap().custom_field,
+            None
+        );
     }
 
     #[test]

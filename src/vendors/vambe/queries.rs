@@ -77,7 +77,9 @@ pub fn workspace_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Op
 
 pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     conn.prepare("SELECT api_key FROM vambe_workspaces ORDER BY id")?
-        .query_map([], |row| Ok(format!("x-api-key: {}", row.get::<_, String>(0)?)))?
+        .query_map([], |row| {
+            Ok(format!("x-api-key: {}", row.get::<_, String>(0)?))
+        })?
         .collect()
 }
 
@@ -146,10 +148,12 @@ fn contact_from_row(row: &Row<'_>, show_stage: bool) -> rusqlite::Result<Contact
         (Some(id), Some(current_stage_id)) => Some(ActiveTicket {
             id,
             current_stage: show_stage
-                .then(|| stage_name.map(|name| StageRef {
-                    id: current_stage_id.clone(),
-                    name,
-                }))
+                .then(|| {
+                    stage_name.map(|name| StageRef {
+                        id: current_stage_id.clone(),
+                        name,
+                    })
+                })
                 .flatten(),
             current_stage_id,
         }),

@@ -197,9 +197,10 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         if pipeline.name.trim().is_empty() {
             return Err(self.ctx.error(&format!("{path}.name"), "must not be blank"));
         }
-        let id = self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
-            me.pipeline_ids.contains(id)
-        })?;
+        let id =
+            self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
+                me.pipeline_ids.contains(id)
+            })?;
         self.ctx.tx.execute(
             "INSERT INTO vambe_pipelines (workspace_id, id, name) VALUES (?1, ?2, ?3)",
             rusqlite::params![self.workspace_id, id, pipeline.name],
@@ -272,8 +273,11 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             None => None,
             Some(ticket) => Some(self.listed_ticket(&format!("{path}.active_ticket_v2"), ticket)?),
         };
-        let customer_fields =
-            custom_fields(self.ctx, &format!("{path}.custom_fields"), &seed.custom_fields)?;
+        let customer_fields = custom_fields(
+            self.ctx,
+            &format!("{path}.custom_fields"),
+            &seed.custom_fields,
+        )?;
         self.insert_contact(StoredContact {
             id,
             name: seed.name.clone(),
@@ -309,7 +313,11 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
                 ),
             ));
         }
-        let fields = custom_fields(self.ctx, &format!("{path}.custom_fields"), &seed.custom_fields)?;
+        let fields = custom_fields(
+            self.ctx,
+            &format!("{path}.custom_fields"),
+            &seed.custom_fields,
+        )?;
         Ok(StoredTicket {
             id,
             stage_id,
@@ -323,8 +331,13 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
-        let phone = fakes::chance(rng, 0.9)
-            .then(|| format!("{}{}", fakes::pick(rng, PHONE_PREFIXES), fakes::digits(rng, 8)));
+        let phone = fakes::chance(rng, 0.9).then(|| {
+            format!(
+                "{}{}",
+                fakes::pick(rng, PHONE_PREFIXES),
+                fakes::digits(rng, 8)
+            )
+        });
         let email = fakes::chance(rng, 0.6).then(|| fakes::email(rng, &first, &last));
         let platform = fakes::pick(rng, GENERATED_PLATFORMS).to_owned();
         // Spread over the last year, denser towards now, so that `days=7`, `days=30` and
@@ -490,7 +503,10 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         } else {
             Err(self.ctx.error(
                 path,
-                format!("unknown value `{value}`: expected one of {}", allowed.join(", ")),
+                format!(
+                    "unknown value `{value}`: expected one of {}",
+                    allowed.join(", ")
+                ),
             ))
         }
     }
