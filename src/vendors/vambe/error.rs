@@ -5,7 +5,6 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::store::StoreError;
 
@@ -70,11 +69,11 @@ impl IntoResponse for Error {
             Self::Unauthorized => render_status(StatusCode::UNAUTHORIZED),
             Self::Validation(errors) => (
                 StatusCode::BAD_REQUEST,
-                Json(json!({
-                    "statusCode": 400,
-                    "message": VALIDATION_FAILED,
-                    "errors": errors,
-                })),
+                Json(Body {
+                    status_code: 400,
+                    message: VALIDATION_FAILED,
+                    errors: Some(errors),
+                }),
             )
                 .into_response(),
             Self::Store(cause) => {
@@ -83,6 +82,16 @@ impl IntoResponse for Error {
             }
         }
     }
+}
+
+/// The body of every Vambe error, keys in the vendor's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body {
+    status_code: u16,
+    message: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<FieldError>>,
 }
 
 /// Vambe's body for a bare status.
@@ -95,10 +104,11 @@ pub fn render_status(status: StatusCode) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR => INTERNAL,
         other => other.canonical_reason().unwrap_or(INTERNAL),
     };
-    let body = if status == StatusCode::BAD_REQUEST {
-        json!({ "statusCode": 400, "message": message, "errors": [] })
-    } else {
-        json!({ "statusCode": status.as_u16(), "message": message })
+    let body = Body {
+        status_code: status.as_u16(),
+        message,
+        // A 400 always lists its failures, even when the cause has no field to name.
+        errors: (status == StatusCode::BAD_REQUEST).then(Vec::new),
     };
     (status, Json(body)).into_response()
 }

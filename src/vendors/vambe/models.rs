@@ -186,10 +186,14 @@ fn keep<T>(errors: &mut Vec<FieldError>, result: Result<Option<T>, FieldError>) 
     })
 }
 
-/// A whole number in `min..=max`, leading/trailing spaces allowed; anything else is `None`.
+/// A whole number in `min..=max` written as plain decimal digits (a leading `-` allowed, so a
+/// negative number fails the range, not the syntax); anything else is `None`.
 fn integer_in(text: &str, min: i64, max: i64) -> Option<i64> {
-    text.trim()
-        .parse::<i64>()
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<i64>()
         .ok()
         .filter(|value| (min..=max).contains(value))
 }
@@ -210,9 +214,9 @@ fn parse_limit(text: Option<&str>) -> Result<Option<u64>, FieldError> {
 
 fn parse_offset(text: Option<&str>) -> Result<Option<u64>, FieldError> {
     text.map(|text| {
-        text.trim()
-            .parse::<u64>()
-            .map_err(|_| FieldError::new("offset", error::OFFSET_RANGE))
+        integer_in(text, 0, i64::MAX)
+            .map(|offset| offset as u64)
+            .ok_or(FieldError::new("offset", error::OFFSET_RANGE))
     })
     .transpose()
 }
@@ -361,6 +365,9 @@ mod tests {
             ("days=1&limit=abc", "limit"),
             ("days=1&offset=-1", "offset"),
             ("days=1&offset=99999999999999999999999", "offset"),
+            ("days=+7", "days"),
+            ("days=%207", "days"),
+            ("days=1&limit=1e2", "limit"),
         ] {
             assert_eq!(fields(bad), [field], "{bad}");
         }

@@ -342,13 +342,12 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         let platform = fakes::pick(rng, GENERATED_PLATFORMS).to_owned();
         // Spread over the last year, denser towards now, so that `days=7`, `days=30` and
         // `days=365` give different counts (and a few contacts fall outside the year).
-        let days_back = match rng_bucket(rng) {
-            0 => 7,
-            1 => 30,
-            2 => 365,
-            _ => 500,
+        let last_message_at = match rng_bucket(rng) {
+            0 => fakes::instant_within_days(rng, now, 7),
+            1 => fakes::instant_within_days(rng, now, 30),
+            2 => fakes::instant_within_days(rng, now, 365),
+            _ => fakes::instant_within_days(rng, now.minus_days(366), 134),
         };
-        let last_message_at = fakes::instant_within_days(rng, now, days_back);
         let created_at = Millis(last_message_at.0 - rng_span(rng, 180 * DAY_MS));
         let updated_at = fakes::instant_between(
             rng,
@@ -561,13 +560,13 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
     }
 }
 
-/// Which horizon a generated last message falls in: 0 within a week (15%), 1 within a month
-/// (20%), 2 within a year (55%), 3 up to 500 days (10%).
+/// Which horizon a generated last message falls in: 0 within a week (10%), 1 within a month
+/// (20%), 2 within a year (60%), 3 between a year and 500 days ago (10%).
 fn rng_bucket(rng: &mut StdRng) -> u8 {
     match rng.random_range(0..100u8) {
-        0..15 => 0,
-        15..35 => 1,
-        35..90 => 2,
+        0..10 => 0,
+        10..30 => 1,
+        30..90 => 2,
         _ => 3,
     }
 }
