@@ -87,7 +87,17 @@ struct TicketSeed {
     custom_fields: BTreeMap<String, Value>,
 }
 
-const PHONE_PREFIXES: &[&str] = &["+569", "+569", "+569", "+521", "+573", "+519", "+5411"];
+/// Mobile prefixes and how many digits follow them: Chile (most), Mexico, Colombia, Peru,
+/// Argentina.
+const PHONE_FORMATS: &[(&str, usize)] = &[
+    ("+569", 8),
+    ("+569", 8),
+    ("+569", 8),
+    ("+521", 10),
+    ("+573", 9),
+    ("+519", 8),
+    ("+54911", 8),
+];
 const CUSTOMER_STATUSES: &[&str] = &["Active", "Active", "Inactive", "Lead"];
 const CUSTOMER_SEGMENTS: &[&str] = &["SMB", "Enterprise", "Retail"];
 const TICKET_PRIORITIES: &[&str] = &["low", "medium", "medium", "high"];
@@ -332,11 +342,8 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         let last = fakes::last_name(rng);
         let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
         let phone = fakes::chance(rng, 0.9).then(|| {
-            format!(
-                "{}{}",
-                fakes::pick(rng, PHONE_PREFIXES),
-                fakes::digits(rng, 8)
-            )
+            let (prefix, digits) = PHONE_FORMATS[rng.random_range(0..PHONE_FORMATS.len())];
+            format!("{prefix}{}", fakes::digits(rng, digits))
         });
         let email = fakes::chance(rng, 0.6).then(|| fakes::email(rng, &first, &last));
         let platform = fakes::pick(rng, GENERATED_PLATFORMS).to_owned();
