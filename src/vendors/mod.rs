@@ -15,9 +15,10 @@ use crate::state::AppState;
 
 pub mod autokonnect;
 pub mod tailortalk;
+pub mod vambe;
 
 /// Every vendor, mounted under `/<slug>` in this order.
-pub static ALL: &[&VendorSpec] = &[&tailortalk::VENDOR, &autokonnect::VENDOR];
+pub static ALL: &[&VendorSpec] = &[&tailortalk::VENDOR, &autokonnect::VENDOR, &vambe::VENDOR];
 
 /// What the frame needs to know of a vendor.
 pub struct VendorSpec {

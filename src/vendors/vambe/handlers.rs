@@ -1,0 +1,27 @@
+//! Vambe's one operation (seed 004, "Get contacts by time filters").
+
+use axum::Json;
+use axum::extract::State;
+
+use super::auth::Workspace;
+use super::error::Error;
+use super::models::{Contact, ListParams};
+use super::queries;
+use crate::http::query::QueryPairs;
+use crate::state::AppState;
+
+/// `GET /api/public/contacts`: the workspace's contacts matching the time, stage, pipeline and
+/// custom-field filters, as a bare array.
+pub async fn list_contacts(
+    workspace: Workspace,
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<Json<Vec<Contact>>, Error> {
+    // "Last N days" follows the server's clock, so a frozen clock gives exact answers.
+    let params = ListParams::parse(&query, state.clock().now()).map_err(Error::Validation)?;
+    let contacts = workspace
+        .db
+        .run(move |conn| queries::contacts(conn, workspace.id, &params))
+        .await?;
+    Ok(Json(contacts))
+}

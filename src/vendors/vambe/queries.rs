@@ -1,0 +1,179 @@
+//! Vambe's tables and the query behind "Get contacts by time filters".
+
+use rusqlite::{Connection, OptionalExtension, Row, named_params};
+
+use super::models::{ActiveTicket, Contact, ListParams, Order, StageRef};
+use crate::http::pagination::Window;
+use crate::time::Millis;
+
+/// Instants are integer milliseconds (UTC). A contact's active ticket lives on the contact row
+/// (one per contact); custom fields of both entities share one table, told apart by `entity`.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS vambe_workspaces (
+    id INTEGER PRIMARY KEY,
+    api_key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS vambe_pipelines (
+    workspace_id INTEGER NOT NULL REFERENCES vambe_workspaces(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE IF NOT EXISTS vambe_stages (
+    workspace_id INTEGER NOT NULL REFERENCES vambe_workspaces(id),
+    id TEXT NOT NULL,
+    pipeline_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX IF NOT EXISTS vambe_stages_by_pipeline
+    ON vambe_stages (workspace_id, pipeline_id, id);
+CREATE TABLE IF NOT EXISTS vambe_contacts (
+    workspace_id INTEGER NOT NULL REFERENCES vambe_workspaces(id),
+    id TEXT NOT NULL,
+    name TEXT,
+    phone TEXT,
+    email TEXT,
+    platform TEXT NOT NULL,
+    last_message_at INTEGER NOT NULL,
+    chat_status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    ai_customer_id TEXT NOT NULL,
+    default_stage_id TEXT NOT NULL,
+    blocked INTEGER NOT NULL,
+    is_chat_read INTEGER NOT NULL,
+    ticket_id TEXT,
+    ticket_stage_id TEXT,
+    PRIMARY KEY (workspace_id, id)
+);
+CREATE INDEX IF NOT EXISTS vambe_contacts_by_last_message
+    ON vambe_contacts (workspace_id, last_message_at DESC, id);
+CREATE INDEX IF NOT EXISTS vambe_contacts_by_created
+    ON vambe_contacts (workspace_id, created_at, id);
+CREATE INDEX IF NOT EXISTS vambe_contacts_by_updated
+    ON vambe_contacts (workspace_id, updated_at, id);
+CREATE INDEX IF NOT EXISTS vambe_contacts_by_stage
+    ON vambe_contacts (workspace_id, ticket_stage_id);
+CREATE TABLE IF NOT EXISTS vambe_custom_fields (
+    workspace_id INTEGER NOT NULL,
+    contact_id TEXT NOT NULL,
+    entity TEXT NOT NULL CHECK (entity IN ('customer', 'ticket')),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, contact_id, entity, key)
+);
+CREATE INDEX IF NOT EXISTS vambe_custom_fields_by_value
+    ON vambe_custom_fields (workspace_id, key, value, entity, contact_id);
+";
+
+pub fn workspace_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM vambe_workspaces WHERE api_key = ?1")?
+        .query_row([api_key], |row| row.get(0))
+        .optional()
+}
+
+pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare("SELECT api_key FROM vambe_workspaces ORDER BY id")?
+        .query_map([], |row| {
+            Ok(format!("x-api-key: {}", row.get::<_, String>(0)?))
+        })?
+        .collect()
+}
+
+/// Every filter is AND-ed; a NULL parameter switches its filter off.
+const CONTACT_FILTER: &str = "
+    c.workspace_id = :workspace
+    AND (:since IS NULL OR c.last_message_at >= :since)
+    AND (:created_after IS NULL OR c.created_at > :created_after)
+    AND (:updated_after IS NULL OR c.updated_at > :updated_after)
+    AND (:stage IS NULL OR c.ticket_stage_id = :stage)
+    AND (:pipeline IS NULL OR s.pipeline_id = :pipeline)
+    AND (:field_key IS NULL OR EXISTS (
+        SELECT 1 FROM vambe_custom_fields f
+        WHERE f.workspace_id = c.workspace_id AND f.key = :field_key
+          AND f.value = :field_value AND f.contact_id = c.id
+          AND (:entity IS NULL OR f.entity = :entity)))";
+
+/// One window of the workspace's contacts matching `params`, in the order the time filters
+/// choose (ties: id ascending, so offsets are stable).
+pub fn contacts(
+    conn: &Connection,
+    workspace: i64,
+    params: &ListParams,
+) -> rusqlite::Result<Vec<Contact>> {
+    let order = match params.order() {
+        Order::UpdatedAsc => "c.updated_at ASC, c.id ASC",
+        Order::CreatedAsc => "c.created_at ASC, c.id ASC",
+        Order::LastMessageDesc => "c.last_message_at DESC, c.id ASC",
+    };
+    let window = Window::offset(params.offset, params.limit);
+    let custom = params.custom_field.as_ref();
+    let show_stage = params.shows_current_stage();
+    conn.prepare_cached(&format!(
+        "SELECT c.id, c.name, c.phone, c.email, c.platform, c.last_message_at, c.chat_status,
+                c.created_at, c.updated_at, c.client_id, c.ai_customer_id, c.default_stage_id,
+                c.blocked, c.is_chat_read, c.ticket_id, c.ticket_stage_id, s.name
+         FROM vambe_contacts c
+         LEFT JOIN vambe_stages s ON s.workspace_id = c.workspace_id AND s.id = c.ticket_stage_id
+         WHERE {CONTACT_FILTER}
+         ORDER BY {order} LIMIT :limit OFFSET :offset"
+    ))?
+    .query_map(
+        named_params! {
+            ":workspace": workspace,
+            ":since": params.last_message_since.map(|at| at.0),
+            ":created_after": params.created_after.map(|at| at.0),
+            ":updated_after": params.updated_after.map(|at| at.0),
+            ":stage": params.stage_id,
+            ":pipeline": params.pipeline_id,
+            ":field_key": custom.map(|field| &field.key),
+            ":field_value": custom.map(|field| &field.value),
+            ":entity": custom.and_then(|field| field.entity).map(|entity| entity.as_str()),
+            ":limit": window.limit,
+            ":offset": window.offset,
+        },
+        |row| contact_from_row(row, show_stage),
+    )?
+    .collect()
+}
+
+fn contact_from_row(row: &Row<'_>, show_stage: bool) -> rusqlite::Result<Contact> {
+    let ticket_id: Option<String> = row.get(14)?;
+    let stage_id: Option<String> = row.get(15)?;
+    let stage_name: Option<String> = row.get(16)?;
+    let active_ticket_v2 = match (ticket_id, stage_id) {
+        (Some(id), Some(current_stage_id)) => Some(ActiveTicket {
+            id,
+            current_stage: show_stage
+                .then(|| {
+                    stage_name.map(|name| StageRef {
+                        id: current_stage_id.clone(),
+                        name,
+                    })
+                })
+                .flatten(),
+            current_stage_id,
+        }),
+        _ => None,
+    };
+    Ok(Contact {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        phone: row.get(2)?,
+        email: row.get(3)?,
+        platform: row.get(4)?,
+        last_message_at: Millis(row.get(5)?).to_millis_z(),
+        chat_status: row.get(6)?,
+        created_at: Millis(row.get(7)?).to_millis_z(),
+        updated_at: Millis(row.get(8)?).to_millis_z(),
+        client_id: row.get(9)?,
+        ai_customer_id: row.get(10)?,
+        default_stage_id: row.get(11)?,
+        blocked: row.get(12)?,
+        is_chat_read: row.get(13)?,
+        active_ticket_v2,
+    })
+}

@@ -1,0 +1,637 @@
+//! The `vambe.workspaces` seed section: workspaces with their pipelines (and stages) and
+//! contacts written as the API returns them, plus the seed-only `custom_fields` of the customer
+//! (on the contact) and of the ticket (on `active_ticket_v2`). Ids and timestamps left out are
+//! generated; ids are UUIDs (the vendor's pattern), stored lower case.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rand::RngExt;
+use rand::rngs::StdRng;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::Value;
+
+use super::models::{CHAT_STATUSES, EntityType, PLATFORMS, is_vambe_uuid};
+use crate::seed::{SeedContext, SeedError, fakes};
+use crate::time::Millis;
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    workspaces: Vec<WorkspaceSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkspaceSeed {
+    api_key: String,
+    #[serde(default)]
+    pipelines: Vec<PipelineSeed>,
+    #[serde(default)]
+    contacts: Vec<ContactSeed>,
+    /// Generated contacts for this workspace, overriding `generate.contacts_per_tenant`.
+    generate: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipelineSeed {
+    id: Option<String>,
+    name: String,
+    #[serde(default)]
+    stages: Vec<StageSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageSeed {
+    id: Option<String>,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactSeed {
+    id: Option<String>,
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    platform: Option<String>,
+    last_message_at: Option<Millis>,
+    chat_status: Option<String>,
+    created_at: Option<Millis>,
+    updated_at: Option<Millis>,
+    client_id: Option<String>,
+    ai_customer_id: Option<String>,
+    default_stage_id: Option<String>,
+    blocked: Option<bool>,
+    is_chat_read: Option<bool>,
+    /// The customer entity's custom fields (seed-only, never rendered).
+    #[serde(default)]
+    custom_fields: BTreeMap<String, Value>,
+    active_ticket_v2: Option<TicketSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TicketSeed {
+    id: Option<String>,
+    current_stage_id: String,
+    /// Accepted so a response filtered by pipeline can be pasted; the stage is always derived.
+    #[serde(rename = "current_stage")]
+    _current_stage: Option<IgnoredAny>,
+    /// The ticket entity's custom fields (seed-only, never rendered).
+    #[serde(default)]
+    custom_fields: BTreeMap<String, Value>,
+}
+
+/// Mobile prefixes and how many digits follow them: Chile (most), Mexico, Colombia, Peru,
+/// Argentina.
+const PHONE_FORMATS: &[(&str, usize)] = &[
+    ("+569", 8),
+    ("+569", 8),
+    ("+569", 8),
+    ("+521", 10),
+    ("+573", 9),
+    ("+519", 8),
+    ("+54911", 8),
+];
+const CUSTOMER_STATUSES: &[&str] = &["Active", "Active", "Inactive", "Lead"];
+const CUSTOMER_SEGMENTS: &[&str] = &["SMB", "Enterprise", "Retail"];
+const TICKET_PRIORITIES: &[&str] = &["low", "medium", "medium", "high"];
+const TICKET_SOURCES: &[&str] = &["Instagram Ads", "Referral", "Website", "Google Ads"];
+/// Weighted: most conversations come in over WhatsApp.
+const GENERATED_PLATFORMS: &[&str] = &[
+    "whatsapp",
+    "whatsapp",
+    "whatsapp",
+    "whatsapp",
+    "web-whatsapp",
+    "instagram",
+    "instagram",
+    "messenger",
+    "webchat",
+    "sms",
+    "playground",
+];
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    let section: Section = ctx.parse(section)?;
+    for (index, workspace) in section.workspaces.iter().enumerate() {
+        WorkspaceLoader::new(ctx, index, workspace)?.load(workspace)?;
+    }
+    Ok(())
+}
+
+/// Loads one workspace, keeping its pipeline, stage and contact ids unique and every
+/// generated `updated_at` distinct (so a strictly-after sync cursor never lands mid-tie).
+struct WorkspaceLoader<'a, 'c> {
+    ctx: &'a SeedContext<'c>,
+    path: String,
+    workspace_id: i64,
+    rng: StdRng,
+    /// The workspace-wide `client_id` generated contacts carry.
+    client_id: String,
+    pipeline_ids: HashSet<String>,
+    /// Stage ids in pipeline order.
+    stage_ids: Vec<String>,
+    contact_ids: HashSet<String>,
+    ticket_ids: HashSet<String>,
+    updated_ats: HashSet<i64>,
+    created_ats: HashSet<i64>,
+}
+
+impl<'a, 'c> WorkspaceLoader<'a, 'c> {
+    fn new(
+        ctx: &'a SeedContext<'c>,
+        index: usize,
+        workspace: &WorkspaceSeed,
+    ) -> Result<Self, SeedError> {
+        let path = format!("workspaces[{index}]");
+        if workspace.api_key.trim().is_empty() {
+            return Err(ctx.error(&format!("{path}.api_key"), "must not be blank"));
+        }
+        let taken: bool = ctx.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM vambe_workspaces WHERE api_key = ?1)",
+            [&workspace.api_key],
+            |row| row.get(0),
+        )?;
+        if taken {
+            return Err(ctx.error(
+                &format!("{path}.api_key"),
+                format!(
+                    "duplicate credential `{}`: another workspace already uses it",
+                    workspace.api_key
+                ),
+            ));
+        }
+        ctx.tx.execute(
+            "INSERT INTO vambe_workspaces (api_key) VALUES (?1)",
+            [&workspace.api_key],
+        )?;
+        let mut rng = ctx.rng(index);
+        let client_id = fakes::uuid_v4(&mut rng);
+        Ok(Self {
+            ctx,
+            path,
+            workspace_id: ctx.tx.last_insert_rowid(),
+            rng,
+            client_id,
+            pipeline_ids: HashSet::new(),
+            stage_ids: Vec::new(),
+            contact_ids: HashSet::new(),
+            ticket_ids: HashSet::new(),
+            updated_ats: HashSet::new(),
+            created_ats: HashSet::new(),
+        })
+    }
+
+    fn load(mut self, workspace: &WorkspaceSeed) -> Result<(), SeedError> {
+        for (index, pipeline) in workspace.pipelines.iter().enumerate() {
+            let path = format!("{}.pipelines[{index}]", self.path);
+            self.insert_pipeline(&path, pipeline)?;
+        }
+        for (index, contact) in workspace.contacts.iter().enumerate() {
+            let path = format!("{}.contacts[{index}]", self.path);
+            self.insert_listed_contact(&path, contact)?;
+        }
+        for _ in 0..self.ctx.contacts_to_generate(workspace.generate) {
+            self.insert_generated_contact()?;
+        }
+        Ok(())
+    }
+
+    fn insert_pipeline(&mut self, path: &str, pipeline: &PipelineSeed) -> Result<(), SeedError> {
+        if pipeline.name.trim().is_empty() {
+            return Err(self.ctx.error(&format!("{path}.name"), "must not be blank"));
+        }
+        let id =
+            self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
+                me.pipeline_ids.contains(id)
+            })?;
+        self.ctx.tx.execute(
+            "INSERT INTO vambe_pipelines (workspace_id, id, name) VALUES (?1, ?2, ?3)",
+            rusqlite::params![self.workspace_id, id, pipeline.name],
+        )?;
+        self.pipeline_ids.insert(id.clone());
+        for (index, stage) in pipeline.stages.iter().enumerate() {
+            let stage_path = format!("{path}.stages[{index}]");
+            if stage.name.trim().is_empty() {
+                return Err(self
+                    .ctx
+                    .error(&format!("{stage_path}.name"), "must not be blank"));
+            }
+            let stage_id = self.given_or_fresh_id(
+                &format!("{stage_path}.id"),
+                stage.id.as_deref(),
+                |me, id| me.stage_ids.iter().any(|taken| taken == id),
+            )?;
+            self.ctx.tx.execute(
+                "INSERT INTO vambe_stages (workspace_id, id, pipeline_id, name, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![self.workspace_id, stage_id, id, stage.name, index as i64],
+            )?;
+            self.stage_ids.push(stage_id);
+        }
+        Ok(())
+    }
+
+    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
+        let id = self.given_or_fresh_id(&format!("{path}.id"), seed.id.as_deref(), |me, id| {
+            me.contact_ids.contains(id)
+        })?;
+        let platform = match seed.platform.as_deref() {
+            None => "whatsapp".to_owned(),
+            Some(platform) => self.one_of(&format!("{path}.platform"), platform, PLATFORMS)?,
+        };
+        let chat_status = match seed.chat_status.as_deref() {
+            None => "UNATTENDED".to_owned(),
+            Some(status) => self.one_of(&format!("{path}.chat_status"), status, CHAT_STATUSES)?,
+        };
+        let client_id = match seed.client_id.as_deref() {
+            None => self.client_id.clone(),
+            Some(id) => self.uuid(&format!("{path}.client_id"), id)?,
+        };
+        let ai_customer_id = match seed.ai_customer_id.as_deref() {
+            None => fakes::uuid_v4(&mut self.rng),
+            Some(id) => self.uuid(&format!("{path}.ai_customer_id"), id)?,
+        };
+        let default_stage_id = match seed.default_stage_id.as_deref() {
+            None => self.default_stage_id(),
+            Some(id) => self.uuid(&format!("{path}.default_stage_id"), id)?,
+        };
+        // Whatever instants are given anchor the others: a contact is created, then messages,
+        // then is updated.
+        let given = [seed.created_at, seed.last_message_at, seed.updated_at];
+        let (created_at, last_message_at, updated_at) = match given {
+            [None, None, None] => {
+                let created = fakes::instant_within_days(&mut self.rng, self.ctx.now, 365);
+                let updated = fakes::instant_between(&mut self.rng, created, self.ctx.now);
+                (created, updated, updated)
+            }
+            [created, message, updated] => {
+                let earliest = given.iter().flatten().min().copied();
+                let latest = given.iter().flatten().max().copied();
+                let created = created.or(earliest).unwrap_or(self.ctx.now);
+                let updated = updated.or(latest).unwrap_or(created);
+                (created, message.unwrap_or(updated), updated)
+            }
+        };
+        let ticket = match &seed.active_ticket_v2 {
+            None => None,
+            Some(ticket) => Some(self.listed_ticket(&format!("{path}.active_ticket_v2"), ticket)?),
+        };
+        let customer_fields = custom_fields(
+            self.ctx,
+            &format!("{path}.custom_fields"),
+            &seed.custom_fields,
+        )?;
+        self.insert_contact(StoredContact {
+            id,
+            name: seed.name.clone(),
+            phone: seed.phone.clone(),
+            email: seed.email.clone(),
+            platform,
+            last_message_at,
+            chat_status,
+            created_at,
+            updated_at,
+            client_id,
+            ai_customer_id,
+            default_stage_id,
+            blocked: seed.blocked.unwrap_or(false),
+            is_chat_read: seed.is_chat_read.unwrap_or(false),
+            customer_fields,
+            ticket,
+        })
+    }
+
+    fn listed_ticket(&mut self, path: &str, seed: &TicketSeed) -> Result<StoredTicket, SeedError> {
+        let id = self.given_or_fresh_id(&format!("{path}.id"), seed.id.as_deref(), |me, id| {
+            me.ticket_ids.contains(id)
+        })?;
+        let stage_path = format!("{path}.current_stage_id");
+        let stage_id = self.uuid(&stage_path, &seed.current_stage_id)?;
+        if !self.stage_ids.contains(&stage_id) {
+            return Err(self.ctx.error(
+                &stage_path,
+                format!(
+                    "no stage `{}` in this workspace's pipelines",
+                    seed.current_stage_id
+                ),
+            ));
+        }
+        let fields = custom_fields(
+            self.ctx,
+            &format!("{path}.custom_fields"),
+            &seed.custom_fields,
+        )?;
+        Ok(StoredTicket {
+            id,
+            stage_id,
+            fields,
+        })
+    }
+
+    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
+        let now = self.ctx.now;
+        let rng = &mut self.rng;
+        let first = fakes::first_name(rng);
+        let last = fakes::last_name(rng);
+        let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
+        let phone = fakes::chance(rng, 0.9).then(|| {
+            let (prefix, digits) = PHONE_FORMATS[rng.random_range(0..PHONE_FORMATS.len())];
+            format!("{prefix}{}", fakes::digits(rng, digits))
+        });
+        let email = fakes::chance(rng, 0.6).then(|| fakes::email(rng, &first, &last));
+        let platform = fakes::pick(rng, GENERATED_PLATFORMS).to_owned();
+        // Spread over the last year, denser towards now, so that `days=7`, `days=30` and
+        // `days=365` give different counts (and a few contacts fall outside the year).
+        let last_message_at = match rng_bucket(rng) {
+            0 => fakes::instant_within_days(rng, now, 7),
+            1 => fakes::instant_within_days(rng, now, 30),
+            2 => fakes::instant_within_days(rng, now, 365),
+            _ => fakes::instant_within_days(rng, now.minus_days(366), 134),
+        };
+        let created_at = Millis(last_message_at.0 - rng_span(rng, 180 * DAY_MS));
+        let updated_at = fakes::instant_between(
+            rng,
+            last_message_at,
+            Millis((last_message_at.0 + 3 * DAY_MS).min(now.0)),
+        );
+        let chat_status = if fakes::chance(rng, 0.15) {
+            "UNATTENDED"
+        } else {
+            fakes::pick(rng, CHAT_STATUSES)
+        }
+        .to_owned();
+        let blocked = fakes::chance(rng, 0.03);
+        let is_chat_read = chat_status != "UNATTENDED" && fakes::chance(rng, 0.8);
+        let ai_customer_id = fakes::uuid_v4(rng);
+        let mut customer_fields = Vec::new();
+        if fakes::chance(rng, 0.7) {
+            customer_fields.push(("status".into(), fakes::pick(rng, CUSTOMER_STATUSES).into()));
+        }
+        if fakes::chance(rng, 0.5) {
+            customer_fields.push(("city".into(), fakes::city(rng)));
+        }
+        if fakes::chance(rng, 0.3) {
+            customer_fields.push(("segment".into(), fakes::pick(rng, CUSTOMER_SEGMENTS).into()));
+        }
+        let ticket = if !self.stage_ids.is_empty() && fakes::chance(&mut self.rng, 0.8) {
+            Some(self.generated_ticket())
+        } else {
+            None
+        };
+        let id = self.fresh_uuid(|me, id| me.contact_ids.contains(id));
+        let created_at = self.distinct(created_at, |me| &mut me.created_ats);
+        let updated_at = self.distinct(updated_at.max(created_at), |me| &mut me.updated_ats);
+        let default_stage_id = self.default_stage_id();
+        self.insert_contact(StoredContact {
+            id,
+            name,
+            phone,
+            email,
+            platform,
+            last_message_at,
+            chat_status,
+            created_at,
+            updated_at,
+            client_id: self.client_id.clone(),
+            ai_customer_id,
+            default_stage_id,
+            blocked,
+            is_chat_read,
+            customer_fields,
+            ticket,
+        })
+    }
+
+    fn generated_ticket(&mut self) -> StoredTicket {
+        let stage_names: Vec<&str> = self.stage_ids.iter().map(String::as_str).collect();
+        let stage_id = fakes::pick(&mut self.rng, &stage_names).to_owned();
+        let mut fields = Vec::new();
+        if fakes::chance(&mut self.rng, 0.7) {
+            fields.push((
+                "priority".into(),
+                fakes::pick(&mut self.rng, TICKET_PRIORITIES).into(),
+            ));
+        }
+        if fakes::chance(&mut self.rng, 0.5) {
+            fields.push((
+                "source".into(),
+                fakes::pick(&mut self.rng, TICKET_SOURCES).into(),
+            ));
+        }
+        StoredTicket {
+            id: self.fresh_uuid(|me, id| me.ticket_ids.contains(id)),
+            stage_id,
+            fields,
+        }
+    }
+
+    fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
+        let (ticket_id, ticket_stage_id) = match &contact.ticket {
+            Some(ticket) => (Some(&ticket.id), Some(&ticket.stage_id)),
+            None => (None, None),
+        };
+        self.ctx.tx.execute(
+            "INSERT INTO vambe_contacts (workspace_id, id, name, phone, email, platform,
+                 last_message_at, chat_status, created_at, updated_at, client_id, ai_customer_id,
+                 default_stage_id, blocked, is_chat_read, ticket_id, ticket_stage_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            rusqlite::params![
+                self.workspace_id,
+                contact.id,
+                contact.name,
+                contact.phone,
+                contact.email,
+                contact.platform,
+                contact.last_message_at.0,
+                contact.chat_status,
+                contact.created_at.0,
+                contact.updated_at.0,
+                contact.client_id,
+                contact.ai_customer_id,
+                contact.default_stage_id,
+                contact.blocked,
+                contact.is_chat_read,
+                ticket_id,
+                ticket_stage_id,
+            ],
+        )?;
+        let mut insert_field = self.ctx.tx.prepare_cached(
+            "INSERT INTO vambe_custom_fields (workspace_id, contact_id, entity, key, value)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let ticket_fields = contact.ticket.iter().flat_map(|ticket| {
+            ticket
+                .fields
+                .iter()
+                .map(|field| (EntityType::Ticket, field))
+        });
+        let customer_fields = contact
+            .customer_fields
+            .iter()
+            .map(|field| (EntityType::Customer, field));
+        for (entity, (key, value)) in customer_fields.chain(ticket_fields) {
+            insert_field.execute(rusqlite::params![
+                self.workspace_id,
+                contact.id,
+                entity.as_str(),
+                key,
+                value
+            ])?;
+        }
+        if let Some(ticket) = &contact.ticket {
+            self.ticket_ids.insert(ticket.id.clone());
+        }
+        self.created_ats.insert(contact.created_at.0);
+        self.updated_ats.insert(contact.updated_at.0);
+        self.contact_ids.insert(contact.id);
+        Ok(())
+    }
+
+    /// New contacts start in the first stage of the first pipeline; a random id without any.
+    fn default_stage_id(&mut self) -> String {
+        match self.stage_ids.first() {
+            Some(id) => id.clone(),
+            None => fakes::uuid_v4(&mut self.rng),
+        }
+    }
+
+    /// `value` if it is one of `allowed`, else an error naming them.
+    fn one_of(&self, path: &str, value: &str, allowed: &[&str]) -> Result<String, SeedError> {
+        if allowed.contains(&value) {
+            Ok(value.to_owned())
+        } else {
+            Err(self.ctx.error(
+                path,
+                format!(
+                    "unknown value `{value}`: expected one of {}",
+                    allowed.join(", ")
+                ),
+            ))
+        }
+    }
+
+    /// `id` lower-cased if it matches the vendor's UUID pattern.
+    fn uuid(&self, path: &str, id: &str) -> Result<String, SeedError> {
+        if is_vambe_uuid(id) {
+            Ok(id.to_ascii_lowercase())
+        } else {
+            Err(self
+                .ctx
+                .error(path, format!("`{id}` is not a UUID (the vendor's pattern)")))
+        }
+    }
+
+    /// The given id (a UUID not yet `taken`) or a fresh one.
+    fn given_or_fresh_id(
+        &mut self,
+        path: &str,
+        given: Option<&str>,
+        taken: impl Fn(&Self, &str) -> bool,
+    ) -> Result<String, SeedError> {
+        match given {
+            None => Ok(self.fresh_uuid(taken)),
+            Some(given) => {
+                let id = self.uuid(path, given)?;
+                if taken(self, &id) {
+                    return Err(self.ctx.error(path, format!("duplicate id `{given}`")));
+                }
+                Ok(id)
+            }
+        }
+    }
+
+    fn fresh_uuid(&mut self, taken: impl Fn(&Self, &str) -> bool) -> String {
+        loop {
+            let id = fakes::uuid_v4(&mut self.rng);
+            if !taken(self, &id) {
+                return id;
+            }
+        }
+    }
+
+    /// `at`, moved forward a millisecond at a time until no contact of this workspace has it.
+    fn distinct(&mut self, at: Millis, used: impl Fn(&mut Self) -> &mut HashSet<i64>) -> Millis {
+        let used = used(self);
+        let mut at = at.0;
+        while used.contains(&at) {
+            at += 1;
+        }
+        Millis(at)
+    }
+}
+
+/// Which horizon a generated last message falls in: 0 within a week (10%), 1 within a month
+/// (20%), 2 within a year (60%), 3 between a year and 500 days ago (10%).
+fn rng_bucket(rng: &mut StdRng) -> u8 {
+    match rng.random_range(0..100u8) {
+        0..10 => 0,
+        10..30 => 1,
+        30..90 => 2,
+        _ => 3,
+    }
+}
+
+/// A random span of `0..=max_ms` milliseconds.
+fn rng_span(rng: &mut StdRng, max_ms: i64) -> i64 {
+    rng.random_range(0..=max_ms)
+}
+
+/// Seed custom fields as stored text: strings as they are, numbers and booleans as JSON writes
+/// them (the filter compares text, as it arrives in the query string).
+fn custom_fields(
+    ctx: &SeedContext<'_>,
+    path: &str,
+    fields: &BTreeMap<String, Value>,
+) -> Result<Vec<(String, String)>, SeedError> {
+    let mut stored = Vec::with_capacity(fields.len());
+    for (key, value) in fields {
+        if key.is_empty() {
+            return Err(ctx.error(path, "custom field keys must not be empty"));
+        }
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            _ => {
+                return Err(ctx.error(
+                    &format!("{path}.{key}"),
+                    "a custom field value must be a string, number or boolean",
+                ));
+            }
+        };
+        stored.push((key.clone(), text));
+    }
+    Ok(stored)
+}
+
+struct StoredContact {
+    id: String,
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    platform: String,
+    last_message_at: Millis,
+    chat_status: String,
+    created_at: Millis,
+    updated_at: Millis,
+    client_id: String,
+    ai_customer_id: String,
+    default_stage_id: String,
+    blocked: bool,
+    is_chat_read: bool,
+    customer_fields: Vec<(String, String)>,
+    ticket: Option<StoredTicket>,
+}
+
+struct StoredTicket {
+    id: String,
+    stage_id: String,
+    fields: Vec<(String, String)>,
+}
