@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
+use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
 use crate::vendors;
@@ -38,6 +39,8 @@ pub struct AppState(Arc<Shared>);
 struct Shared {
     store: Store,
     clock: Clock,
+    /// Lives as long as the state: reset and reseed leave it alone.
+    rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
         let state = Self(Arc::new(Shared {
             store,
             clock: Clock::new(options.now),
+            rate_limiter: RateLimiter::new(),
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -64,6 +68,11 @@ impl AppState {
 
     pub fn clock(&self) -> &Clock {
         &self.0.clock
+    }
+
+    /// Request counts for any vendor's rate limits, on real monotonic time.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.0.rate_limiter
     }
 
     /// The database a vendor request reads and writes.

@@ -11,10 +11,11 @@ use crate::http::with_error_shape;
 use crate::seed::{SeedContext, SeedError};
 use crate::state::AppState;
 
+pub mod agentclara;
 pub mod autokonnect;
 
 /// Every vendor, mounted under `/<slug>` in this order.
-pub static ALL: &[&VendorSpec] = &[&autokonnect::VENDOR];
+pub static ALL: &[&VendorSpec] = &[&agentclara::VENDOR, &autokonnect::VENDOR];
 
 /// What the frame needs to know of a vendor.
 pub struct VendorSpec {
