@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::http::body::BodyError;
 use crate::store::StoreError;
@@ -111,6 +111,17 @@ pub fn render_status(status: StatusCode) -> Response {
     render(status, message)
 }
 
+/// The error envelope, `success` first as the vendor writes it.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    success: bool,
+    error: &'a str,
+}
+
 fn render(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "success": false, "error": message }))).into_response()
+    let body = ErrorBody {
+        success: false,
+        error: message,
+    };
+    (status, Json(body)).into_response()
 }

@@ -204,10 +204,11 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
             (Some(created), None) => (created, created),
             (None, Some(updated)) => (updated, updated),
             (None, None) => {
-                let created = fakes::instant_within_days(&mut self.rng, self.ctx.now, 365);
+                let created =
+                    whole_second(fakes::instant_within_days(&mut self.rng, self.ctx.now, 365));
                 (
                     created,
-                    fakes::instant_between(&mut self.rng, created, self.ctx.now),
+                    whole_second(fakes::instant_between(&mut self.rng, created, self.ctx.now)),
                 )
             }
         };
@@ -251,7 +252,11 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
             }
         }
         let timestamp = seed.timestamp.unwrap_or_else(|| {
-            fakes::instant_between(&mut self.rng, contact_created_at, self.ctx.now)
+            whole_second(fakes::instant_between(
+                &mut self.rng,
+                contact_created_at,
+                self.ctx.now,
+            ))
         });
         queries::insert_conversation(
             self.ctx.tx,
@@ -298,19 +303,19 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
         if fakes::chance(rng, 0.3) {
             custom_fields.insert("source".into(), fakes::pick(rng, SOURCES).into());
         }
-        let created_at = fakes::instant_within_days(rng, self.ctx.now, 365);
+        let created_at = whole_second(fakes::instant_within_days(rng, self.ctx.now, 365));
         let conversation_count = if fakes::chance(rng, 0.65) {
             *fakes::pick(rng, CONVERSATION_COUNTS)
         } else {
             0
         };
         let mut timestamps: Vec<Millis> = (0..conversation_count)
-            .map(|_| fakes::instant_between(rng, created_at, self.ctx.now))
+            .map(|_| whole_second(fakes::instant_between(rng, created_at, self.ctx.now)))
             .collect();
         timestamps.sort_unstable();
         // A contact is updated at least when its latest conversation happened.
         let last_activity = timestamps.last().copied().unwrap_or(created_at);
-        let updated_at = fakes::instant_between(rng, last_activity, self.ctx.now);
+        let updated_at = whole_second(fakes::instant_between(rng, last_activity, self.ctx.now));
         let id = queries::fresh_id(self.ctx.tx, rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
         queries::insert_contact(
             self.ctx.tx,
@@ -380,4 +385,9 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
             None => Ok(queries::fresh_id(self.ctx.tx, &mut self.rng, table, prefix)?),
         }
     }
+}
+
+/// Generated instants in whole seconds, as the vendor's examples show them.
+fn whole_second(at: Millis) -> Millis {
+    Millis(at.0 - at.0.rem_euclid(1000))
 }
