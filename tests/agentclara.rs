@@ -212,7 +212,10 @@ async fn a_full_life_cycle_is_seen_by_every_read() {
     );
 
     // Visible in get, list and search with the same fields.
-    assert_eq!(get(&app, &contact(&id), KEY_A).await, (200, created.clone()));
+    assert_eq!(
+        get(&app, &contact(&id), KEY_A).await,
+        (200, created.clone())
+    );
     let summary = summary_of(&created["data"]);
     let (_, list) = get(&app, &format!("{CONTACTS}?limit=100"), KEY_A).await;
     assert_eq!(list["data"][0], summary, "newest first");
@@ -220,7 +223,7 @@ async fn a_full_life_cycle_is_seen_by_every_read() {
     let (_, found) = get(&app, &format!("{SEARCH}?q=zoe"), KEY_A).await;
     assert_eq!(found, json!({"success": true, "data": [summary]}));
     let (_, tagged) = get(&app, &format!("{CONTACTS}?tag=new"), KEY_A).await;
-    assert_eq!(ids(&tagged), [id.clone()]);
+    assert_eq!(ids(&tagged), [id.as_str()]);
 
     // PUT changes only the given fields; updated_at follows the clock, created_at stays.
     set_clock(&app, "2026-01-16T08:30:00Z").await;
@@ -269,7 +272,11 @@ async fn a_full_life_cycle_is_seen_by_every_read() {
     let (_, old_tag) = get(&app, &format!("{CONTACTS}?tag=new"), KEY_A).await;
     assert_eq!(old_tag["data"], json!([]));
     let (_, by_email) = get(&app, &format!("{SEARCH}?q=zoe@park"), KEY_A).await;
-    assert_eq!(by_email["data"], json!([]), "the cleared email no longer matches");
+    assert_eq!(
+        by_email["data"],
+        json!([]),
+        "the cleared email no longer matches"
+    );
 
     // Delete: 404 afterwards, gone from list and search, count down by one.
     assert_eq!(
@@ -300,7 +307,10 @@ async fn deleting_a_seeded_contact_takes_its_conversations_and_reset_brings_it_b
         (200, json!({"success": true}))
     );
     assert_eq!(list_ids(&app, "", KEY_A).await.len(), 2);
-    assert_eq!(get(&app, &conversations("cust_AnaSouza0001"), KEY_A).await, not_found());
+    assert_eq!(
+        get(&app, &conversations("cust_AnaSouza0001"), KEY_A).await,
+        not_found()
+    );
     let (status, _) = app.send(Method::POST, "/__admin/reset", &[], None).await;
     assert_eq!(status, 200);
     let (_, restored) = get(&app, &ana, KEY_A).await;
@@ -340,9 +350,15 @@ async fn an_update_without_fields_still_bumps_updated_at() {
 #[tokio::test]
 async fn list_pages_cover_the_whole_account_without_gap_or_repeat_in_every_sort() {
     let app = spawn_app().await;
-    let everything = list_ids(&app, "limit=100&offset=0", DEFAULT_KEY).await.len()
-        + list_ids(&app, "limit=100&offset=100", DEFAULT_KEY).await.len()
-        + list_ids(&app, "limit=100&offset=200", DEFAULT_KEY).await.len();
+    let everything = list_ids(&app, "limit=100&offset=0", DEFAULT_KEY)
+        .await
+        .len()
+        + list_ids(&app, "limit=100&offset=100", DEFAULT_KEY)
+            .await
+            .len()
+        + list_ids(&app, "limit=100&offset=200", DEFAULT_KEY)
+            .await
+            .len();
     assert_eq!(everything, 202, "2 listed + 200 generated");
     for sort in ["created", "updated", "name"] {
         let mut seen: Vec<Value> = Vec::new();
@@ -389,17 +405,29 @@ async fn list_pages_cover_the_whole_account_without_gap_or_repeat_in_every_sort(
 #[tokio::test]
 async fn each_sort_order_and_the_default() {
     let app = spawn_app_with_seed(two_accounts()).await;
-    let newest = ["cust_CarlaDias003", "cust_BrunoLima002", "cust_AnaSouza0001"];
+    let newest = [
+        "cust_CarlaDias003",
+        "cust_BrunoLima002",
+        "cust_AnaSouza0001",
+    ];
     assert_eq!(list_ids(&app, "", KEY_A).await, newest);
     assert_eq!(list_ids(&app, "sort=created", KEY_A).await, newest);
     assert_eq!(
         list_ids(&app, "sort=updated", KEY_A).await,
-        ["cust_AnaSouza0001", "cust_CarlaDias003", "cust_BrunoLima002"]
+        [
+            "cust_AnaSouza0001",
+            "cust_CarlaDias003",
+            "cust_BrunoLima002"
+        ]
     );
     // Name A→Z folding case: "bruno Lima" sits between Ana and Carla.
     assert_eq!(
         list_ids(&app, "sort=name", KEY_A).await,
-        ["cust_AnaSouza0001", "cust_BrunoLima002", "cust_CarlaDias003"]
+        [
+            "cust_AnaSouza0001",
+            "cust_BrunoLima002",
+            "cust_CarlaDias003"
+        ]
     );
     assert_eq!(
         list_ids(&app, "sort=name&limit=1&offset=1", KEY_A).await,
@@ -418,10 +446,20 @@ async fn tag_and_search_filters_narrow_the_list() {
         ("tag=vip", vec!["cust_CarlaDias003", "cust_AnaSouza0001"]),
         ("tag=lead", vec!["cust_BrunoLima002"]),
         ("tag=VIP", vec![]),
-        ("tag=", vec!["cust_CarlaDias003", "cust_BrunoLima002", "cust_AnaSouza0001"]),
+        (
+            "tag=",
+            vec![
+                "cust_CarlaDias003",
+                "cust_BrunoLima002",
+                "cust_AnaSouza0001",
+            ],
+        ),
         ("search=ANA", vec!["cust_AnaSouza0001"]),
         ("search=corp.test", vec!["cust_BrunoLima002"]),
-        ("search=a&tag=vip&sort=name", vec!["cust_AnaSouza0001", "cust_CarlaDias003"]),
+        (
+            "search=a&tag=vip&sort=name",
+            vec!["cust_AnaSouza0001", "cust_CarlaDias003"],
+        ),
         ("search=%25", vec![]),
         ("search=nobody", vec![]),
     ] {
@@ -444,7 +482,11 @@ async fn search_matches_name_or_email_up_to_its_limit() {
     assert_eq!(search("q=BRUNO@").await, ["cust_BrunoLima002"]);
     assert_eq!(
         search("q=a").await,
-        ["cust_CarlaDias003", "cust_BrunoLima002", "cust_AnaSouza0001"]
+        [
+            "cust_CarlaDias003",
+            "cust_BrunoLima002",
+            "cust_AnaSouza0001"
+        ]
     );
     assert_eq!(search("q=a&limit=1").await, ["cust_CarlaDias003"]);
     assert_eq!(search("q=phone").await, Vec::<String>::new());
@@ -521,7 +563,14 @@ async fn another_accounts_contact_is_404_for_every_operation() {
     assert_eq!(get(&app, &conversations(theirs), KEY_A).await, not_found());
     for method in [Method::PUT, Method::PATCH] {
         assert_eq!(
-            call(&app, method, &contact(theirs), KEY_A, Some(&json!({"name": "Hacked"}))).await,
+            call(
+                &app,
+                method,
+                &contact(theirs),
+                KEY_A,
+                Some(&json!({"name": "Hacked"}))
+            )
+            .await,
             not_found()
         );
     }
@@ -530,7 +579,11 @@ async fn another_accounts_contact_is_404_for_every_operation() {
         not_found()
     );
     // Lists and searches never reach across either.
-    assert!(!list_ids(&app, "limit=100", KEY_A).await.contains(&theirs.to_owned()));
+    assert!(
+        !list_ids(&app, "limit=100", KEY_A)
+            .await
+            .contains(&theirs.to_owned())
+    );
     let (_, found) = get(&app, &format!("{SEARCH}?q=ana"), KEY_A).await;
     assert_eq!(ids(&found), ["cust_AnaSouza0001"]);
     assert_eq!(list_ids(&app, "", KEY_B).await, [theirs]);
@@ -556,7 +609,13 @@ async fn another_accounts_contact_is_404_for_every_operation() {
 #[tokio::test]
 async fn unknown_ids_of_any_form_are_404() {
     let app = spawn_app_with_seed(two_accounts()).await;
-    for id in ["cust_doesnotexist", "123", "%FF%FE", "cust_AnaSouza0001%20", "search%20"] {
+    for id in [
+        "cust_doesnotexist",
+        "123",
+        "%FF%FE",
+        "cust_AnaSouza0001%20",
+        "search%20",
+    ] {
         assert_eq!(get(&app, &contact(id), KEY_A).await, not_found(), "{id}");
     }
 }
@@ -606,14 +665,26 @@ async fn each_invalid_body_gets_400_with_its_message() {
         (json!({"name": "A", "email": 5}), EMAIL_INVALID),
         (json!({"name": "A", "phone": "4155550100"}), PHONE_INVALID),
         (json!({"name": "A", "phone": "+0155550100"}), PHONE_INVALID),
-        (json!({"name": "A", "phone": "+1 415 555 0100"}), PHONE_INVALID),
-        (json!({"name": "A", "phone": "+1234567890123456"}), PHONE_INVALID),
+        (
+            json!({"name": "A", "phone": "+1 415 555 0100"}),
+            PHONE_INVALID,
+        ),
+        (
+            json!({"name": "A", "phone": "+1234567890123456"}),
+            PHONE_INVALID,
+        ),
         (json!({"name": "A", "phone": 14155550100u64}), PHONE_INVALID),
         (json!({"name": "A", "tags": ["vip", 1]}), TAGS_INVALID),
         (json!({"name": "A", "tags": "vip"}), TAGS_INVALID),
         (json!({"name": "A", "tags": null}), TAGS_INVALID),
-        (json!({"name": "A", "custom_fields": ["a"]}), CUSTOM_FIELDS_INVALID),
-        (json!({"name": "A", "custom_fields": "a"}), CUSTOM_FIELDS_INVALID),
+        (
+            json!({"name": "A", "custom_fields": ["a"]}),
+            CUSTOM_FIELDS_INVALID,
+        ),
+        (
+            json!({"name": "A", "custom_fields": "a"}),
+            CUSTOM_FIELDS_INVALID,
+        ),
         (json!(["name", "A"]), BODY_NOT_OBJECT),
         (json!("A"), BODY_NOT_OBJECT),
     ] {
@@ -663,7 +734,10 @@ async fn malformed_json_wrong_content_type_and_huge_bodies_are_refused() {
                 .await
                 .expect("send");
             let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     };
     for (method, path) in [
@@ -672,12 +746,24 @@ async fn malformed_json_wrong_content_type_and_huge_bodies_are_refused() {
         (Method::PATCH, ana.clone()),
     ] {
         assert_eq!(
-            raw(method.clone(), path.clone(), "application/json", b"{\"name\":".to_vec()).await,
+            raw(
+                method.clone(),
+                path.clone(),
+                "application/json",
+                b"{\"name\":".to_vec()
+            )
+            .await,
             bad_request(MALFORMED_JSON),
             "{method}"
         );
         assert_eq!(
-            raw(method.clone(), path.clone(), "text/plain", b"{\"name\":\"A\"}".to_vec()).await,
+            raw(
+                method.clone(),
+                path.clone(),
+                "text/plain",
+                b"{\"name\":\"A\"}".to_vec()
+            )
+            .await,
             bad_request(CONTENT_TYPE_INVALID),
             "{method}"
         );
@@ -712,7 +798,12 @@ async fn missing_or_unknown_keys_get_401_before_any_validation() {
             unauthorized,
             "{method} {path} without a key"
         );
-        for key in ["Bearer", "sk_test_a", "Basic sk_test_a", "Bearer sk_test_nope"] {
+        for key in [
+            "Bearer",
+            "sk_test_a",
+            "Basic sk_test_a",
+            "Bearer sk_test_nope",
+        ] {
             assert_eq!(
                 call(&app, method.clone(), path, key, Some(&json!([]))).await,
                 unauthorized,
@@ -727,7 +818,11 @@ async fn missing_or_unknown_keys_get_401_before_any_validation() {
 #[tokio::test]
 async fn unknown_paths_are_404_and_missing_methods_405_before_auth() {
     let app = spawn_app_with_seed(two_accounts()).await;
-    for path in ["/agentclara/", "/agentclara/contact", "/agentclara/contacts/a/b/c"] {
+    for path in [
+        "/agentclara/",
+        "/agentclara/contact",
+        "/agentclara/contacts/a/b/c",
+    ] {
         assert_eq!(
             app.get(path, &[]).await,
             (404, json!({"success": false, "error": NOT_FOUND})),
@@ -752,7 +847,10 @@ async fn unknown_paths_are_404_and_missing_methods_405_before_auth() {
     ] {
         let response = app.request(method.clone(), &path, &[], None).await;
         assert_eq!(response.status(), 405, "{method} {path}");
-        let allow = response.headers()["allow"].to_str().expect("allow").to_owned();
+        let allow = response.headers()["allow"]
+            .to_str()
+            .expect("allow")
+            .to_owned();
         for method in allowed {
             assert!(allow.split(',').any(|m| m.trim() == method), "{allow}");
         }
@@ -800,7 +898,14 @@ async fn the_101st_request_within_ten_seconds_gets_429_when_the_limit_is_on() {
         json!({"success": false, "error": RATE_LIMITED})
     );
     // Writes are limited too, and the other account is not affected.
-    let (status, _) = call(&app, Method::POST, CONTACTS, key, Some(&json!({"name": "X"}))).await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        CONTACTS,
+        key,
+        Some(&json!({"name": "X"})),
+    )
+    .await;
     assert_eq!(status, 429);
     let (status, _) = get(&app, CONTACTS, "Bearer sk_test_free").await;
     assert_eq!(status, 200);

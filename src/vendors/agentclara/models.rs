@@ -357,8 +357,20 @@ mod tests {
 
     #[test]
     fn limit_must_be_an_integer_from_1_to_100() {
-        for bad in ["0", "101", "-1", "1.5", "abc", "", "99999999999999999999999"] {
-            assert_eq!(message(list(&format!("limit={bad}"))), LIMIT_INVALID, "{bad}");
+        for bad in [
+            "0",
+            "101",
+            "-1",
+            "1.5",
+            "abc",
+            "",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                message(list(&format!("limit={bad}"))),
+                LIMIT_INVALID,
+                "{bad}"
+            );
         }
         assert_eq!(list("limit=100").unwrap().window.limit, 100);
         assert_eq!(list("limit=1").unwrap().window.limit, 1);
@@ -446,15 +458,15 @@ mod tests {
             CUSTOM_FIELDS_INVALID
         );
         assert_eq!(message(create(json!(["name"]))), BODY_NOT_OBJECT);
-        let created = create(json!({"name": "Ana", "tags": ["vip", "vip", "new"], "x": 1})).unwrap();
+        let created =
+            create(json!({"name": "Ana", "tags": ["vip", "vip", "new"], "x": 1})).unwrap();
         assert_eq!(created.tags, ["vip", "new"]);
         assert_eq!(created.email, None);
     }
 
     #[test]
     fn changes_keep_absent_fields_apart_from_null_ones() {
-        let changes =
-            ContactChanges::try_from(Some(json!({"email": null, "tags": []}))).unwrap();
+        let changes = ContactChanges::try_from(Some(json!({"email": null, "tags": []}))).unwrap();
         assert_eq!(
             changes,
             ContactChanges {

@@ -104,13 +104,22 @@ const STATUSES: &[&str] = &["open", "pending", "resolved", "closed"];
 const CONVERSATION_COUNTS: &[&usize] = &[&1, &1, &2, &3, &4, &6];
 const PHONE_COUNTRIES: &[&str] = &["1", "44", "55", "52", "34", "61", "91"];
 const TOPICS: &[(&str, &str)] = &[
-    ("Booking request", "Can I book a table for four on Friday at 8pm?"),
+    (
+        "Booking request",
+        "Can I book a table for four on Friday at 8pm?",
+    ),
     ("Order status", "Has my order shipped yet?"),
     ("Refund", "I'd like a refund for my last purchase."),
     ("Opening hours", "Are you open on Sunday?"),
     ("Pricing question", "How much is the pro plan per month?"),
-    ("Reschedule appointment", "Could we move my appointment to next week?"),
-    ("Delivery address", "Please deliver to my office address instead."),
+    (
+        "Reschedule appointment",
+        "Could we move my appointment to next week?",
+    ),
+    (
+        "Delivery address",
+        "Please deliver to my office address instead.",
+    ),
     ("Product availability", "Do you have this in a medium size?"),
     ("Invoice copy", "Can you send me a copy of my invoice?"),
     ("Feedback", "Thanks, the service was great!"),
@@ -248,7 +257,9 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
         )?;
         for (field, value) in [("channel", &seed.channel), ("status", &seed.status)] {
             if value.trim().is_empty() {
-                return Err(self.ctx.error(&format!("{path}.{field}"), "must not be blank"));
+                return Err(self
+                    .ctx
+                    .error(&format!("{path}.{field}"), "must not be blank"));
             }
         }
         let timestamp = seed.timestamp.unwrap_or_else(|| {
@@ -382,7 +393,12 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
                 .ctx
                 .error(&format!("{path}.id"), format!("duplicate id `{id}`"))),
             Some(id) => Ok(id.to_owned()),
-            None => Ok(queries::fresh_id(self.ctx.tx, &mut self.rng, table, prefix)?),
+            None => Ok(queries::fresh_id(
+                self.ctx.tx,
+                &mut self.rng,
+                table,
+                prefix,
+            )?),
         }
     }
 }
