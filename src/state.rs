@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::control::NamespaceDb;
 use crate::control::faults::Faults;
 use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
+use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
 use crate::vendors;
@@ -45,6 +46,8 @@ struct Shared {
     clock: Clock,
     journal: Journal,
     faults: Faults,
+    /// Lives as long as the state: reset and reseed leave it alone.
+    rate_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             clock: Clock::new(options.now),
             journal: Journal::new(options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE)),
             faults: Faults::default(),
+            rate_limiter: RateLimiter::new(),
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -81,6 +85,11 @@ impl AppState {
 
     pub fn faults(&self) -> &Faults {
         &self.0.faults
+    }
+
+    /// Request counts for any vendor's rate limits, on real monotonic time.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.0.rate_limiter
     }
 
     /// The database a vendor request reads and writes: its namespace's (resolved by the

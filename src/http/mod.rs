@@ -1,5 +1,5 @@
 //! HTTP plumbing every vendor shares and none owns: query pairs, JSON bodies, credential
-//! headers, paging arithmetic and the error shape of unknown paths and methods.
+//! headers, paging arithmetic, rate limiting and the error shape of unknown paths and methods.
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -11,6 +11,7 @@ pub mod auth;
 pub mod body;
 pub mod pagination;
 pub mod query;
+pub mod rate_limit;
 
 /// Renders an API's error body for a bare status.
 pub type RenderError = fn(StatusCode) -> Response;

@@ -13,12 +13,18 @@ use crate::http::with_error_shape;
 use crate::seed::{SeedContext, SeedError};
 use crate::state::AppState;
 
+pub mod agentclara;
 pub mod autokonnect;
 pub mod tailortalk;
 pub mod vambe;
 
 /// Every vendor, mounted under `/<slug>` in this order.
-pub static ALL: &[&VendorSpec] = &[&tailortalk::VENDOR, &autokonnect::VENDOR, &vambe::VENDOR];
+pub static ALL: &[&VendorSpec] = &[
+    &tailortalk::VENDOR,
+    &agentclara::VENDOR,
+    &autokonnect::VENDOR,
+    &vambe::VENDOR,
+];
 
 /// What the frame needs to know of a vendor.
 pub struct VendorSpec {

@@ -1,0 +1,409 @@
+//! The `agentclara.accounts` seed section: accounts (API key, rate-limit switch) with their
+//! contacts and each contact's conversations, written as the API returns them; ids and
+//! timestamps left out are generated, and derived fields (`conversation_count`,
+//! `last_conversation`, a conversation's `customer_*`) are accepted but always recomputed.
+
+use fake::Fake;
+use fake::faker::company::en::CompanyName;
+use rand::RngExt;
+use rand::rngs::StdRng;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::{Map, Value};
+
+use super::models::is_e164;
+use super::queries::{
+    self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
+};
+use crate::seed::{SeedContext, SeedError, fakes};
+use crate::time::Millis;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    accounts: Vec<AccountSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountSeed {
+    api_key: String,
+    /// Switches the documented rate limit on for this account (off by default).
+    #[serde(default)]
+    rate_limit: bool,
+    #[serde(default)]
+    contacts: Vec<ContactSeed>,
+    /// Generated contacts for this account, overriding `generate.contacts_per_tenant`.
+    generate: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactSeed {
+    id: Option<String>,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    custom_fields: Map<String, Value>,
+    created_at: Option<Millis>,
+    updated_at: Option<Millis>,
+    #[serde(default)]
+    conversations: Vec<ConversationSeed>,
+    /// Accepted so a real response can be pasted; always derived from `conversations`.
+    #[serde(rename = "last_conversation")]
+    _last_conversation: Option<IgnoredAny>,
+    #[serde(rename = "conversation_count")]
+    _conversation_count: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConversationSeed {
+    id: Option<String>,
+    channel: String,
+    subject: Option<String>,
+    last_message: Option<String>,
+    timestamp: Option<Millis>,
+    #[serde(default = "default_status")]
+    status: String,
+    #[serde(default)]
+    unread: bool,
+    /// Accepted so a real response can be pasted; always the contact's.
+    #[serde(rename = "customer_id")]
+    _customer_id: Option<IgnoredAny>,
+    #[serde(rename = "customer_name")]
+    _customer_name: Option<IgnoredAny>,
+    #[serde(rename = "customer_email")]
+    _customer_email: Option<IgnoredAny>,
+    #[serde(rename = "customer_phone")]
+    _customer_phone: Option<IgnoredAny>,
+}
+
+fn default_status() -> String {
+    "open".into()
+}
+
+const TAGS: &[&str] = &[
+    "vip",
+    "frequent",
+    "new",
+    "lead",
+    "wholesale",
+    "newsletter",
+    "churn-risk",
+    "returning",
+];
+const PLANS: &[&str] = &["free", "starter", "pro", "enterprise"];
+const SOURCES: &[&str] = &["website", "whatsapp", "referral", "instagram", "walk-in"];
+const CHANNELS: &[&str] = &["whatsapp", "webchat", "sms", "email", "instagram", "voice"];
+const STATUSES: &[&str] = &["open", "pending", "resolved", "closed"];
+/// How many conversations a contact that has any gets (repeats weight the choice).
+const CONVERSATION_COUNTS: &[&usize] = &[&1, &1, &2, &3, &4, &6];
+const PHONE_COUNTRIES: &[&str] = &["1", "44", "55", "52", "34", "61", "91"];
+const TOPICS: &[(&str, &str)] = &[
+    (
+        "Booking request",
+        "Can I book a table for four on Friday at 8pm?",
+    ),
+    ("Order status", "Has my order shipped yet?"),
+    ("Refund", "I'd like a refund for my last purchase."),
+    ("Opening hours", "Are you open on Sunday?"),
+    ("Pricing question", "How much is the pro plan per month?"),
+    (
+        "Reschedule appointment",
+        "Could we move my appointment to next week?",
+    ),
+    (
+        "Delivery address",
+        "Please deliver to my office address instead.",
+    ),
+    ("Product availability", "Do you have this in a medium size?"),
+    ("Invoice copy", "Can you send me a copy of my invoice?"),
+    ("Feedback", "Thanks, the service was great!"),
+];
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    let section: Section = ctx.parse(section)?;
+    for (index, account) in section.accounts.iter().enumerate() {
+        AccountLoader::new(ctx, index, account)?.load(account)?;
+    }
+    Ok(())
+}
+
+/// Loads one account's contacts and conversations.
+struct AccountLoader<'a, 'c> {
+    ctx: &'a SeedContext<'c>,
+    path: String,
+    account_id: i64,
+    rng: StdRng,
+}
+
+impl<'a, 'c> AccountLoader<'a, 'c> {
+    fn new(
+        ctx: &'a SeedContext<'c>,
+        index: usize,
+        account: &AccountSeed,
+    ) -> Result<Self, SeedError> {
+        let path = format!("accounts[{index}]");
+        if account.api_key.trim().is_empty() || account.api_key.contains(char::is_whitespace) {
+            return Err(ctx.error(
+                &format!("{path}.api_key"),
+                "must be a non-blank key without spaces",
+            ));
+        }
+        if queries::account_by_key(ctx.tx, &account.api_key)?.is_some() {
+            return Err(ctx.error(
+                &format!("{path}.api_key"),
+                format!(
+                    "duplicate credential `{}`: another account already uses it",
+                    account.api_key
+                ),
+            ));
+        }
+        ctx.tx.execute(
+            "INSERT INTO agentclara_accounts (api_key, rate_limit) VALUES (?1, ?2)",
+            rusqlite::params![account.api_key, account.rate_limit],
+        )?;
+        Ok(Self {
+            ctx,
+            path,
+            account_id: ctx.tx.last_insert_rowid(),
+            rng: ctx.rng(index),
+        })
+    }
+
+    fn load(mut self, account: &AccountSeed) -> Result<(), SeedError> {
+        for (index, contact) in account.contacts.iter().enumerate() {
+            let path = format!("{}.contacts[{index}]", self.path);
+            self.insert_listed_contact(&path, contact)?;
+        }
+        for _ in 0..self.ctx.contacts_to_generate(account.generate) {
+            self.insert_generated_contact()?;
+        }
+        Ok(())
+    }
+
+    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
+        let id = self.id_or_fresh(
+            path,
+            seed.id.as_deref(),
+            "agentclara_contacts",
+            CONTACT_ID_PREFIX,
+        )?;
+        if seed.name.trim().is_empty() {
+            return Err(self.ctx.error(&format!("{path}.name"), "must not be blank"));
+        }
+        if let Some(phone) = seed.phone.as_deref().filter(|phone| !is_e164(phone)) {
+            return Err(self.ctx.error(
+                &format!("{path}.phone"),
+                format!("`{phone}` is not an E.164 phone number (e.g. +14155550100)"),
+            ));
+        }
+        let mut tags: Vec<String> = Vec::with_capacity(seed.tags.len());
+        for tag in &seed.tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
+            (Some(created), Some(updated)) => (created, updated),
+            (Some(created), None) => (created, created),
+            (None, Some(updated)) => (updated, updated),
+            (None, None) => {
+                let created =
+                    whole_second(fakes::instant_within_days(&mut self.rng, self.ctx.now, 365));
+                (
+                    created,
+                    whole_second(fakes::instant_between(&mut self.rng, created, self.ctx.now)),
+                )
+            }
+        };
+        queries::insert_contact(
+            self.ctx.tx,
+            &StoredContact {
+                account: self.account_id,
+                id: &id,
+                name: &seed.name,
+                email: seed.email.as_deref(),
+                phone: seed.phone.as_deref(),
+                tags: &tags,
+                custom_fields: &seed.custom_fields,
+                created_at,
+                updated_at,
+            },
+        )?;
+        for (index, conversation) in seed.conversations.iter().enumerate() {
+            let path = format!("{path}.conversations[{index}]");
+            self.insert_listed_conversation(&path, &id, created_at, conversation)?;
+        }
+        Ok(())
+    }
+
+    fn insert_listed_conversation(
+        &mut self,
+        path: &str,
+        contact_id: &str,
+        contact_created_at: Millis,
+        seed: &ConversationSeed,
+    ) -> Result<(), SeedError> {
+        let id = self.id_or_fresh(
+            path,
+            seed.id.as_deref(),
+            "agentclara_conversations",
+            CONVERSATION_ID_PREFIX,
+        )?;
+        for (field, value) in [("channel", &seed.channel), ("status", &seed.status)] {
+            if value.trim().is_empty() {
+                return Err(self
+                    .ctx
+                    .error(&format!("{path}.{field}"), "must not be blank"));
+            }
+        }
+        let timestamp = seed.timestamp.unwrap_or_else(|| {
+            whole_second(fakes::instant_between(
+                &mut self.rng,
+                contact_created_at,
+                self.ctx.now,
+            ))
+        });
+        queries::insert_conversation(
+            self.ctx.tx,
+            &StoredConversation {
+                account: self.account_id,
+                id: &id,
+                contact_id,
+                channel: &seed.channel,
+                subject: seed.subject.as_deref(),
+                last_message: seed.last_message.as_deref(),
+                timestamp,
+                status: &seed.status,
+                unread: seed.unread,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// A generated contact: realistic name, email and E.164 phone, some tags and custom fields,
+    /// and on most contacts a few conversations between its creation and now.
+    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
+        let rng = &mut self.rng;
+        let first = fakes::first_name(rng);
+        let last = fakes::last_name(rng);
+        let name = format!("{first} {last}");
+        let email = fakes::chance(rng, 0.9).then(|| fakes::email(rng, &first, &last));
+        let phone = fakes::chance(rng, 0.85)
+            .then(|| format!("+{}", fakes::phone_digits(rng, PHONE_COUNTRIES)));
+        let tags: Vec<String> = fakes::some_of(rng, TAGS, 3)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut custom_fields = Map::new();
+        if fakes::chance(rng, 0.5) {
+            let company: String = CompanyName().fake_with_rng(rng);
+            custom_fields.insert("company".into(), company.into());
+        }
+        if fakes::chance(rng, 0.4) {
+            custom_fields.insert("city".into(), fakes::city(rng).into());
+        }
+        if fakes::chance(rng, 0.3) {
+            custom_fields.insert("plan".into(), fakes::pick(rng, PLANS).into());
+        }
+        if fakes::chance(rng, 0.3) {
+            custom_fields.insert("source".into(), fakes::pick(rng, SOURCES).into());
+        }
+        let created_at = whole_second(fakes::instant_within_days(rng, self.ctx.now, 365));
+        let conversation_count = if fakes::chance(rng, 0.65) {
+            *fakes::pick(rng, CONVERSATION_COUNTS)
+        } else {
+            0
+        };
+        let mut timestamps: Vec<Millis> = (0..conversation_count)
+            .map(|_| whole_second(fakes::instant_between(rng, created_at, self.ctx.now)))
+            .collect();
+        timestamps.sort_unstable();
+        // A contact is updated at least when its latest conversation happened.
+        let last_activity = timestamps.last().copied().unwrap_or(created_at);
+        let updated_at = whole_second(fakes::instant_between(rng, last_activity, self.ctx.now));
+        let id = queries::fresh_id(self.ctx.tx, rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
+        queries::insert_contact(
+            self.ctx.tx,
+            &StoredContact {
+                account: self.account_id,
+                id: &id,
+                name: &name,
+                email: email.as_deref(),
+                phone: phone.as_deref(),
+                tags: &tags,
+                custom_fields: &custom_fields,
+                created_at,
+                updated_at,
+            },
+        )?;
+        let newest = timestamps.len().saturating_sub(1);
+        for (index, timestamp) in timestamps.into_iter().enumerate() {
+            let rng = &mut self.rng;
+            let (subject, message) = TOPICS[rng.random_range(0..TOPICS.len())];
+            // Only the latest conversation may still be waiting for an answer.
+            let status = if index == newest {
+                fakes::pick(rng, STATUSES)
+            } else {
+                fakes::pick(rng, &["resolved", "closed"])
+            };
+            let unread = status == "open" && fakes::chance(rng, 0.5);
+            let conversation_id = queries::fresh_id(
+                self.ctx.tx,
+                rng,
+                "agentclara_conversations",
+                CONVERSATION_ID_PREFIX,
+            )?;
+            queries::insert_conversation(
+                self.ctx.tx,
+                &StoredConversation {
+                    account: self.account_id,
+                    id: &conversation_id,
+                    contact_id: &id,
+                    channel: fakes::pick(rng, CHANNELS),
+                    subject: Some(subject),
+                    last_message: Some(message),
+                    timestamp,
+                    status,
+                    unread,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The seed's id if given and unused, else a fresh one.
+    fn id_or_fresh(
+        &mut self,
+        path: &str,
+        given: Option<&str>,
+        table: &str,
+        prefix: &str,
+    ) -> Result<String, SeedError> {
+        match given {
+            Some(id) if id.trim().is_empty() => {
+                Err(self.ctx.error(&format!("{path}.id"), "must not be blank"))
+            }
+            Some(id) if queries::id_taken(self.ctx.tx, table, id)? => Err(self
+                .ctx
+                .error(&format!("{path}.id"), format!("duplicate id `{id}`"))),
+            Some(id) => Ok(id.to_owned()),
+            None => Ok(queries::fresh_id(
+                self.ctx.tx,
+                &mut self.rng,
+                table,
+                prefix,
+            )?),
+        }
+    }
+}
+
+/// Generated instants in whole seconds, as the vendor's examples show them.
+fn whole_second(at: Millis) -> Millis {
+    Millis(at.0 - at.0.rem_euclid(1000))
+}
