@@ -12,9 +12,10 @@ use crate::seed::{SeedContext, SeedError};
 use crate::state::AppState;
 
 pub mod autokonnect;
+pub mod thoughtly;
 
 /// Every vendor, mounted under `/<slug>` in this order.
-pub static ALL: &[&VendorSpec] = &[&autokonnect::VENDOR];
+pub static ALL: &[&VendorSpec] = &[&thoughtly::VENDOR, &autokonnect::VENDOR];
 
 /// What the frame needs to know of a vendor.
 pub struct VendorSpec {
