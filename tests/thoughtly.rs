@@ -900,3 +900,81 @@ async fn the_openapi_document_is_served() {
     assert!(text.starts_with("openapi: 3.1"), "{text}");
     assert!(text.contains("/contact/create:"));
 }
+
+fn seed_error(seed: Value) -> String {
+    understudy::AppState::build(common::options(vec![common::seed_source(seed)]))
+        .expect_err("the seed is refused")
+        .to_string()
+}
+
+#[test]
+fn a_bad_seed_section_names_the_json_path_and_the_problem() {
+    let team = |team_id: &str, token: &str| json!({"team_id": team_id, "api_token": token});
+    assert_eq!(
+        seed_error(json!({"thoughtly": {"teams": [team("t1", "k1"), team("t1", "k2")]}})),
+        "seed: test seed: thoughtly.teams[1].team_id: duplicate credential `t1`: another team already uses it"
+    );
+    assert_eq!(
+        seed_error(json!({"thoughtly": {"teams": [team("t1", "k1"), team("t2", "k1")]}})),
+        "seed: test seed: thoughtly.teams[1].api_token: duplicate credential `k1`: another team already uses it"
+    );
+    assert_eq!(
+        seed_error(json!({"thoughtly": {"teams": [team(" ", "k1")]}})),
+        "seed: test seed: thoughtly.teams[0].team_id: must not be blank"
+    );
+    assert_eq!(
+        seed_error(
+            json!({"thoughtly": {"teams": [{"team_id": "t", "api_token": "k",
+            "contacts": [{"id": "x"}, {"id": "x"}]}]}})
+        ),
+        "seed: test seed: thoughtly.teams[0].contacts[1].id: duplicate contact id `x`"
+    );
+    assert_eq!(
+        seed_error(
+            json!({"thoughtly": {"teams": [{"team_id": "t", "api_token": "k",
+            "contacts": [{"tags": ["ok", ""]}]}]}})
+        ),
+        "seed: test seed: thoughtly.teams[0].contacts[0].tags[1]: must not be blank"
+    );
+    let message = seed_error(
+        json!({"thoughtly": {"teams": [{"team_id": "t", "api_token": "k",
+        "contacts": [{"created_at": "yesterday"}]}]}}),
+    );
+    assert!(
+        message.starts_with("seed: test seed: thoughtly.teams[0].contacts[0].created_at: "),
+        "{message}"
+    );
+    let message = seed_error(
+        json!({"thoughtly": {"teams": [{"team_id": "t", "api_token": "k",
+        "contacts": [{"phone": "+1"}]}]}}),
+    );
+    assert!(
+        message.starts_with(
+            "seed: test seed: thoughtly.teams[0].contacts[0].phone: unknown field `phone`"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_teams_own_generate_count_overrides_the_documents() {
+    let app = spawn_app_with_seed(json!({
+        "generate": {"seed": 7, "contacts_per_tenant": 5},
+        "thoughtly": {"teams": [
+            {"team_id": "team_a", "api_token": "token_a", "generate": 2,
+             "contacts": [{"phone_number": "+15550000000"}]},
+            {"team_id": "team_b", "api_token": "token_b"}
+        ]}
+    }))
+    .await;
+    assert_eq!(ids(&app, "", TEAM_A).await.len(), 3);
+    assert_eq!(ids(&app, "", TEAM_B).await.len(), 5);
+    let (_, listed) = get(&app, &format!("{CONTACTS}?search=15550000000"), TEAM_A).await;
+    let contact = &listed["data"]["contacts"][0];
+    assert!(is_uuid(contact["id"].as_str().expect("id")), "{contact}");
+    let (created, updated) = (
+        contact["created_at"].as_str(),
+        contact["updated_at"].as_str(),
+    );
+    assert!(created <= updated, "generated times are ordered: {contact}");
+}

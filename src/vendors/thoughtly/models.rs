@@ -146,7 +146,6 @@ impl TryFrom<&QueryPairs> for ListParams {
 
 /// `true`/`false` in any letter case, or `1`/`0` (Python clients send `True`/`False`).
 fn parse_bool(value: &str) -> Option<bool> {
-    let value = value.trim();
     if value.eq_ignore_ascii_case("true") || value == "1" {
         Some(true)
     } else if value.eq_ignore_ascii_case("false") || value == "0" {
@@ -171,7 +170,6 @@ fn tag_list(query: &QueryPairs, keys: &[&str]) -> Vec<String> {
 /// A page number, 0-based: any integer from 0 up.
 fn parse_page(value: &str) -> Result<u64, Error> {
     value
-        .trim()
         .parse::<u64>()
         .map_err(|_| Error::BadRequest(error::INVALID_PAGE))
 }
@@ -179,7 +177,6 @@ fn parse_page(value: &str) -> Result<u64, Error> {
 /// 1..=[`MAX_LIMIT`].
 fn parse_limit(value: &str) -> Result<u64, Error> {
     value
-        .trim()
         .parse::<u64>()
         .ok()
         .filter(|limit| (1..=MAX_LIMIT).contains(limit))
@@ -209,7 +206,7 @@ impl TryFrom<Option<Value>> for NewContact {
             Some(_) => return Err(Error::BadRequest(error::BODY_NOT_OBJECT)),
         };
         let phone_number = match body.remove("phone_number") {
-            Some(Value::String(phone)) if !phone.trim().is_empty() => phone,
+            Some(Value::String(phone)) if !is_blank(&phone) => phone,
             _ => return Err(Error::BadRequest(error::PHONE_NUMBER_REQUIRED)),
         };
         Ok(Self {
@@ -244,12 +241,19 @@ fn optional_string(
     }
 }
 
+/// Empty or only ASCII whitespace: the OpenAPI pattern `[^ \t\n\r\f\v]` words "non-blank"
+/// the same way in every regex dialect, so the mock and its document agree.
+fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'))
+}
+
 /// Non-blank strings, each kept once in the order given.
 fn tags_of(items: Vec<Value>) -> Result<Vec<String>, Error> {
     let mut tags: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
         match item {
-            Value::String(tag) if !tag.trim().is_empty() => {
+            Value::String(tag) if !is_blank(&tag) => {
                 if !tags.contains(&tag) {
                     tags.push(tag);
                 }
