@@ -664,9 +664,9 @@ async fn a_created_contact_is_answered_and_listed_at_once() {
         list,
         json!({"data": {"contacts": [expected], "total": 7, "page": 0, "limit": 1}, "error": null})
     );
-    assert_eq!(ids(&app, "tags=webinar", TEAM_A).await, [id.clone()]);
-    assert_eq!(ids(&app, "search=ZOE@", TEAM_A).await, [id.clone()]);
-    assert_eq!(ids(&app, "search=false", TEAM_A).await, [id]);
+    assert_eq!(ids(&app, "tags=webinar", TEAM_A).await, [id.as_str()]);
+    assert_eq!(ids(&app, "search=ZOE@", TEAM_A).await, [id.as_str()]);
+    assert_eq!(ids(&app, "search=false", TEAM_A).await, [id.as_str()]);
 }
 
 #[tokio::test]
