@@ -64,7 +64,8 @@ def start_server(binary):
     base = match.group(1)
     credentials = {}
     slug = None
-    # The banner lists each vendor's URL, then one line per tenant: its headers, `; `-separated.
+    # The banner lists each vendor's URL, then one line per tenant: its headers, `; `-separated,
+    # and maybe a note after `  #`.
     for line in process.stdout:
         line = line.rstrip("\n")
         vendor = re.match(r"  \S.*? (http://\S+)/(\w+)$", line)
@@ -148,7 +149,8 @@ def main():
             tenants = credentials.get(slug)
             if not tenants:
                 raise SystemExit(f"no credentials printed for {slug}")
-            if not run_vendor(st, base, slug, tenants[0].split("; ")):
+            headers = tenants[0].split("  #")[0].split("; ")
+            if not run_vendor(st, base, slug, headers):
                 failed.append(slug)
     finally:
         process.terminate()

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::header::RETRY_AFTER;
+use axum::http::header::{CONTENT_LENGTH, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -98,15 +98,26 @@ pub async fn control(
     let received = Millis::from_datetime(Utc::now());
     let (parts, body) = request.into_parts();
     let namespace = namespace_of(&parts.headers);
-    let body = to_bytes(body, MAX_BODY_BYTES).await;
     let mut entry = journal_entry(vendor, &parts, namespace.clone().unwrap_or(None), received);
+    // A body declared larger than the limit is passed on unread: the vendor's handler answers it
+    // (413 where it reads bodies) and the journal records no body.
+    let declared_too_large = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .is_some_and(|length| length > MAX_BODY_BYTES as u64);
+    let body = if declared_too_large {
+        Ok(body)
+    } else {
+        to_bytes(body, MAX_BODY_BYTES).await.map(|bytes| {
+            entry.body = (!bytes.is_empty()).then(|| journal_body(&bytes));
+            Body::from(bytes)
+        })
+    };
     let response = match (namespace, body) {
         (Err(()), _) => (vendor.render_error)(StatusCode::BAD_REQUEST),
         (_, Err(_)) => (vendor.render_error)(StatusCode::PAYLOAD_TOO_LARGE),
-        (Ok(namespace), Ok(bytes)) => {
-            entry.body = (!bytes.is_empty()).then(|| journal_body(&bytes));
-            serve(&state, vendor, parts, bytes, namespace, next).await
-        }
+        (Ok(namespace), Ok(body)) => serve(&state, vendor, parts, body, namespace, next).await,
     };
     entry.status = response.status().as_u16();
     entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -118,7 +129,7 @@ async fn serve(
     state: &AppState,
     vendor: &'static VendorSpec,
     mut parts: Parts,
-    bytes: Bytes,
+    body: Body,
     namespace: Option<String>,
     next: Next,
 ) -> Response {
@@ -161,8 +172,7 @@ async fn serve(
             }
         }
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(Request::from_parts(parts, body)).await
 }
 
 fn journal_entry(

@@ -16,12 +16,14 @@ use crate::state::AppState;
 pub mod agentclara;
 pub mod autokonnect;
 pub mod tailortalk;
+pub mod thoughtly;
 pub mod vambe;
 
 /// Every vendor, mounted under `/<slug>` in this order.
 pub static ALL: &[&VendorSpec] = &[
     &tailortalk::VENDOR,
     &agentclara::VENDOR,
+    &thoughtly::VENDOR,
     &autokonnect::VENDOR,
     &vambe::VENDOR,
 ];
@@ -47,8 +49,8 @@ pub struct VendorSpec {
     /// The credential a request carries (token or key, without a scheme), if any; fault rules
     /// match tenants by it and the journal shows it masked.
     pub credential: fn(&HeaderMap) -> Option<&str>,
-    /// One line per tenant with the headers that authenticate as it (`; `-separated), for the
-    /// start-up banner.
+    /// One line per tenant with the headers that authenticate as it (`; `-separated, a note
+    /// after `  # ` if any), for the start-up banner.
     pub credentials: fn(&Connection) -> rusqlite::Result<Vec<String>>,
 }
 

@@ -81,7 +81,7 @@ pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         .query_map([], |row| {
             let key: String = row.get(0)?;
             let limited: bool = row.get(1)?;
-            let note = if limited { " (rate limit on)" } else { "" };
+            let note = if limited { "  # rate limit on" } else { "" };
             Ok(format!("Authorization: Bearer {key}{note}"))
         })?
         .collect()

@@ -47,7 +47,7 @@ pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
             let envelope: String = row.get(1)?;
             Ok(match Envelope::from_stored(&envelope) {
                 Envelope::Documented => format!("Authorization: Agent {token}"),
-                Envelope::Wrapped => format!("Authorization: Agent {token}  (wrapped envelope)"),
+                Envelope::Wrapped => format!("Authorization: Agent {token}  # wrapped envelope"),
             })
         })?
         .collect()

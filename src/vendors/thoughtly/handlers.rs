@@ -1,0 +1,85 @@
+//! Thoughtly's contact operations (seed 002, "GET /contact"; create and delete as the vendor's
+//! public clients call them).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::auth::Team;
+use super::error::{Error, Result};
+use super::models::{Contact, ContactList, Envelope, ListParams, NewContact};
+use super::queries::{self, StoredContact};
+use crate::http::body::JsonBody;
+use crate::http::query::QueryPairs;
+use crate::seed::fakes;
+use crate::state::AppState;
+
+/// `GET /contact`: the team's contacts, filtered, sorted and paged (0-based).
+pub async fn list_contacts(team: Team, query: QueryPairs) -> Result<Json<Envelope<ContactList>>> {
+    let params = ListParams::try_from(&query)?;
+    let list = team
+        .db
+        .run(move |conn| queries::contacts_page(conn, team.id, &params))
+        .await?;
+    Ok(Json(Envelope::ok(list)))
+}
+
+/// `POST /contact/create`: a new contact, timestamped by the server's clock, listed at once.
+pub async fn create_contact(
+    State(state): State<AppState>,
+    team: Team,
+    JsonBody(body, _): JsonBody<Error>,
+) -> Result<Json<Envelope<Contact>>> {
+    let new = NewContact::try_from(body)?;
+    let now = state.clock().now();
+    let mut rng = StdRng::from_rng(&mut rand::rng());
+    let created = team
+        .db
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            let id = loop {
+                let id = fakes::uuid_v4(&mut rng);
+                if !queries::contact_exists(&tx, team.id, &id)? {
+                    break id;
+                }
+            };
+            queries::insert_contact(
+                &tx,
+                team.id,
+                &StoredContact {
+                    id: &id,
+                    name: new.name.as_deref(),
+                    phone_number: Some(&new.phone_number),
+                    email: new.email.as_deref(),
+                    country_code: new.country_code.as_deref(),
+                    tags: &new.tags,
+                    attributes: &new.attributes,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            let created = queries::contact(&tx, team.id, &id)?;
+            tx.commit()?;
+            Ok(created)
+        })
+        .await?;
+    // The row was written in the same transaction, so it is there to read back.
+    created
+        .map(|contact| Json(Envelope::ok(contact)))
+        .ok_or(Error::ContactNotFound)
+}
+
+/// `DELETE /contact/{contact_id}`: removes the team's contact and answers it as it was.
+pub async fn delete_contact(
+    team: Team,
+    Path(contact_id): Path<String>,
+) -> Result<Json<Envelope<Contact>>> {
+    let deleted = team
+        .db
+        .run(move |conn| queries::delete_contact(conn, team.id, &contact_id))
+        .await?;
+    deleted
+        .map(|contact| Json(Envelope::ok(contact)))
+        .ok_or(Error::ContactNotFound)
+}

@@ -1,0 +1,36 @@
+//! Thoughtly (seed 002): `GET /contact` with tag filters, search, sorting and 0-based pages,
+//! plus `POST /contact/create` and `DELETE /contact/{contact_id}`, scoped to the team that the
+//! `x-api-token` and `team_id` headers name together, in the `{"data":…,"error":…}` envelope.
+
+use axum::Router;
+use axum::routing::{delete, get, post};
+
+use crate::state::AppState;
+use crate::vendors::VendorSpec;
+
+mod auth;
+pub mod error;
+mod handlers;
+mod models;
+mod queries;
+mod seed;
+
+pub static VENDOR: VendorSpec = VendorSpec {
+    slug: "thoughtly",
+    name: "Thoughtly",
+    real_host: "api.thoughtly.com",
+    schema: queries::SCHEMA,
+    openapi: include_str!("../../../openapi/thoughtly.yaml"),
+    routes,
+    render_error: error::render_status,
+    load_seed: seed::load,
+    credential: auth::credential,
+    credentials: queries::credentials,
+};
+
+fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/contact", get(handlers::list_contacts))
+        .route("/contact/create", post(handlers::create_contact))
+        .route("/contact/{contact_id}", delete(handlers::delete_contact))
+}

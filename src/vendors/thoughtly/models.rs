@@ -1,0 +1,448 @@
+//! Thoughtly's wire types, and the list query and create body parsed into typed parameters
+//! ("parse, don't validate"): each parameter's range and wording live next to its type.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::error::{self, Error};
+use crate::http::query::QueryPairs;
+
+pub const DEFAULT_LIMIT: u64 = 20;
+pub const MAX_LIMIT: u64 = 50;
+
+/// Every response: `{"data":…,"error":null}` (the unit renders as `null`).
+#[derive(Debug, Serialize)]
+pub struct Envelope<T> {
+    pub data: T,
+    pub error: (),
+}
+
+impl<T> Envelope<T> {
+    pub fn ok(data: T) -> Self {
+        Self { data, error: () }
+    }
+}
+
+/// `data` of `GET /contact`.
+#[derive(Debug, Serialize)]
+pub struct ContactList {
+    pub contacts: Vec<Contact>,
+    pub total: u64,
+    pub page: u64,
+    pub limit: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Contact {
+    pub id: String,
+    pub name: Option<String>,
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+    pub country_code: Option<String>,
+    pub tags: Vec<String>,
+    pub attributes: Map<String, Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The fields `sort` accepts; `created` and `updated` are aliases public clients send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortField {
+    Name,
+    CreatedAt,
+    UpdatedAt,
+    PhoneNumber,
+    Email,
+}
+
+impl SortField {
+    /// Exact, case-sensitive names, as the vendor's field names are.
+    fn parse(value: &str) -> Result<Self, Error> {
+        Ok(match value {
+            "name" => Self::Name,
+            "created_at" | "created" => Self::CreatedAt,
+            "updated_at" | "updated" => Self::UpdatedAt,
+            "phone_number" => Self::PhoneNumber,
+            "email" => Self::Email,
+            _ => return Err(Error::BadRequest(error::INVALID_SORT)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+impl SortDirection {
+    /// `asc` or `desc` in any letter case (Choice: clients differ in how they spell enums).
+    fn parse(value: &str) -> Result<Self, Error> {
+        if value.eq_ignore_ascii_case("asc") {
+            Ok(Self::Asc)
+        } else if value.eq_ignore_ascii_case("desc") {
+            Ok(Self::Desc)
+        } else {
+            Err(Error::BadRequest(error::INVALID_SORT_DIRECTION))
+        }
+    }
+}
+
+/// The query of `GET /contact`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListParams {
+    /// Case-insensitive substring of name, phone number, email or any attribute value.
+    pub search: Option<String>,
+    pub phone_numbers_only: bool,
+    /// Keep contacts carrying any of these tags (none given: no tag filter).
+    pub tags: Vec<String>,
+    /// Drop contacts carrying any of these tags.
+    pub excluded_tags: Vec<String>,
+    pub sort: SortField,
+    pub direction: SortDirection,
+    /// 0-based.
+    pub page: u64,
+    pub limit: u64,
+}
+
+impl TryFrom<&QueryPairs> for ListParams {
+    type Error = Error;
+
+    fn try_from(query: &QueryPairs) -> Result<Self, Error> {
+        Ok(Self {
+            search: query
+                .get("search")
+                .map(str::trim)
+                .filter(|search| !search.is_empty())
+                .map(str::to_owned),
+            phone_numbers_only: query
+                .get("phone_numbers_only")
+                .map(|value| {
+                    parse_bool(value).ok_or(Error::BadRequest(error::INVALID_PHONE_NUMBERS_ONLY))
+                })
+                .transpose()?
+                .unwrap_or(false),
+            tags: tag_list(query, &["tags", "tags[]"]),
+            excluded_tags: tag_list(query, &["excluded_tags", "excluded_tags[]"]),
+            sort: query
+                .get("sort")
+                .map(SortField::parse)
+                .transpose()?
+                .unwrap_or(SortField::CreatedAt),
+            direction: query
+                .get("sortDirection")
+                .map(SortDirection::parse)
+                .transpose()?
+                .unwrap_or(SortDirection::Desc),
+            page: query.get("page").map(parse_page).transpose()?.unwrap_or(0),
+            limit: query
+                .get("limit")
+                .map(parse_limit)
+                .transpose()?
+                .unwrap_or(DEFAULT_LIMIT),
+        })
+    }
+}
+
+/// `true`/`false` in any letter case, or `1`/`0` (Python clients send `True`/`False`).
+fn parse_bool(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") || value == "1" {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") || value == "0" {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Every value of the repeated keys, each one tag as given (a comma is part of the tag);
+/// blank values are skipped, duplicates kept once.
+fn tag_list(query: &QueryPairs, keys: &[&str]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in query.all(keys).map(str::trim).filter(|tag| !tag.is_empty()) {
+        if !tags.iter().any(|known| known == tag) {
+            tags.push(tag.to_owned());
+        }
+    }
+    tags
+}
+
+/// A page number, 0-based: any integer from 0 up.
+fn parse_page(value: &str) -> Result<u64, Error> {
+    value
+        .parse::<u64>()
+        .map_err(|_| Error::BadRequest(error::INVALID_PAGE))
+}
+
+/// 1..=[`MAX_LIMIT`].
+fn parse_limit(value: &str) -> Result<u64, Error> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+        .ok_or(Error::BadRequest(error::INVALID_LIMIT))
+}
+
+/// The body of `POST /contact/create`. A `null` optional field means absent; unknown fields
+/// are ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewContact {
+    pub phone_number: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub country_code: Option<String>,
+    pub tags: Vec<String>,
+    pub attributes: Map<String, Value>,
+}
+
+impl TryFrom<Option<Value>> for NewContact {
+    type Error = Error;
+
+    fn try_from(body: Option<Value>) -> Result<Self, Error> {
+        let mut body = match body {
+            Some(Value::Object(fields)) => fields,
+            // An empty body lacks the one required field.
+            None => return Err(Error::BadRequest(error::PHONE_NUMBER_REQUIRED)),
+            Some(_) => return Err(Error::BadRequest(error::BODY_NOT_OBJECT)),
+        };
+        let phone_number = match body.remove("phone_number") {
+            Some(Value::String(phone)) if !is_blank(&phone) => phone,
+            _ => return Err(Error::BadRequest(error::PHONE_NUMBER_REQUIRED)),
+        };
+        Ok(Self {
+            phone_number,
+            name: optional_string(&mut body, "name", error::INVALID_NAME)?,
+            email: optional_string(&mut body, "email", error::INVALID_EMAIL)?,
+            country_code: optional_string(&mut body, "country_code", error::INVALID_COUNTRY_CODE)?,
+            tags: match body.remove("tags") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => tags_of(items)?,
+                Some(_) => return Err(Error::BadRequest(error::INVALID_TAGS)),
+            },
+            attributes: match body.remove("attributes") {
+                None | Some(Value::Null) => Map::new(),
+                Some(Value::Object(attributes)) => attributes,
+                Some(_) => return Err(Error::BadRequest(error::INVALID_ATTRIBUTES)),
+            },
+        })
+    }
+}
+
+/// A string field that may be absent or `null`; anything else is `message`'s 400.
+fn optional_string(
+    body: &mut Map<String, Value>,
+    field: &str,
+    message: &'static str,
+) -> Result<Option<String>, Error> {
+    match body.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(Error::BadRequest(message)),
+    }
+}
+
+/// Empty or only ASCII whitespace: the OpenAPI pattern `[^ \t\n\r\f\v]` words "non-blank"
+/// the same way in every regex dialect, so the mock and its document agree.
+fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'))
+}
+
+/// Non-blank strings, each kept once in the order given.
+fn tags_of(items: Vec<Value>) -> Result<Vec<String>, Error> {
+    let mut tags: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Value::String(tag) if !is_blank(&tag) => {
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+            _ => return Err(Error::BadRequest(error::INVALID_TAGS)),
+        }
+    }
+    Ok(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(query: &str) -> Result<ListParams, &'static str> {
+        ListParams::try_from(&QueryPairs::parse(query)).map_err(|error| match error {
+            Error::BadRequest(message) => message,
+            other => panic!("unexpected {other:?}"),
+        })
+    }
+
+    #[test]
+    fn defaults_apply_when_absent() {
+        assert_eq!(
+            params(""),
+            Ok(ListParams {
+                search: None,
+                phone_numbers_only: false,
+                tags: Vec::new(),
+                excluded_tags: Vec::new(),
+                sort: SortField::CreatedAt,
+                direction: SortDirection::Desc,
+                page: 0,
+                limit: 20,
+            })
+        );
+    }
+
+    #[test]
+    fn booleans_accept_python_spellings_only() {
+        for (value, expected) in [
+            ("true", true),
+            ("True", true),
+            ("TRUE", true),
+            ("1", true),
+            ("false", false),
+            ("False", false),
+            ("0", false),
+        ] {
+            let parsed = params(&format!("phone_numbers_only={value}")).expect(value);
+            assert_eq!(parsed.phone_numbers_only, expected, "{value}");
+        }
+        for bad in ["yes", "", "2", "t", "null"] {
+            assert_eq!(
+                params(&format!("phone_numbers_only={bad}")),
+                Err(error::INVALID_PHONE_NUMBERS_ONLY),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tags_come_from_both_spellings_and_a_comma_stays_in_the_tag() {
+        let parsed =
+            params("tags=a&tags%5B%5D=b&tags=c%2Cd&tags=&tags=a&excluded_tags[]=x").unwrap();
+        assert_eq!(parsed.tags, ["a", "b", "c,d"]);
+        assert_eq!(parsed.excluded_tags, ["x"]);
+    }
+
+    #[test]
+    fn page_and_limit_ranges_live_in_one_place() {
+        assert_eq!(params("page=0").map(|p| p.page), Ok(0));
+        assert_eq!(params("page=7").map(|p| p.page), Ok(7));
+        for bad in ["-1", "1.5", "abc", "", "99999999999999999999"] {
+            assert_eq!(
+                params(&format!("page={bad}")),
+                Err(error::INVALID_PAGE),
+                "{bad}"
+            );
+        }
+        assert_eq!(params("limit=1").map(|p| p.limit), Ok(1));
+        assert_eq!(params("limit=50").map(|p| p.limit), Ok(50));
+        for bad in ["0", "51", "-1", "2.5", "x", ""] {
+            assert_eq!(
+                params(&format!("limit={bad}")),
+                Err(error::INVALID_LIMIT),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn sort_names_and_aliases() {
+        for (value, field) in [
+            ("name", SortField::Name),
+            ("created_at", SortField::CreatedAt),
+            ("created", SortField::CreatedAt),
+            ("updated_at", SortField::UpdatedAt),
+            ("updated", SortField::UpdatedAt),
+            ("phone_number", SortField::PhoneNumber),
+            ("email", SortField::Email),
+        ] {
+            assert_eq!(params(&format!("sort={value}")).map(|p| p.sort), Ok(field));
+        }
+        assert_eq!(params("sort=Name"), Err(error::INVALID_SORT));
+        assert_eq!(params("sort=tags"), Err(error::INVALID_SORT));
+        assert_eq!(
+            params("sortDirection=ASC").map(|p| p.direction),
+            Ok(SortDirection::Asc)
+        );
+        assert_eq!(
+            params("sortDirection=up"),
+            Err(error::INVALID_SORT_DIRECTION)
+        );
+    }
+
+    fn new_contact(body: Value) -> Result<NewContact, &'static str> {
+        NewContact::try_from(Some(body)).map_err(|error| match error {
+            Error::BadRequest(message) => message,
+            other => panic!("unexpected {other:?}"),
+        })
+    }
+
+    #[test]
+    fn create_needs_a_non_blank_phone_number() {
+        for body in [
+            json!({}),
+            json!({"phone_number": null}),
+            json!({"phone_number": " "}),
+            json!({"phone_number": 14155550100_u64}),
+        ] {
+            assert_eq!(new_contact(body), Err(error::PHONE_NUMBER_REQUIRED));
+        }
+        assert_eq!(
+            NewContact::try_from(None).map_err(|e| e.to_string()),
+            Err(error::PHONE_NUMBER_REQUIRED.to_owned())
+        );
+        assert_eq!(new_contact(json!([])), Err(error::BODY_NOT_OBJECT));
+    }
+
+    #[test]
+    fn create_treats_null_as_absent_and_checks_types() {
+        let parsed = new_contact(json!({"phone_number": "+1415", "name": null, "email": null,
+            "country_code": null, "tags": null, "attributes": null, "extra": 1}))
+        .unwrap();
+        assert_eq!(
+            parsed,
+            NewContact {
+                phone_number: "+1415".into(),
+                name: None,
+                email: None,
+                country_code: None,
+                tags: Vec::new(),
+                attributes: Map::new(),
+            }
+        );
+        let p = json!("+1415");
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "name": 1})),
+            Err(error::INVALID_NAME)
+        );
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "email": []})),
+            Err(error::INVALID_EMAIL)
+        );
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "country_code": true})),
+            Err(error::INVALID_COUNTRY_CODE)
+        );
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "tags": "a"})),
+            Err(error::INVALID_TAGS)
+        );
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "tags": [1]})),
+            Err(error::INVALID_TAGS)
+        );
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "tags": [""]})),
+            Err(error::INVALID_TAGS)
+        );
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "attributes": []})),
+            Err(error::INVALID_ATTRIBUTES)
+        );
+        assert_eq!(
+            new_contact(json!({"phone_number": p, "tags": ["a", "b", "a"]})).map(|c| c.tags),
+            Ok(vec!["a".to_owned(), "b".to_owned()])
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! The `thoughtly.teams` seed section: teams (`team_id` + `api_token`) with their contacts,
+//! written as the API returns them; ids and timestamps left out are generated.
+
+use std::collections::HashSet;
+
+use rand::rngs::StdRng;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::queries::{self, StoredContact};
+use crate::seed::{SeedContext, SeedError, fakes};
+use crate::time::Millis;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    teams: Vec<TeamSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamSeed {
+    team_id: String,
+    api_token: String,
+    #[serde(default)]
+    contacts: Vec<ContactSeed>,
+    /// Generated contacts for this team, overriding `generate.contacts_per_tenant`.
+    generate: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactSeed {
+    id: Option<String>,
+    name: Option<String>,
+    phone_number: Option<String>,
+    email: Option<String>,
+    country_code: Option<String>,
+    tags: Option<Vec<String>>,
+    attributes: Option<Map<String, Value>>,
+    created_at: Option<Millis>,
+    updated_at: Option<Millis>,
+}
+
+/// Country code and dialling prefix of generated phone numbers.
+const COUNTRIES: &[&(&str, &str)] = &[
+    &("US", "1"),
+    &("US", "1"),
+    &("US", "1"),
+    &("CA", "1"),
+    &("GB", "44"),
+    &("AU", "61"),
+    &("MX", "52"),
+    &("IN", "91"),
+];
+const TAGS: &[&str] = &[
+    "callback-requested",
+    "customer",
+    "do-not-call",
+    "follow-up",
+    "lead",
+    "newsletter",
+    "vip",
+    "webinar",
+];
+const PLANS: &[&str] = &["free", "starter", "pro", "enterprise"];
+const SOURCES: &[&str] = &[
+    "website",
+    "referral",
+    "google_ads",
+    "facebook_ads",
+    "webinar",
+    "csv_import",
+    "inbound_call",
+];
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    let section: Section = ctx.parse(section)?;
+    for (index, team) in section.teams.iter().enumerate() {
+        TeamLoader::new(ctx, index, team)?.load(team)?;
+    }
+    Ok(())
+}
+
+/// Loads one team, keeping its contact ids unique.
+struct TeamLoader<'a, 'c> {
+    ctx: &'a SeedContext<'c>,
+    path: String,
+    team: i64,
+    rng: StdRng,
+    contact_ids: HashSet<String>,
+}
+
+impl<'a, 'c> TeamLoader<'a, 'c> {
+    fn new(ctx: &'a SeedContext<'c>, index: usize, team: &TeamSeed) -> Result<Self, SeedError> {
+        let path = format!("teams[{index}]");
+        for (field, value) in [("team_id", &team.team_id), ("api_token", &team.api_token)] {
+            if value.trim().is_empty() {
+                return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
+            }
+            let taken: bool = ctx.tx.query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM thoughtly_teams WHERE {field} = ?1)"),
+                [value],
+                |row| row.get(0),
+            )?;
+            if taken {
+                return Err(ctx.error(
+                    &format!("{path}.{field}"),
+                    format!("duplicate credential `{value}`: another team already uses it"),
+                ));
+            }
+        }
+        ctx.tx.execute(
+            "INSERT INTO thoughtly_teams (team_id, api_token) VALUES (?1, ?2)",
+            [&team.team_id, &team.api_token],
+        )?;
+        Ok(Self {
+            ctx,
+            path,
+            team: ctx.tx.last_insert_rowid(),
+            rng: ctx.rng(index),
+            contact_ids: HashSet::new(),
+        })
+    }
+
+    fn load(mut self, team: &TeamSeed) -> Result<(), SeedError> {
+        for (index, contact) in team.contacts.iter().enumerate() {
+            let path = format!("{}.contacts[{index}]", self.path);
+            self.insert_listed_contact(&path, contact)?;
+        }
+        for _ in 0..self.ctx.contacts_to_generate(team.generate) {
+            self.insert_generated_contact()?;
+        }
+        Ok(())
+    }
+
+    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
+        let id = match &seed.id {
+            Some(id) if id.trim().is_empty() => {
+                return Err(self.ctx.error(&format!("{path}.id"), "must not be blank"));
+            }
+            Some(id) if self.contact_ids.contains(id) => {
+                return Err(self.ctx.error(
+                    &format!("{path}.id"),
+                    format!("duplicate contact id `{id}`"),
+                ));
+            }
+            Some(id) => id.clone(),
+            None => self.fresh_id(),
+        };
+        let tags = seed.tags.clone().unwrap_or_default();
+        if let Some(index) = tags.iter().position(|tag| tag.trim().is_empty()) {
+            return Err(self
+                .ctx
+                .error(&format!("{path}.tags[{index}]"), "must not be blank"));
+        }
+        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
+            (Some(created), Some(updated)) => (created, updated),
+            (Some(created), None) => (created, created),
+            (None, Some(updated)) => (updated, updated),
+            (None, None) => self.generated_times(),
+        };
+        let attributes = seed.attributes.clone().unwrap_or_default();
+        self.insert(&StoredContact {
+            id: &id,
+            name: seed.name.as_deref(),
+            phone_number: seed.phone_number.as_deref(),
+            email: seed.email.as_deref(),
+            country_code: seed.country_code.as_deref(),
+            tags: &tags,
+            attributes: &attributes,
+            created_at,
+            updated_at,
+        })
+    }
+
+    /// A realistic contact: most have a name and a phone number, fewer an email; tags and
+    /// attributes (plan, source, city) spread unevenly.
+    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
+        let rng = &mut self.rng;
+        let first = fakes::first_name(rng);
+        let last = fakes::last_name(rng);
+        let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
+        let (country, prefix) = *fakes::pick(rng, COUNTRIES);
+        let phone_number =
+            fakes::chance(rng, 0.8).then(|| format!("+{prefix}{}", fakes::digits(rng, 10)));
+        let country_code = (phone_number.is_some() || fakes::chance(rng, 0.3)).then_some(country);
+        let email = fakes::chance(rng, 0.7).then(|| fakes::email(rng, &first, &last));
+        let tags: Vec<String> = fakes::some_of(rng, TAGS, 3)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut attributes = Map::new();
+        if fakes::chance(rng, 0.7) {
+            attributes.insert("plan".into(), fakes::pick(rng, PLANS).into());
+        }
+        if fakes::chance(rng, 0.8) {
+            attributes.insert("source".into(), fakes::pick(rng, SOURCES).into());
+        }
+        if fakes::chance(rng, 0.6) {
+            attributes.insert("city".into(), fakes::city(rng).into());
+        }
+        let (created_at, updated_at) = self.generated_times();
+        let id = self.fresh_id();
+        self.insert(&StoredContact {
+            id: &id,
+            name: name.as_deref(),
+            phone_number: phone_number.as_deref(),
+            email: email.as_deref(),
+            country_code,
+            tags: &tags,
+            attributes: &attributes,
+            created_at,
+            updated_at,
+        })
+    }
+
+    fn generated_times(&mut self) -> (Millis, Millis) {
+        let created = fakes::instant_within_days(&mut self.rng, self.ctx.now, 365);
+        let updated = fakes::instant_between(&mut self.rng, created, self.ctx.now);
+        (created, updated)
+    }
+
+    fn insert(&mut self, contact: &StoredContact<'_>) -> Result<(), SeedError> {
+        queries::insert_contact(self.ctx.tx, self.team, contact)?;
+        self.contact_ids.insert(contact.id.to_owned());
+        Ok(())
+    }
+
+    /// A UUID no contact of this team has yet.
+    fn fresh_id(&mut self) -> String {
+        loop {
+            let id = fakes::uuid_v4(&mut self.rng);
+            if !self.contact_ids.contains(&id) {
+                return id;
+            }
+        }
+    }
+}
