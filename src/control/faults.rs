@@ -126,10 +126,10 @@ impl RuleSpec {
                 format!("unknown vendor `{}`", self.vendor),
             ));
         }
-        if let Some(method) = &self.method {
-            if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
-                return Err(invalid("method", "must be an HTTP method such as GET"));
-            }
+        if let Some(method) = &self.method
+            && (method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()))
+        {
+            return Err(invalid("method", "must be an HTTP method such as GET"));
         }
         if self
             .path

@@ -47,18 +47,22 @@ const JOURNAL_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone, Debug)]
 pub struct NamespaceDb(pub Db);
 
-/// The namespace named by the request, `None` for the default one; `Err` when the header is
-/// present but no usable name (blank, too long, or not visible ASCII).
-pub fn namespace_of(headers: &HeaderMap) -> Result<Option<String>, ()> {
+/// The namespace header is present but names no usable namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a namespace is 1 to {MAX_NAMESPACE_LEN} visible ASCII characters")]
+pub struct InvalidNamespace;
+
+/// The namespace named by the request, `None` for the default one.
+pub fn namespace_of(headers: &HeaderMap) -> Result<Option<String>, InvalidNamespace> {
     let Some(value) = headers.get(NAMESPACE_HEADER) else {
         return Ok(None);
     };
-    let name = value.to_str().map_err(|_| ())?.trim();
+    let name = value.to_str().map_err(|_| InvalidNamespace)?.trim();
     let valid = !name.is_empty()
         && name.len() <= MAX_NAMESPACE_LEN
         && name.bytes().all(|b| b.is_ascii_graphic());
     if !valid {
-        return Err(());
+        return Err(InvalidNamespace);
     }
     Ok((name != "default").then(|| name.to_owned()))
 }
@@ -115,7 +119,7 @@ pub async fn control(
         })
     };
     let response = match (namespace, body) {
-        (Err(()), _) => (vendor.render_error)(StatusCode::BAD_REQUEST),
+        (Err(InvalidNamespace), _) => (vendor.render_error)(StatusCode::BAD_REQUEST),
         (_, Err(_)) => (vendor.render_error)(StatusCode::PAYLOAD_TOO_LARGE),
         (Ok(namespace), Ok(body)) => serve(&state, vendor, parts, body, namespace, next).await,
     };
@@ -276,6 +280,6 @@ mod tests {
         headers.insert(NAMESPACE_HEADER, HeaderValue::from_static("default"));
         assert_eq!(namespace_of(&headers), Ok(None));
         headers.insert(NAMESPACE_HEADER, HeaderValue::from_static("two words"));
-        assert_eq!(namespace_of(&headers), Err(()));
+        assert_eq!(namespace_of(&headers), Err(InvalidNamespace));
     }
 }
