@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -90,7 +91,7 @@ def start_server(binary):
 
 
 def cases_per_operation(ndjson_path):
-    """{operation: {mode: count}} from schemathesis' event stream."""
+    """{operation: {mode: count}} from schemathesis' event stream, stateful steps included."""
     counts = collections.defaultdict(collections.Counter)
     with open(ndjson_path) as events:
         for line in events:
@@ -98,20 +99,19 @@ def cases_per_operation(ndjson_path):
             finished = event.get("ScenarioFinished")
             if not finished:
                 continue
-            recorder = finished["recorder"]
-            for case in recorder["cases"].values():
+            for case in finished["recorder"]["cases"].values():
                 if case.get("parent_id"):
                     continue
-                mode = case["value"]["meta"]["generation"]["mode"]
-                counts[recorder["label"]][mode] += 1
+                value = case["value"]
+                operation = f'{value["method"]} {value["path"]}'
+                counts[operation][value["meta"]["generation"]["mode"]] += 1
     return counts
 
 
 def run_vendor(st, base, slug, headers):
     report_dir = ROOT / "target" / "conformance" / slug
-    report_dir.mkdir(parents=True, exist_ok=True)
-    for old in report_dir.glob("*"):
-        old.unlink()
+    shutil.rmtree(report_dir, ignore_errors=True)
+    report_dir.mkdir(parents=True)
     command = [
         str(st), "run", str(ROOT / "openapi" / f"{slug}.yaml"),
         "--url", f"{base}/{slug}",

@@ -40,7 +40,7 @@ fn journal_filter(query: &QueryPairs) -> Result<Filter> {
         path: text("path"),
         status,
         since,
-        namespace: text("namespace").filter(|n| n != "default"),
+        namespace: text("namespace"),
         tenant: text("tenant"),
     })
 }

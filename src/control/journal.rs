@@ -40,6 +40,7 @@ pub struct Filter {
     pub path: Option<String>,
     pub status: Option<u16>,
     pub since: Option<Millis>,
+    /// `default` for requests without a namespace header.
     pub namespace: Option<String>,
     pub tenant: Option<String>,
 }
@@ -60,7 +61,7 @@ impl Filter {
             && self
                 .namespace
                 .as_deref()
-                .is_none_or(|n| Some(n) == entry.namespace.as_deref())
+                .is_none_or(|n| n == entry.namespace.as_deref().unwrap_or("default"))
             && self
                 .tenant
                 .as_deref()
