@@ -23,11 +23,23 @@ const NAMESPACE: &str = "X-Understudy-Namespace";
 /// One authenticated, successful request per vendor.
 async fn call_every_vendor(app: &TestApp) {
     let calls: [(Method, &str, Vec<(&str, &str)>); 5] = [
-        (Method::POST, "/tailortalk/api/v1/get_contacts", vec![TAILORTALK]),
+        (
+            Method::POST,
+            "/tailortalk/api/v1/get_contacts",
+            vec![TAILORTALK],
+        ),
         (Method::GET, "/agentclara/contacts", vec![AGENTCLARA]),
-        (Method::GET, "/thoughtly/contact", vec![THOUGHTLY_TOKEN, THOUGHTLY_TEAM]),
+        (
+            Method::GET,
+            "/thoughtly/contact",
+            vec![THOUGHTLY_TOKEN, THOUGHTLY_TEAM],
+        ),
         (Method::GET, AK_CONTACTS, vec![AUTOKONNECT]),
-        (Method::GET, "/vambe/api/public/contacts?days=30", vec![VAMBE]),
+        (
+            Method::GET,
+            "/vambe/api/public/contacts?days=30",
+            vec![VAMBE],
+        ),
     ];
     for (method, path, headers) in calls {
         let (status, body) = app.send(method, path, &headers, None).await;
@@ -36,7 +48,9 @@ async fn call_every_vendor(app: &TestApp) {
 }
 
 async fn add_fault(app: &TestApp, rule: Value) -> Value {
-    let (status, body) = app.send(Method::POST, "/__admin/faults", &[], Some(&rule)).await;
+    let (status, body) = app
+        .send(Method::POST, "/__admin/faults", &[], Some(&rule))
+        .await;
     assert_eq!(status, 201, "{body}");
     body
 }
@@ -52,8 +66,21 @@ async fn the_journal_records_every_vendor_with_credentials_masked() {
     let (status, body) = app.get("/__admin/requests", &[]).await;
     assert_eq!(status, 200);
     let requests = body["requests"].as_array().expect("requests");
-    let vendors: Vec<&str> = requests.iter().map(|r| r["vendor"].as_str().expect("vendor")).collect();
-    assert_eq!(vendors, ["vambe", "autokonnect", "thoughtly", "agentclara", "tailortalk"], "newest first");
+    let vendors: Vec<&str> = requests
+        .iter()
+        .map(|r| r["vendor"].as_str().expect("vendor"))
+        .collect();
+    assert_eq!(
+        vendors,
+        [
+            "vambe",
+            "autokonnect",
+            "thoughtly",
+            "agentclara",
+            "tailortalk"
+        ],
+        "newest first"
+    );
     let autokonnect = &requests[1];
     assert_eq!(autokonnect["method"], "GET");
     assert_eq!(autokonnect["path"], "/api/v1/contacts");
@@ -64,9 +91,17 @@ async fn the_journal_records_every_vendor_with_credentials_masked() {
     assert_eq!(requests[0]["query"], "days=30");
     assert_eq!(requests[0]["headers"]["x-api-key"], "****d05a");
     assert_eq!(requests[2]["headers"]["x-api-token"], "****9b48");
-    assert_eq!(requests[2]["headers"]["team_id"], "65f1c0a2e4b0d93a7c1e5f21", "a team id is no secret");
+    assert_eq!(
+        requests[2]["headers"]["team_id"], "65f1c0a2e4b0d93a7c1e5f21",
+        "a team id is no secret"
+    );
     let text = body.to_string();
-    for secret in ["tt_agent_5f2c9a7e41d86b03", "sk_test_bistro_4f8a2c9e71d3", "ak_live_northwind_4f9c2e7a", "vk_live_andes_7c41e9b2d05a"] {
+    for secret in [
+        "tt_agent_5f2c9a7e41d86b03",
+        "sk_test_bistro_4f8a2c9e71d3",
+        "ak_live_northwind_4f9c2e7a",
+        "vk_live_andes_7c41e9b2d05a",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked");
     }
 }
@@ -78,7 +113,12 @@ async fn journal_filters_count_and_clear() {
     assert_eq!(app.get(AK_CONTACTS, &[]).await.0, 401);
     let count = |query: &'static str| {
         let app = &app;
-        async move { app.get(&format!("/__admin/requests/count?{query}"), &[]).await.1["count"].clone() }
+        async move {
+            app.get(&format!("/__admin/requests/count?{query}"), &[])
+                .await
+                .1["count"]
+                .clone()
+        }
     };
     assert_eq!(count("").await, 6);
     assert_eq!(count("vendor=autokonnect").await, 2);
@@ -86,12 +126,19 @@ async fn journal_filters_count_and_clear() {
     assert_eq!(count("method=post").await, 1);
     assert_eq!(count("path=/api/*").await, 4);
     assert_eq!(count("since=2999-01-01T00:00:00Z").await, 0);
-    let (_, body) = app.get("/__admin/requests?vendor=autokonnect&limit=1", &[]).await;
+    let (_, body) = app
+        .get("/__admin/requests?vendor=autokonnect&limit=1", &[])
+        .await;
     assert_eq!(body["requests"].as_array().expect("requests").len(), 1);
     assert_eq!(body["requests"][0]["status"], 401, "newest first");
     let (status, body) = app.get("/__admin/requests?status=abc", &[]).await;
-    assert_eq!((status, body), (400, json!({"error": "status: must be an HTTP status code"})));
-    let (status, _) = app.send(Method::DELETE, "/__admin/requests", &[], None).await;
+    assert_eq!(
+        (status, body),
+        (400, json!({"error": "status: must be an HTTP status code"}))
+    );
+    let (status, _) = app
+        .send(Method::DELETE, "/__admin/requests", &[], None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(count("").await, 0);
 }
@@ -102,7 +149,13 @@ async fn the_journal_keeps_request_bodies_and_is_bounded() {
     opts.journal_size = Some(3);
     let app = common::spawn_app_with(opts).await;
     let body = json!({"name": "Journaled"});
-    app.send(Method::POST, "/agentclara/contacts", &[AGENTCLARA], Some(&body)).await;
+    app.send(
+        Method::POST,
+        "/agentclara/contacts",
+        &[AGENTCLARA],
+        Some(&body),
+    )
+    .await;
     let (_, listed) = app.get("/__admin/requests", &[]).await;
     assert_eq!(listed["requests"][0]["body"], body.to_string());
     assert_eq!(listed["requests"][0]["status"], 201);
@@ -116,11 +169,25 @@ async fn the_journal_keeps_request_bodies_and_is_bounded() {
 #[tokio::test]
 async fn a_status_fault_answers_in_the_vendors_own_shape_or_with_a_given_body() {
     let app = spawn_app().await;
-    add_fault(&app, json!({"vendor": "autokonnect", "effect": {"type": "status", "status": 500}, "times": 1})).await;
-    assert_eq!(app.get(AK_CONTACTS, &[AUTOKONNECT]).await, (500, json!({"error": "Internal server error"})));
+    add_fault(
+        &app,
+        json!({"vendor": "autokonnect", "effect": {"type": "status", "status": 500}, "times": 1}),
+    )
+    .await;
+    assert_eq!(
+        app.get(AK_CONTACTS, &[AUTOKONNECT]).await,
+        (500, json!({"error": "Internal server error"}))
+    );
     add_fault(&app, json!({"vendor": "vambe", "effect": {"type": "status", "status": 503, "body": {"custom": true}}})).await;
-    assert_eq!(app.get("/vambe/api/public/contacts?days=1", &[VAMBE]).await, (503, json!({"custom": true})));
-    add_fault(&app, json!({"vendor": "agentclara", "effect": {"type": "status", "status": 401}})).await;
+    assert_eq!(
+        app.get("/vambe/api/public/contacts?days=1", &[VAMBE]).await,
+        (503, json!({"custom": true}))
+    );
+    add_fault(
+        &app,
+        json!({"vendor": "agentclara", "effect": {"type": "status", "status": 401}}),
+    )
+    .await;
     let (status, body) = app.get("/agentclara/contacts", &[AGENTCLARA]).await;
     assert_eq!(status, 401);
     assert_eq!(body["success"], false, "{body}");
@@ -129,8 +196,19 @@ async fn a_status_fault_answers_in_the_vendors_own_shape_or_with_a_given_body() 
 #[tokio::test]
 async fn a_rate_limit_fault_sends_429_with_retry_after_in_the_vendors_shape() {
     let app = spawn_app().await;
-    add_fault(&app, json!({"vendor": "thoughtly", "effect": {"type": "rate_limit", "retry_after": 30}})).await;
-    let response = app.request(Method::GET, "/thoughtly/contact", &[THOUGHTLY_TOKEN, THOUGHTLY_TEAM], None).await;
+    add_fault(
+        &app,
+        json!({"vendor": "thoughtly", "effect": {"type": "rate_limit", "retry_after": 30}}),
+    )
+    .await;
+    let response = app
+        .request(
+            Method::GET,
+            "/thoughtly/contact",
+            &[THOUGHTLY_TOKEN, THOUGHTLY_TEAM],
+            None,
+        )
+        .await;
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "30");
     let body: Value = response.json().await.expect("json");
@@ -154,21 +232,42 @@ async fn delay_faults_hold_the_answer_back() {
 #[tokio::test]
 async fn a_drop_fault_closes_the_connection_unanswered() {
     let app = spawn_app().await;
-    add_fault(&app, json!({"vendor": "autokonnect", "effect": {"type": "drop"}, "times": 1})).await;
+    add_fault(
+        &app,
+        json!({"vendor": "autokonnect", "effect": {"type": "drop"}, "times": 1}),
+    )
+    .await;
     let outcome = async {
-        let response = app.client.get(app.url(AK_CONTACTS)).header(AUTOKONNECT.0, AUTOKONNECT.1).send().await?;
+        let response = app
+            .client
+            .get(app.url(AK_CONTACTS))
+            .header(AUTOKONNECT.0, AUTOKONNECT.1)
+            .send()
+            .await?;
         response.bytes().await
     }
     .await;
     assert!(outcome.is_err(), "{outcome:?}");
-    assert_eq!(ak_status(&app, AK_CONTACTS).await, 200, "the rule expired after one drop");
+    assert_eq!(
+        ak_status(&app, AK_CONTACTS).await,
+        200,
+        "the rule expired after one drop"
+    );
 }
 
 #[tokio::test]
 async fn a_fault_expires_after_its_times_and_reports_how_often_it_fired() {
     let app = spawn_app().await;
-    let rule = add_fault(&app, json!({"vendor": "autokonnect", "times": 2, "effect": {"type": "status", "status": 502}})).await;
-    let statuses = [ak_status(&app, AK_CONTACTS).await, ak_status(&app, AK_CONTACTS).await, ak_status(&app, AK_CONTACTS).await];
+    let rule = add_fault(
+        &app,
+        json!({"vendor": "autokonnect", "times": 2, "effect": {"type": "status", "status": 502}}),
+    )
+    .await;
+    let statuses = [
+        ak_status(&app, AK_CONTACTS).await,
+        ak_status(&app, AK_CONTACTS).await,
+        ak_status(&app, AK_CONTACTS).await,
+    ];
     assert_eq!(statuses, [502, 502, 200]);
     let (_, listed) = app.get("/__admin/faults", &[]).await;
     assert_eq!(listed["faults"][0]["id"], rule["id"]);
@@ -179,8 +278,11 @@ async fn a_fault_expires_after_its_times_and_reports_how_often_it_fired() {
 async fn a_seeded_probability_fires_on_the_same_requests_every_run() {
     let pattern = || async {
         let app = spawn_app().await;
-        add_fault(&app, json!({"vendor": "autokonnect", "probability": 0.3, "seed": 1234,
-                               "effect": {"type": "status", "status": 503}}))
+        add_fault(
+            &app,
+            json!({"vendor": "autokonnect", "probability": 0.3, "seed": 1234,
+                               "effect": {"type": "status", "status": 503}}),
+        )
         .await;
         let mut hits = Vec::new();
         for _ in 0..40 {
@@ -197,20 +299,46 @@ async fn a_seeded_probability_fires_on_the_same_requests_every_run() {
 #[tokio::test]
 async fn a_fault_stays_inside_its_match() {
     let app = spawn_app().await;
-    add_fault(&app, json!({"vendor": "autokonnect", "method": "GET", "path": "/api/v1/contacts/tags",
+    add_fault(
+        &app,
+        json!({"vendor": "autokonnect", "method": "GET", "path": "/api/v1/contacts/tags",
                            "tenant": "ak_live_northwind_4f9c2e7a", "namespace": "default",
-                           "effect": {"type": "status", "status": 500}}))
+                           "effect": {"type": "status", "status": 500}}),
+    )
     .await;
     assert_eq!(ak_status(&app, &format!("{AK_CONTACTS}/tags")).await, 500);
     assert_eq!(ak_status(&app, AK_CONTACTS).await, 200, "another path");
     let other_company = ("Authorization", "Bearer ak_live_bluebird_8d1b6f03");
-    assert_eq!(app.get(&format!("{AK_CONTACTS}/tags"), &[other_company]).await.0, 200, "another tenant");
-    assert_eq!(app.get(&format!("{AK_CONTACTS}/tags"), &[AUTOKONNECT, (NAMESPACE, "n1")]).await.0, 200, "another namespace");
+    assert_eq!(
+        app.get(&format!("{AK_CONTACTS}/tags"), &[other_company])
+            .await
+            .0,
+        200,
+        "another tenant"
+    );
+    assert_eq!(
+        app.get(
+            &format!("{AK_CONTACTS}/tags"),
+            &[AUTOKONNECT, (NAMESPACE, "n1")]
+        )
+        .await
+        .0,
+        200,
+        "another namespace"
+    );
     call_every_vendor(&app).await; // other vendors untouched
-    let (status, _) = app.send(Method::DELETE, "/__admin/faults/1", &[], None).await;
+    let (status, _) = app
+        .send(Method::DELETE, "/__admin/faults/1", &[], None)
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(ak_status(&app, &format!("{AK_CONTACTS}/tags")).await, 200, "removed");
-    let (status, body) = app.send(Method::DELETE, "/__admin/faults/1", &[], None).await;
+    assert_eq!(
+        ak_status(&app, &format!("{AK_CONTACTS}/tags")).await,
+        200,
+        "removed"
+    );
+    let (status, body) = app
+        .send(Method::DELETE, "/__admin/faults/1", &[], None)
+        .await;
     assert_eq!((status, body), (404, json!({"error": "no fault rule `1`"})));
 }
 
@@ -218,31 +346,71 @@ async fn a_fault_stays_inside_its_match() {
 async fn an_invalid_fault_rule_is_a_400_naming_the_field() {
     let app = spawn_app().await;
     for (rule, message) in [
-        (json!({"vendor": "acme", "effect": {"type": "drop"}}), "vendor: unknown vendor `acme`"),
-        (json!({"vendor": "vambe", "effect": {"type": "status", "status": 99}}), "effect.status: must be between 200 and 599"),
-        (json!({"vendor": "vambe", "probability": 1.5, "effect": {"type": "drop"}}), "probability: must be between 0 and 1"),
+        (
+            json!({"vendor": "acme", "effect": {"type": "drop"}}),
+            "vendor: unknown vendor `acme`",
+        ),
+        (
+            json!({"vendor": "vambe", "effect": {"type": "status", "status": 99}}),
+            "effect.status: must be between 200 and 599",
+        ),
+        (
+            json!({"vendor": "vambe", "probability": 1.5, "effect": {"type": "drop"}}),
+            "probability: must be between 0 and 1",
+        ),
     ] {
-        assert_eq!(app.send(Method::POST, "/__admin/faults", &[], Some(&rule)).await, (400, json!({"error": message})));
+        assert_eq!(
+            app.send(Method::POST, "/__admin/faults", &[], Some(&rule))
+                .await,
+            (400, json!({"error": message}))
+        );
     }
-    let (status, body) = app.send(Method::POST, "/__admin/faults", &[], Some(&json!({"vendor": "vambe"}))).await;
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/__admin/faults",
+            &[],
+            Some(&json!({"vendor": "vambe"})),
+        )
+        .await;
     assert_eq!(status, 400);
-    assert!(body["error"].as_str().expect("message").contains("missing field `effect`"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .expect("message")
+            .contains("missing field `effect`"),
+        "{body}"
+    );
     let (status, _) = app.send(Method::DELETE, "/__admin/faults", &[], None).await;
     assert_eq!(status, 200);
 }
 
 async fn create_in(app: &TestApp, namespace: &'static str, name: String) {
-    let (status, body) =
-        app.send(Method::POST, "/agentclara/contacts", &[AGENTCLARA, (NAMESPACE, namespace)], Some(&json!({"name": name}))).await;
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/agentclara/contacts",
+            &[AGENTCLARA, (NAMESPACE, namespace)],
+            Some(&json!({"name": name})),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
 }
 
 async fn names_in(app: &TestApp, namespace: &'static str, search: &str) -> Vec<String> {
-    let (status, body) =
-        app.get(&format!("/agentclara/contacts?limit=100&search={search}"), &[AGENTCLARA, (NAMESPACE, namespace)]).await;
+    let (status, body) = app
+        .get(
+            &format!("/agentclara/contacts?limit=100&search={search}"),
+            &[AGENTCLARA, (NAMESPACE, namespace)],
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let mut names: Vec<String> =
-        body["data"].as_array().expect("data").iter().map(|c| c["name"].as_str().expect("name").to_owned()).collect();
+    let mut names: Vec<String> = body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name").to_owned())
+        .collect();
     names.sort();
     names
 }
@@ -254,7 +422,9 @@ async fn namespaces_with_concurrent_writes_never_see_each_other() {
     for i in 0..10 {
         for namespace in ["alpha", "beta"] {
             let app = app.clone();
-            writers.push(tokio::spawn(async move { create_in(&app, namespace, format!("Zed {namespace} {i}")).await }));
+            writers.push(tokio::spawn(async move {
+                create_in(&app, namespace, format!("Zed {namespace} {i}")).await
+            }));
         }
     }
     for writer in writers {
@@ -262,11 +432,23 @@ async fn namespaces_with_concurrent_writes_never_see_each_other() {
     }
     let alpha = names_in(&app, "alpha", "Zed").await;
     assert_eq!(alpha.len(), 10);
-    assert!(alpha.iter().all(|name| name.starts_with("Zed alpha")), "{alpha:?}");
+    assert!(
+        alpha.iter().all(|name| name.starts_with("Zed alpha")),
+        "{alpha:?}"
+    );
     let beta = names_in(&app, "beta", "Zed").await;
-    assert!(beta.iter().all(|name| name.starts_with("Zed beta")) && beta.len() == 10, "{beta:?}");
-    let (_, default) = app.get("/agentclara/contacts?search=Zed%20alpha", &[AGENTCLARA]).await;
-    assert_eq!(default["data"], json!([]), "the default namespace saw nothing");
+    assert!(
+        beta.iter().all(|name| name.starts_with("Zed beta")) && beta.len() == 10,
+        "{beta:?}"
+    );
+    let (_, default) = app
+        .get("/agentclara/contacts?search=Zed%20alpha", &[AGENTCLARA])
+        .await;
+    assert_eq!(
+        default["data"],
+        json!([]),
+        "the default namespace saw nothing"
+    );
     let (_, listed) = app.get("/__admin/namespaces", &[]).await;
     assert_eq!(listed, json!({"namespaces": ["alpha", "beta"]}));
 }
@@ -276,16 +458,34 @@ async fn resetting_one_namespace_leaves_the_others() {
     let app = spawn_app().await;
     create_in(&app, "one", "Only In One".into()).await;
     create_in(&app, "two", "Only In Two".into()).await;
-    let (status, _) = app.send(Method::POST, "/__admin/reset?namespace=one", &[], None).await;
+    let (status, _) = app
+        .send(Method::POST, "/__admin/reset?namespace=one", &[], None)
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(names_in(&app, "one", "Only%20In").await, Vec::<String>::new());
+    assert_eq!(
+        names_in(&app, "one", "Only%20In").await,
+        Vec::<String>::new()
+    );
     assert_eq!(names_in(&app, "two", "Only%20In").await, ["Only In Two"]);
-    let (status, body) = app.send(Method::POST, "/__admin/reset?namespace=nope", &[], None).await;
-    assert_eq!((status, body), (404, json!({"error": "no namespace `nope`"})));
-    let (status, _) = app.send(Method::DELETE, "/__admin/namespaces/two", &[], None).await;
+    let (status, body) = app
+        .send(Method::POST, "/__admin/reset?namespace=nope", &[], None)
+        .await;
+    assert_eq!(
+        (status, body),
+        (404, json!({"error": "no namespace `nope`"}))
+    );
+    let (status, _) = app
+        .send(Method::DELETE, "/__admin/namespaces/two", &[], None)
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(names_in(&app, "two", "Only%20In").await, Vec::<String>::new(), "made afresh");
-    let (status, _) = app.send(Method::DELETE, "/__admin/namespaces/absent", &[], None).await;
+    assert_eq!(
+        names_in(&app, "two", "Only%20In").await,
+        Vec::<String>::new(),
+        "made afresh"
+    );
+    let (status, _) = app
+        .send(Method::DELETE, "/__admin/namespaces/absent", &[], None)
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -293,12 +493,26 @@ async fn resetting_one_namespace_leaves_the_others() {
 async fn journal_and_faults_know_the_namespace() {
     let app = spawn_app().await;
     add_fault(&app, json!({"vendor": "autokonnect", "namespace": "chaos", "effect": {"type": "status", "status": 500}})).await;
-    assert_eq!(app.get(AK_CONTACTS, &[AUTOKONNECT, (NAMESPACE, "chaos")]).await.0, 500);
-    assert_eq!(app.get(AK_CONTACTS, &[AUTOKONNECT, (NAMESPACE, "calm")]).await.0, 200);
+    assert_eq!(
+        app.get(AK_CONTACTS, &[AUTOKONNECT, (NAMESPACE, "chaos")])
+            .await
+            .0,
+        500
+    );
+    assert_eq!(
+        app.get(AK_CONTACTS, &[AUTOKONNECT, (NAMESPACE, "calm")])
+            .await
+            .0,
+        200
+    );
     assert_eq!(ak_status(&app, AK_CONTACTS).await, 200);
-    let (_, counted) = app.get("/__admin/requests/count?namespace=chaos", &[]).await;
+    let (_, counted) = app
+        .get("/__admin/requests/count?namespace=chaos", &[])
+        .await;
     assert_eq!(counted["count"], 1);
-    let (_, counted) = app.get("/__admin/requests/count?namespace=default", &[]).await;
+    let (_, counted) = app
+        .get("/__admin/requests/count?namespace=default", &[])
+        .await;
     assert_eq!(counted["count"], 1);
 }
 
@@ -307,7 +521,11 @@ async fn an_unusable_namespace_header_is_the_vendors_400() {
     let app = spawn_app().await;
     let long = "n".repeat(129);
     for name in ["two words", long.as_str()] {
-        assert_eq!(app.get(AK_CONTACTS, &[AUTOKONNECT, (NAMESPACE, name)]).await, (400, json!({"error": "Bad Request"})));
+        assert_eq!(
+            app.get(AK_CONTACTS, &[AUTOKONNECT, (NAMESPACE, name)])
+                .await,
+            (400, json!({"error": "Bad Request"}))
+        );
     }
 }
 
@@ -317,7 +535,11 @@ async fn a_vendor_is_served_on_its_own_port_at_its_real_paths() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let thoughtly = understudy::vendors::by_slug("thoughtly").expect("thoughtly");
-    tokio::spawn(understudy::serve(listener, understudy::vendor_service(state, thoughtly), std::future::pending()));
+    tokio::spawn(understudy::serve(
+        listener,
+        understudy::vendor_service(state, thoughtly),
+        std::future::pending(),
+    ));
     let client = reqwest::Client::new();
     let response = client
         .get(format!("http://{address}/contact?limit=3"))
@@ -328,8 +550,15 @@ async fn a_vendor_is_served_on_its_own_port_at_its_real_paths() {
         .expect("send");
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
-    assert_eq!(body["data"]["contacts"].as_array().expect("contacts").len(), 3);
-    let response = client.get(format!("http://{address}/api/v1/contacts")).send().await.expect("send");
+    assert_eq!(
+        body["data"]["contacts"].as_array().expect("contacts").len(),
+        3
+    );
+    let response = client
+        .get(format!("http://{address}/api/v1/contacts"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(response.status(), 404, "only that vendor lives there");
 }
 
@@ -341,5 +570,9 @@ async fn a_request_for_the_vendors_real_host_is_routed_to_it() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"limit\":2"), "{answer}");
     let raw = "GET /api/v1/contacts HTTP/1.1\r\nHost: API.AUTOKONNECT.COM:443\r\nAuthorization: Bearer ak_live_northwind_4f9c2e7a\r\nConnection: close\r\n\r\n";
-    assert!(app.send_raw(raw.as_bytes()).await.starts_with("HTTP/1.1 200"));
+    assert!(
+        app.send_raw(raw.as_bytes())
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
 }
