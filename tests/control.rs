@@ -22,7 +22,8 @@ const NAMESPACE: &str = "X-Understudy-Namespace";
 
 /// One authenticated, successful request per vendor.
 async fn call_every_vendor(app: &TestApp) {
-    let calls: [(Method, &str, Vec<(&str, &str)>); 5] = [
+    type Call<'a> = (Method, &'a str, Vec<(&'a str, &'a str)>);
+    let calls: [Call; 5] = [
         (
             Method::POST,
             "/tailortalk/api/v1/get_contacts",

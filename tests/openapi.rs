@@ -24,15 +24,15 @@ fn operations(document: &str) -> Vec<(Method, String)> {
             .and_then(|rest| rest.strip_suffix(':'))
         {
             path = Some(format!("/{found}"));
-        } else if let (Some(method), Some(path)) = (
-            line.strip_prefix("    ").and_then(|l| l.strip_suffix(':')),
-            &path,
-        ) {
-            if let Ok(method) = method.to_uppercase().parse::<Method>() {
-                if ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
-                    operations.push((method, path.clone()));
-                }
-            }
+            continue;
+        }
+        let method = line
+            .strip_prefix("    ")
+            .and_then(|l| l.strip_suffix(':'))
+            .and_then(|m| m.to_uppercase().parse::<Method>().ok())
+            .filter(|m| ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()));
+        if let (Some(method), Some(path)) = (method, &path) {
+            operations.push((method, path.clone()));
         }
     }
     operations
