@@ -9,12 +9,15 @@
 //!   copies back; it knows tables, not HTTP.
 //! - [`seed`]: seed documents, JSON-path errors, deterministic fake data.
 //! - [`http`]: plumbing shared by vendors: query pairs, JSON bodies, credential headers, paging
-//!   arithmetic, the vendor-shaped 404/405 wrapper.
+//!   arithmetic, rate limits, the vendor-shaped 404/405 wrapper.
+//! - [`control`]: test control around every vendor request: namespaces, fault rules, journal.
 //! - [`vendors`]: the one list of vendors; each `vendors/<slug>/` owns its routes, auth, wire
 //!   types, queries, seed section and error shape.
 //! - [`admin`]: `/__admin`, the mock's own control API.
 //!
-//! [`app`] builds the whole router; [`run`] serves it on a bound listener until shutdown.
+//! [`app`] builds the whole router; [`service`] adds routing by the vendors' real host names;
+//! [`vendor_service`] serves one vendor at the root of its own port; [`run`] and [`serve`] serve
+//! them on a bound listener until shutdown.
 
 use std::future::Future;
 
