@@ -26,6 +26,13 @@ impl Clock {
             .unwrap_or_else(|| Millis::from_datetime(Utc::now()))
     }
 
+    /// The instant time windows ("last N days") count back from: now, to the whole second
+    /// while the clock runs, so that every answer within one second agrees (and can be cached).
+    pub fn window_end(&self) -> Millis {
+        self.frozen()
+            .unwrap_or_else(|| Millis::from_datetime(Utc::now()).floor_to_second())
+    }
+
     pub fn frozen(&self) -> Option<Millis> {
         *self.frozen_at.read().unwrap_or_else(|e| e.into_inner())
     }

@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::control::NamespaceDb;
 use crate::control::faults::Faults;
 use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
+use crate::http::cache::AnswerCache;
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
@@ -48,6 +49,7 @@ struct Shared {
     faults: Faults,
     /// Lives as long as the state: reset and reseed leave it alone.
     rate_limiter: RateLimiter,
+    answers: AnswerCache,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             journal: Journal::new(options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE)),
             faults: Faults::default(),
             rate_limiter: RateLimiter::new(),
+            answers: AnswerCache::default(),
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -85,6 +88,11 @@ impl AppState {
 
     pub fn faults(&self) -> &Faults {
         &self.0.faults
+    }
+
+    /// Rendered read answers, for vendors' list and get operations.
+    pub fn answers(&self) -> &AnswerCache {
+        &self.0.answers
     }
 
     /// Request counts for any vendor's rate limits, on real monotonic time.

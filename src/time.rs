@@ -26,6 +26,11 @@ impl Millis {
             .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
+    /// The start of the second this instant falls in.
+    pub fn floor_to_second(self) -> Self {
+        Self(self.0.div_euclid(1000) * 1000)
+    }
+
     pub fn minus_days(self, days: i64) -> Self {
         Self(self.0.saturating_sub(days.saturating_mul(86_400_000)))
     }

@@ -9,6 +9,7 @@ use axum::response::Response;
 
 pub mod auth;
 pub mod body;
+pub mod cache;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;

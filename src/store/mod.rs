@@ -7,11 +7,12 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::Connection;
 use rusqlite::backup::Backup;
+use rusqlite::{Connection, OpenFlags};
 
 /// What can go wrong in the store; vendors turn it into their own 500.
 #[derive(Debug, thiserror::Error)]
@@ -29,39 +30,161 @@ const META_SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS understudy_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
 /// A handle to one database. Cheap to clone; every clone sees the same data.
+///
+/// Writes go through one writer connection, so they never race each other; reads take one of
+/// several reader connections to the same database, so they run in parallel. In memory the
+/// database lives in SQLite's `memdb` VFS, which lets several connections share it.
 #[derive(Clone, Debug)]
-pub struct Db {
-    // A std mutex: SQLite calls are blocking, run on the blocking pool and never held across
+pub struct Db(Arc<DbInner>);
+
+#[derive(Debug)]
+struct DbInner {
+    id: u64,
+    // std mutexes: SQLite calls are blocking, run on the blocking pool and never held across
     // `.await`, so an async mutex would only add cost.
-    conn: Arc<Mutex<Connection>>,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    /// Bumped by every write that changed a row and by every restore, so cached answers
+    /// computed before it are never served after it.
+    generation: AtomicU64,
 }
 
+/// Where a database lives.
+#[derive(Debug, Clone, Copy)]
+enum Location<'a> {
+    Memory,
+    File(&'a Path),
+}
+
+/// Distinguishes in-memory databases within the process.
+static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
+
 impl Db {
-    fn new(conn: Connection) -> Self {
-        Self {
-            conn: Arc::new(Mutex::new(conn)),
+    fn open(location: Location<'_>, schema: &[&'static str]) -> Result<Self> {
+        let id = NEXT_DB_ID.fetch_add(1, Ordering::Relaxed);
+        let name = match location {
+            Location::Memory => format!("file:/understudy-{}-{id}?vfs=memdb", std::process::id()),
+            Location::File(path) => path.display().to_string(),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let writer = Connection::open_with_flags(&name, flags)?;
+        if let Location::File(_) = location {
+            writer.pragma_update(None, "journal_mode", "WAL")?;
+            // Every acknowledged write survives a crash or power loss.
+            writer.pragma_update(None, "synchronous", "FULL")?;
         }
+        writer.busy_timeout(BUSY_TIMEOUT)?;
+        apply_schema(&writer, schema)?;
+        let reader_flags =
+            (flags - OpenFlags::SQLITE_OPEN_READ_WRITE - OpenFlags::SQLITE_OPEN_CREATE)
+                | OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let readers = (0..reader_count())
+            .map(|_| {
+                let reader = Connection::open_with_flags(&name, reader_flags)?;
+                reader.busy_timeout(BUSY_TIMEOUT)?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Self(Arc::new(DbInner {
+            id,
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            generation: AtomicU64::new(0),
+        })))
     }
 
-    /// Runs blocking SQLite work on tokio's blocking pool.
+    /// Identifies this database among all of the process (namespaces included).
+    pub fn id(&self) -> u64 {
+        self.0.id
+    }
+
+    /// Changes whenever the data may have changed; see [`DbInner::generation`].
+    pub fn generation(&self) -> u64 {
+        self.0.generation.load(Ordering::Acquire)
+    }
+
+    /// Runs blocking SQLite work that may write, on tokio's blocking pool.
     pub async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || work(&mut lock(&conn)).map_err(StoreError::from))
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.run_now(work))
             .await
             .map_err(|_| StoreError::TaskFailed)?
     }
 
-    /// Runs blocking work right here; for start-up and admin paths outside the request flow.
+    /// Runs work that may write right here; for start-up, admin paths and tests.
     pub fn run_now<T>(
         &self,
         work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T> {
-        work(&mut lock(&self.conn)).map_err(StoreError::from)
+        let mut conn = lock(&self.0.writer);
+        let before = conn.total_changes();
+        let result = work(&mut conn);
+        if conn.total_changes() != before {
+            self.0.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        result.map_err(StoreError::from)
     }
+
+    /// Runs read-only work on a reader connection, inside one read transaction so every
+    /// statement sees the same snapshot, on tokio's blocking pool.
+    pub async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_now(work))
+            .await
+            .map_err(|_| StoreError::TaskFailed)?
+    }
+
+    /// [`Db::read`] right here, for lookups small enough not to leave the async worker.
+    pub fn read_now<T>(&self, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let result = work(&tx)?;
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// A free reader if there is one, else the next in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let readers = &self.0.readers;
+        let start = self.0.next_reader.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..readers.len() {
+            if let Ok(conn) = readers[(start + offset) % readers.len()].try_lock() {
+                return conn;
+            }
+        }
+        lock(&readers[start % readers.len()])
+    }
+
+    /// Copies `source` over this database, whole.
+    fn restore_from(&self, source: &Connection) -> Result<()> {
+        let mut target = lock(&self.0.writer);
+        Backup::new(source, &mut target)?.run_to_completion(i32::MAX, Duration::ZERO, None)?;
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+/// How long a connection waits for another's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Reader connections per database: one per core, at least two.
+fn reader_count() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(2, 8)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -86,21 +209,12 @@ impl Store {
     /// Opens the live database (a file when `path` is given) and an empty template, both with
     /// every vendor's schema.
     pub fn open(path: Option<&Path>, schema: Vec<&'static str>) -> Result<Self> {
-        let live = match path {
-            Some(path) => {
-                let conn = Connection::open(path)?;
-                conn.pragma_update(None, "journal_mode", "WAL")?;
-                // Every acknowledged write survives a crash or power loss.
-                conn.pragma_update(None, "synchronous", "FULL")?;
-                conn
-            }
-            None => Connection::open_in_memory()?,
-        };
-        apply_schema(&live, &schema)?;
+        let location = path.map_or(Location::Memory, Location::File);
+        let live = Db::open(location, &schema)?;
         let template = Connection::open_in_memory()?;
         apply_schema(&template, &schema)?;
         Ok(Self {
-            live: Db::new(live),
+            live,
             template: Mutex::new(template),
             schema,
             namespaces: Mutex::new(HashMap::new()),
@@ -152,10 +266,7 @@ impl Store {
     }
 
     fn copy_template_into(&self, db: &Db) -> Result<()> {
-        let template = lock(&self.template);
-        db.run_now(|target| {
-            Backup::new(&template, target)?.run_to_completion(i32::MAX, Duration::ZERO, None)
-        })
+        db.restore_from(&lock(&self.template))
     }
 
     /// The namespace `name`, made from the template on first use.
@@ -166,7 +277,7 @@ impl Store {
         if let Some(db) = namespaces.get(name) {
             return Ok(db.clone());
         }
-        let db = Db::new(Connection::open_in_memory()?);
+        let db = Db::open(Location::Memory, &self.schema)?;
         self.copy_template_into(&db)?;
         namespaces.insert(name.to_owned(), db.clone());
         Ok(db)
@@ -237,6 +348,51 @@ mod tests {
         store.reset().unwrap();
         assert_eq!(count(store.live()), 1);
         assert!(store.live_is_seeded().unwrap());
+    }
+
+    #[test]
+    fn readers_see_every_committed_write_and_cannot_write() {
+        let db = Db::open(Location::Memory, &[SCHEMA]).unwrap();
+        db.run_now(|c| c.execute("INSERT INTO things VALUES ('a')", []))
+            .unwrap();
+        for _ in 0..reader_count() * 2 {
+            let seen: i64 = db
+                .read_now(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get(0)))
+                .unwrap();
+            assert_eq!(seen, 1);
+        }
+        assert!(
+            db.read_now(|c| c.execute("INSERT INTO things VALUES ('b')", []))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_generation_moves_with_every_change_and_restore_only() {
+        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let db = store.live();
+        let start = db.generation();
+        db.run_now(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get::<_, i64>(0)))
+            .unwrap();
+        db.run_now(|c| c.execute("DELETE FROM things WHERE name = 'none'", []))
+            .unwrap();
+        assert_eq!(db.generation(), start, "reads and no-op writes keep it");
+        db.run_now(|c| c.execute("INSERT INTO things VALUES ('x')", []))
+            .unwrap();
+        assert_eq!(db.generation(), start + 1);
+        store.reset().unwrap();
+        assert_eq!(db.generation(), start + 2);
+    }
+
+    #[test]
+    fn separate_in_memory_databases_do_not_share_data() {
+        let a = Db::open(Location::Memory, &[SCHEMA]).unwrap();
+        let b = Db::open(Location::Memory, &[SCHEMA]).unwrap();
+        a.run_now(|c| c.execute("INSERT INTO things VALUES ('a')", []))
+            .unwrap();
+        assert_eq!(count(&a), 1);
+        assert_eq!(count(&b), 0);
+        assert_ne!(a.id(), b.id());
     }
 
     #[test]

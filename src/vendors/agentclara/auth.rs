@@ -30,14 +30,10 @@ impl FromRequestParts<AppState> for Account {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let key = credential(&parts.headers)
-            .ok_or(Error::Unauthorized)?
-            .to_owned();
+        let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
         let db = state.db(parts);
-        let lookup_key = key.clone();
         let (id, rate_limited) = db
-            .run(move |conn| queries::account_by_key(conn, &lookup_key))
-            .await?
+            .read_now(|conn| queries::account_by_key(conn, key))?
             .ok_or(Error::Unauthorized)?;
         if rate_limited {
             state

@@ -10,51 +10,62 @@ use serde_json::{Value, json};
 use super::auth::{Account, ContactId};
 use super::error::{Error, Result};
 use super::models::{
-    Contact, ContactChanges, ContactSummary, Conversation, ConversationsParams, Envelope,
-    ListParams, NewContact, SearchParams,
+    Contact, ContactChanges, ConversationsParams, Envelope, ListParams, NewContact, SearchParams,
 };
 use super::queries;
 use crate::http::body::JsonBody;
+use crate::http::cache::JsonBytes;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
 
 /// `listContacts`, `GET /contacts`: a page of the account's contacts, filtered and sorted.
 pub async fn list_contacts(
     account: Account,
+    State(state): State<AppState>,
     query: QueryPairs,
-) -> Result<Json<Envelope<Vec<ContactSummary>>>> {
+) -> Result<JsonBytes> {
     let params = ListParams::try_from(&query)?;
-    let contacts = account
-        .db
-        .run(move |conn| queries::list_contacts(conn, account.id, &params))
+    let request = format!("agentclara:list:{}:{params:?}", account.id);
+    let contacts = state
+        .answers()
+        .json(&account.db, request, move |conn| {
+            queries::list_contacts(conn, account.id, &params).map(Envelope::new)
+        })
         .await?;
-    Ok(Json(Envelope::new(contacts)))
+    Ok(contacts)
 }
 
 /// `searchContacts`, `GET /contacts/search`: contacts whose name or email contains `q`.
 pub async fn search_contacts(
     account: Account,
+    State(state): State<AppState>,
     query: QueryPairs,
-) -> Result<Json<Envelope<Vec<ContactSummary>>>> {
+) -> Result<JsonBytes> {
     let params = SearchParams::try_from(&query)?;
-    let contacts = account
-        .db
-        .run(move |conn| queries::search_contacts(conn, account.id, &params))
+    let request = format!("agentclara:search:{}:{params:?}", account.id);
+    let contacts = state
+        .answers()
+        .json(&account.db, request, move |conn| {
+            queries::search_contacts(conn, account.id, &params).map(Envelope::new)
+        })
         .await?;
-    Ok(Json(Envelope::new(contacts)))
+    Ok(contacts)
 }
 
 /// `getContact`, `GET /contacts/{contact_id}`: one contact in full.
 pub async fn get_contact(
     account: Account,
+    State(state): State<AppState>,
     ContactId(id): ContactId,
-) -> Result<Json<Envelope<Contact>>> {
-    let contact = account
-        .db
-        .run(move |conn| queries::get_contact(conn, account.id, &id))
+) -> Result<JsonBytes> {
+    let request = format!("agentclara:get:{}:{id:?}", account.id);
+    state
+        .answers()
+        .json_if_found(&account.db, request, move |conn| {
+            queries::get_contact(conn, account.id, &id).map(|found| found.map(Envelope::new))
+        })
         .await?
-        .ok_or(Error::ContactNotFound)?;
-    Ok(Json(Envelope::new(contact)))
+        .ok_or(Error::ContactNotFound)
 }
 
 /// `createContact`, `POST /contacts`: 201 with the new contact.
@@ -105,14 +116,18 @@ pub async fn delete_contact(account: Account, ContactId(id): ContactId) -> Resul
 /// `listContactConversations`, `GET /contacts/{contact_id}/conversations`: newest first.
 pub async fn list_conversations(
     account: Account,
+    State(state): State<AppState>,
     ContactId(id): ContactId,
     query: QueryPairs,
-) -> Result<Json<Envelope<Vec<Conversation>>>> {
+) -> Result<JsonBytes> {
     let params = ConversationsParams::try_from(&query)?;
-    let conversations = account
-        .db
-        .run(move |conn| queries::list_conversations(conn, account.id, &id, &params))
+    let request = format!("agentclara:conversations:{}:{id:?}:{params:?}", account.id);
+    state
+        .answers()
+        .json_if_found(&account.db, request, move |conn| {
+            queries::list_conversations(conn, account.id, &id, &params)
+                .map(|found| found.map(Envelope::new))
+        })
         .await?
-        .ok_or(Error::ContactNotFound)?;
-    Ok(Json(Envelope::new(conversations)))
+        .ok_or(Error::ContactNotFound)
 }

@@ -22,13 +22,9 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let token = credential(&parts.headers)
-            .ok_or(Error::Unauthorized)?
-            .to_owned();
+        let token = credential(&parts.headers).ok_or(Error::Unauthorized)?;
         let db = state.db(parts);
-        let agent = db
-            .run(move |conn| queries::agent_by_token(conn, &token))
-            .await?;
+        let agent = db.read_now(|conn| queries::agent_by_token(conn, token))?;
         agent
             .map(|(id, envelope)| Self { id, envelope, db })
             .ok_or(Error::Unauthorized)

@@ -1,7 +1,5 @@
 //! TailorTalk's wire types, the `get_contacts` body parameters and the per-agent envelope.
 
-use axum::Json;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -116,14 +114,13 @@ impl Envelope {
     }
 
     /// The page in this envelope.
-    pub fn render(self, page: ContactPage) -> Response {
+    pub fn wrap(self, page: ContactPage) -> EnvelopedPage {
         match self {
-            Self::Documented => Json(page).into_response(),
-            Self::Wrapped => Json(Wrapped {
+            Self::Documented => EnvelopedPage::Documented(page),
+            Self::Wrapped => EnvelopedPage::Wrapped(Wrapped {
                 data: page,
                 success: true,
-            })
-            .into_response(),
+            }),
         }
     }
 }
@@ -144,8 +141,16 @@ impl ContactPage {
     }
 }
 
+/// A page as the agent's envelope shapes it.
 #[derive(Debug, Serialize)]
-struct Wrapped<T> {
+#[serde(untagged)]
+pub enum EnvelopedPage {
+    Documented(ContactPage),
+    Wrapped(Wrapped<ContactPage>),
+}
+
+#[derive(Debug, Serialize)]
+pub struct Wrapped<T> {
     data: T,
     success: bool,
 }

@@ -30,11 +30,8 @@ impl FromRequestParts<AppState> for Team {
         ) else {
             return Err(Error::MissingCredentials);
         };
-        let (token, team_id) = (token.to_owned(), team_id.to_owned());
         let db = state.db(parts);
-        let id = db
-            .run(move |conn| queries::team_by_credentials(conn, &token, &team_id))
-            .await?;
+        let id = db.read_now(|conn| queries::team_by_credentials(conn, token, team_id))?;
         id.map(|id| Self { id, db })
             .ok_or(Error::InvalidCredentials)
     }

@@ -8,21 +8,29 @@ use rand::rngs::StdRng;
 
 use super::auth::Team;
 use super::error::{Error, Result};
-use super::models::{Contact, ContactList, Envelope, ListParams, NewContact};
+use super::models::{Contact, Envelope, ListParams, NewContact};
 use super::queries::{self, StoredContact};
 use crate::http::body::JsonBody;
+use crate::http::cache::JsonBytes;
 use crate::http::query::QueryPairs;
 use crate::seed::fakes;
 use crate::state::AppState;
 
 /// `GET /contact`: the team's contacts, filtered, sorted and paged (0-based).
-pub async fn list_contacts(team: Team, query: QueryPairs) -> Result<Json<Envelope<ContactList>>> {
+pub async fn list_contacts(
+    team: Team,
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<JsonBytes> {
     let params = ListParams::try_from(&query)?;
-    let list = team
-        .db
-        .run(move |conn| queries::contacts_page(conn, team.id, &params))
+    let request = format!("thoughtly:contacts:{}:{params:?}", team.id);
+    let list = state
+        .answers()
+        .json(&team.db, request, move |conn| {
+            queries::contacts_page(conn, team.id, &params).map(Envelope::ok)
+        })
         .await?;
-    Ok(Json(Envelope::ok(list)))
+    Ok(list)
 }
 
 /// `POST /contact/create`: a new contact, timestamped by the server's clock, listed at once.

@@ -22,13 +22,9 @@ impl FromRequestParts<AppState> for Workspace {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let key = credential(&parts.headers)
-            .ok_or(Error::Unauthorized)?
-            .to_owned();
+        let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
         let db = state.db(parts);
-        let id = db
-            .run(move |conn| queries::workspace_by_key(conn, &key))
-            .await?;
+        let id = db.read_now(|conn| queries::workspace_by_key(conn, key))?;
         id.map(|id| Self { id, db }).ok_or(Error::Unauthorized)
     }
 }
