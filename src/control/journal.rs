@@ -3,7 +3,9 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use serde::Serialize;
+use axum::http::{HeaderMap, Method, Uri};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::time::Millis;
@@ -11,25 +13,50 @@ use crate::time::Millis;
 /// How many entries are kept unless `--journal-size` says otherwise.
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
 
-/// A recorded request. Credentials in `headers` and `tenant` are masked.
-#[derive(Debug, Clone, Serialize)]
+/// A recorded request. Credentials in `headers` and `tenant` are masked when recorded; the rest
+/// is kept as the request carried it and rendered only when listed, so recording stays cheap.
+#[derive(Debug, Clone)]
 pub struct Entry {
     pub id: u64,
     /// When the request arrived (real time, not the mock's clock).
-    pub time: String,
-    #[serde(skip)]
     pub received: Millis,
     pub vendor: &'static str,
     pub tenant: Option<String>,
     pub namespace: Option<String>,
-    pub method: String,
-    /// The vendor's own path, without the slug prefix.
-    pub path: String,
-    pub query: Option<String>,
-    pub headers: Map<String, Value>,
+    pub method: Method,
+    /// The vendor's own path and query, without the slug prefix.
+    pub uri: Uri,
+    pub headers: HeaderMap,
     pub body: Option<String>,
     pub status: u16,
     pub duration_ms: f64,
+}
+
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let headers: Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), Value::String(text))
+            })
+            .collect();
+        let mut entry = serializer.serialize_struct("Entry", 12)?;
+        entry.serialize_field("id", &self.id)?;
+        entry.serialize_field("time", &self.received.to_millis_z())?;
+        entry.serialize_field("vendor", self.vendor)?;
+        entry.serialize_field("tenant", &self.tenant)?;
+        entry.serialize_field("namespace", &self.namespace)?;
+        entry.serialize_field("method", self.method.as_str())?;
+        entry.serialize_field("path", self.uri.path())?;
+        entry.serialize_field("query", &self.uri.query())?;
+        entry.serialize_field("headers", &headers)?;
+        entry.serialize_field("body", &self.body)?;
+        entry.serialize_field("status", &self.status)?;
+        entry.serialize_field("duration_ms", &self.duration_ms)?;
+        entry.end()
+    }
 }
 
 /// Which entries a query wants; every field narrows.
@@ -51,11 +78,11 @@ impl Filter {
             && self
                 .method
                 .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(&entry.method))
+                .is_none_or(|m| m.eq_ignore_ascii_case(entry.method.as_str()))
             && self
                 .path
                 .as_deref()
-                .is_none_or(|p| crate::control::glob_matches(p, &entry.path))
+                .is_none_or(|p| crate::control::glob_matches(p, entry.uri.path()))
             && self.status.is_none_or(|s| s == entry.status)
             && self.since.is_none_or(|since| entry.received >= since)
             && self
@@ -132,15 +159,13 @@ mod tests {
     fn entry(path: &str, status: u16) -> Entry {
         Entry {
             id: 0,
-            time: String::new(),
             received: Millis(0),
             vendor: "autokonnect",
             tenant: None,
             namespace: None,
-            method: "GET".into(),
-            path: path.into(),
-            query: None,
-            headers: Map::new(),
+            method: Method::GET,
+            uri: path.parse().unwrap(),
+            headers: HeaderMap::new(),
             body: None,
             status,
             duration_ms: 0.0,
@@ -154,7 +179,7 @@ mod tests {
             journal.record(entry(path, 200));
         }
         let found = journal.find(&Filter::default(), 10);
-        let paths: Vec<&str> = found.iter().map(|e| e.path.as_str()).collect();
+        let paths: Vec<&str> = found.iter().map(|e| e.uri.path()).collect();
         assert_eq!(paths, ["/c", "/b"]);
         assert_eq!(found[0].id, 3);
     }

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use serde_json::{Map, Value};
 
 use crate::http::body::MAX_BODY_BYTES;
 use crate::state::AppState;
@@ -185,26 +184,21 @@ fn journal_entry(
     namespace: Option<String>,
     received: Millis,
 ) -> Entry {
-    let mut headers = Map::new();
-    for (name, value) in &parts.headers {
-        let text = String::from_utf8_lossy(value.as_bytes());
-        let shown = if SECRET_HEADERS.contains(&name.as_str()) {
-            mask(&text)
-        } else {
-            text.into_owned()
-        };
-        headers.insert(name.as_str().to_owned(), Value::String(shown));
+    let mut headers = parts.headers.clone();
+    for name in SECRET_HEADERS {
+        if let Some(value) = headers.get_mut(*name) {
+            let masked = mask(&String::from_utf8_lossy(value.as_bytes()));
+            *value = HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("****"));
+        }
     }
     Entry {
         id: 0,
-        time: received.to_millis_z(),
         received,
         vendor: vendor.slug,
         tenant: (vendor.credential)(&parts.headers).map(mask),
         namespace,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
         headers,
         body: None,
         status: 0,

@@ -142,18 +142,21 @@ impl Db {
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_now(work))
-            .await
-            .map_err(|_| StoreError::TaskFailed)?
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.reader();
+            let tx = conn.transaction()?;
+            let result = work(&tx)?;
+            tx.commit()?;
+            Ok(result)
+        })
+        .await
+        .map_err(|_| StoreError::TaskFailed)?
     }
 
-    /// [`Db::read`] right here, for lookups small enough not to leave the async worker.
+    /// Runs a single-statement lookup on a reader right here: small enough not to leave the
+    /// async worker, and one statement needs no transaction to see one snapshot.
     pub fn read_now<T>(&self, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let mut conn = self.reader();
-        let tx = conn.transaction()?;
-        let result = work(&tx)?;
-        tx.commit()?;
-        Ok(result)
+        Ok(work(&self.reader())?)
     }
 
     /// A free reader if there is one, else the next in turn.
