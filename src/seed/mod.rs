@@ -154,6 +154,7 @@ pub fn load(
     now: Millis,
     tx: &Transaction<'_>,
 ) -> Result<(), SeedError> {
+    let progress = Progress::to_terminal();
     for (source_index, source) in sources.iter().enumerate() {
         let document: Value =
             serde_json::from_str(&source.text).map_err(|error| SeedError::Unreadable {
@@ -197,8 +198,38 @@ pub fn load(
                 source_index,
                 slug: vendor.slug,
             };
+            let started = std::time::Instant::now();
+            progress.start(vendor.slug);
             (vendor.load_seed)(&context, section)?;
+            progress.done(vendor.slug, started.elapsed());
         }
     }
     Ok(())
+}
+
+/// Progress of a seed load on stderr, shown only when stderr is a terminal (a large seed takes
+/// seconds; CI logs should not fill with it).
+struct Progress {
+    shown: bool,
+}
+
+impl Progress {
+    fn to_terminal() -> Self {
+        use std::io::IsTerminal;
+        Self {
+            shown: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn start(&self, slug: &str) {
+        if self.shown {
+            eprint!("seeding {slug}…");
+        }
+    }
+
+    fn done(&self, slug: &str, took: std::time::Duration) {
+        if self.shown {
+            eprintln!("\rseeding {slug}: done in {:.2} s", took.as_secs_f64());
+        }
+    }
 }
