@@ -21,6 +21,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("store task panicked or was cancelled")]
     TaskFailed,
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -37,7 +39,6 @@ const META_SCHEMA: &str =
 #[derive(Clone, Debug)]
 pub struct Db(Arc<DbInner>);
 
-#[derive(Debug)]
 struct DbInner {
     id: u64,
     // std mutexes: SQLite calls are blocking, run on the blocking pool and never held across
@@ -48,6 +49,39 @@ struct DbInner {
     /// Bumped by every write that changed a row and by every restore, so cached answers
     /// computed before it are never served after it.
     generation: AtomicU64,
+    /// Writes waiting for the next group commit.
+    pending: Mutex<Vec<WriteJob>>,
+}
+
+/// A queued write: runs on the writer inside the batch's transaction and returns how to answer
+/// its caller once the batch is committed (or failed to commit).
+type WriteJob = Box<dyn FnOnce(&mut Connection) -> Delivery + Send>;
+type Delivery = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+
+/// Runs `work` in a savepoint: kept when it succeeds, undone when it fails.
+fn in_savepoint<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.execute_batch("SAVEPOINT write_job")?;
+    let outcome = work(conn);
+    let end = if outcome.is_ok() {
+        "RELEASE write_job"
+    } else {
+        "ROLLBACK TO write_job; RELEASE write_job"
+    };
+    conn.execute_batch(end)?;
+    outcome
+}
+
+impl std::fmt::Debug for DbInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("id", &self.id)
+            .field("readers", &self.readers.len())
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a database lives.
@@ -95,6 +129,7 @@ impl Db {
             readers,
             next_reader: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
+            pending: Mutex::new(Vec::new()),
         })))
     }
 
@@ -108,16 +143,70 @@ impl Db {
         self.0.generation.load(Ordering::Acquire)
     }
 
-    /// Runs blocking SQLite work that may write, on tokio's blocking pool.
+    /// Runs blocking SQLite work that may write, on tokio's blocking pool, and answers once
+    /// it is committed (durably, with `--db`).
+    ///
+    /// Writes that arrive together are committed together ("group commit"): each job runs in
+    /// a savepoint of its own, so one job's error undoes only its own changes, and the batch
+    /// pays for one commit (one `fsync` on a file) instead of one per write.
     pub async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: WriteJob = Box::new(move |conn| {
+            let outcome = in_savepoint(conn, work);
+            Box::new(move |committed| {
+                let result = match (outcome, committed) {
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Err(error), _) => Err(StoreError::Sqlite(error)),
+                    (Ok(_), Err(message)) => Err(StoreError::CommitFailed(message)),
+                };
+                let _ = answer.send(result);
+            })
+        });
+        lock(&self.0.pending).push(job);
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.run_now(work))
+        // Whichever task gets the writer first commits every job queued by then, this one's
+        // included; the others find the queue empty.
+        tokio::task::spawn_blocking(move || db.commit_pending())
             .await
-            .map_err(|_| StoreError::TaskFailed)?
+            .map_err(|_| StoreError::TaskFailed)?;
+        answered.await.map_err(|_| StoreError::TaskFailed)?
+    }
+
+    fn commit_pending(&self) {
+        let mut conn = lock(&self.0.writer);
+        loop {
+            let batch = std::mem::take(&mut *lock(&self.0.pending));
+            if batch.is_empty() {
+                return;
+            }
+            // A job that panicked may have left its batch's transaction open.
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            let before = conn.total_changes();
+            let begun = conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| e.to_string());
+            let deliveries: Vec<Delivery> = match &begun {
+                Ok(()) => batch.into_iter().map(|job| job(&mut conn)).collect(),
+                Err(_) => Vec::new(),
+            };
+            let committed =
+                begun.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+            if committed.is_err() && !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            if conn.total_changes() != before {
+                self.0.generation.fetch_add(1, Ordering::AcqRel);
+            }
+            for deliver in deliveries {
+                deliver(committed.clone());
+            }
+        }
     }
 
     /// Runs work that may write right here; for start-up, admin paths and tests.
@@ -404,6 +493,49 @@ mod tests {
         assert_eq!(db.generation(), start + 1);
         store.reset().unwrap();
         assert_eq!(db.generation(), start + 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_all_commit_and_a_failing_one_undoes_only_itself() {
+        let db = Db::open(Location::Memory, &[SCHEMA]).unwrap();
+        let mut writes = Vec::new();
+        for i in 0..40 {
+            let db = db.clone();
+            writes.push(tokio::spawn(async move {
+                db.run(move |c| {
+                    c.execute("INSERT INTO things VALUES (?1)", [format!("t{i}")])?;
+                    if i % 10 == 0 {
+                        // A failure after a write: the savepoint takes this write back.
+                        c.execute("INSERT INTO nowhere VALUES (1)", [])?;
+                    }
+                    Ok(i)
+                })
+                .await
+            }));
+        }
+        let mut failed = 0;
+        for write in writes {
+            if write.await.unwrap().is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 4);
+        assert_eq!(count(&db), 36);
+    }
+
+    #[tokio::test]
+    async fn a_write_is_visible_to_readers_once_answered() {
+        let db = Db::open(Location::Memory, &[SCHEMA]).unwrap();
+        let generation = db.generation();
+        db.run(|c| c.execute("INSERT INTO things VALUES ('x')", []))
+            .await
+            .unwrap();
+        assert!(db.generation() > generation);
+        let seen: i64 = db
+            .read(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(seen, 1);
     }
 
     #[test]

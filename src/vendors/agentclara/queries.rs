@@ -3,7 +3,7 @@
 //! always computed from the conversations, never stored.
 
 use rand::rngs::StdRng;
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -177,7 +177,7 @@ pub fn create_contact(
     contact: &NewContact,
     now: Millis,
 ) -> rusqlite::Result<Contact> {
-    let tx = conn.transaction()?;
+    let tx = conn.savepoint()?;
     let mut rng: StdRng = rand::make_rng();
     let id = fresh_id(&tx, &mut rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
     insert_contact(
@@ -208,7 +208,7 @@ pub fn update_contact(
     changes: &ContactChanges,
     now: Millis,
 ) -> rusqlite::Result<Option<Contact>> {
-    let tx = conn.transaction()?;
+    let tx = conn.savepoint()?;
     let touched = tx.execute(
         "UPDATE agentclara_contacts SET updated_at = ?3 WHERE account_id = ?1 AND id = ?2",
         params![account, id, now.0],
@@ -250,7 +250,7 @@ pub fn update_contact(
 
 /// Deletes the account's contact `id` with its tags and conversations; whether it existed.
 pub fn delete_contact(conn: &mut Connection, account: i64, id: &str) -> rusqlite::Result<bool> {
-    let tx = conn.transaction()?;
+    let tx = conn.savepoint()?;
     let deleted = tx.execute(
         "DELETE FROM agentclara_contacts WHERE account_id = ?1 AND id = ?2",
         params![account, id],
@@ -374,7 +374,7 @@ pub struct StoredContact<'a> {
     pub updated_at: Millis,
 }
 
-pub fn insert_contact(tx: &Transaction<'_>, contact: &StoredContact<'_>) -> rusqlite::Result<()> {
+pub fn insert_contact(tx: &Connection, contact: &StoredContact<'_>) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO agentclara_contacts
              (id, account_id, name, email, phone, custom_fields, created_at, updated_at)
@@ -394,7 +394,7 @@ pub fn insert_contact(tx: &Transaction<'_>, contact: &StoredContact<'_>) -> rusq
 }
 
 fn insert_tags(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     account: i64,
     contact_id: &str,
     tags: &[String],
@@ -423,7 +423,7 @@ pub struct StoredConversation<'a> {
 }
 
 pub fn insert_conversation(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     conversation: &StoredConversation<'_>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(

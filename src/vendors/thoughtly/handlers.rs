@@ -45,7 +45,7 @@ pub async fn create_contact(
     let created = team
         .db
         .run(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.savepoint()?;
             let id = loop {
                 let id = fakes::uuid_v4(&mut rng);
                 if !queries::contact_exists(&tx, team.id, &id)? {

@@ -234,7 +234,7 @@ pub fn delete_contact(
     team: i64,
     id: &str,
 ) -> rusqlite::Result<Option<Contact>> {
-    let tx = conn.transaction()?;
+    let tx = conn.savepoint()?;
     let Some(found) = contact(&tx, team, id)? else {
         return Ok(None);
     };
