@@ -129,6 +129,40 @@ impl SeedContext<'_> {
         }
     }
 
+    /// Checks a tenant's credential at `path`: not blank, free of whitespace (it is sent in a
+    /// header), and not yet held by another tenant, i.e. no row of `table` has it in `column`.
+    /// `tenant` names the kind of tenant for the message ("agent", "team", …).
+    pub fn check_credential(
+        &self,
+        path: &str,
+        value: &str,
+        table: &str,
+        column: &str,
+        tenant: &str,
+    ) -> Result<(), SeedError> {
+        if value.trim().is_empty() {
+            return Err(self.error(path, "must not be blank"));
+        }
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(self.error(
+                path,
+                "must not contain whitespace (it could never be sent in a header)",
+            ));
+        }
+        let taken: bool = self.tx.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = ?1)"),
+            [value],
+            |row| row.get(0),
+        )?;
+        if taken {
+            return Err(self.error(
+                path,
+                format!("duplicate credential `{value}`: another {tenant} already uses it"),
+            ));
+        }
+        Ok(())
+    }
+
     /// A generator for one tenant: stable for a given seed, file, vendor and tenant position,
     /// so adding a vendor or a tenant elsewhere changes nothing here.
     pub fn rng(&self, tenant_index: usize) -> StdRng {

@@ -148,21 +148,13 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
         account: &AccountSeed,
     ) -> Result<Self, SeedError> {
         let path = format!("accounts[{index}]");
-        if account.api_key.trim().is_empty() || account.api_key.contains(char::is_whitespace) {
-            return Err(ctx.error(
-                &format!("{path}.api_key"),
-                "must be a non-blank key without spaces",
-            ));
-        }
-        if queries::account_by_key(ctx.tx, &account.api_key)?.is_some() {
-            return Err(ctx.error(
-                &format!("{path}.api_key"),
-                format!(
-                    "duplicate credential `{}`: another account already uses it",
-                    account.api_key
-                ),
-            ));
-        }
+        ctx.check_credential(
+            &format!("{path}.api_key"),
+            &account.api_key,
+            "agentclara_accounts",
+            "api_key",
+            "account",
+        )?;
         ctx.tx.execute(
             "INSERT INTO agentclara_accounts (api_key, rate_limit) VALUES (?1, ?2)",
             rusqlite::params![account.api_key, account.rate_limit],

@@ -96,23 +96,13 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
         company: &CompanySeed,
     ) -> Result<Self, SeedError> {
         let path = format!("companies[{index}]");
-        if company.api_key.trim().is_empty() {
-            return Err(ctx.error(&format!("{path}.api_key"), "must not be blank"));
-        }
-        let taken: bool = ctx.tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM autokonnect_companies WHERE api_key = ?1)",
-            [&company.api_key],
-            |row| row.get(0),
+        ctx.check_credential(
+            &format!("{path}.api_key"),
+            &company.api_key,
+            "autokonnect_companies",
+            "api_key",
+            "company",
         )?;
-        if taken {
-            return Err(ctx.error(
-                &format!("{path}.api_key"),
-                format!(
-                    "duplicate credential `{}`: another company already uses it",
-                    company.api_key
-                ),
-            ));
-        }
         ctx.tx.execute(
             "INSERT INTO autokonnect_companies (api_key) VALUES (?1)",
             [&company.api_key],

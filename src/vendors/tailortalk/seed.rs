@@ -85,26 +85,13 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     fn new(ctx: &'a SeedContext<'c>, index: usize, agent: &AgentSeed) -> Result<Self, SeedError> {
         let path = format!("agents[{index}]");
         let token = &agent.token;
-        if token.trim().is_empty() {
-            return Err(ctx.error(&format!("{path}.token"), "must not be blank"));
-        }
-        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(ctx.error(
-                &format!("{path}.token"),
-                "must not contain whitespace (it could never be sent as `Agent <token>`)",
-            ));
-        }
-        let taken: bool = ctx.tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM tailortalk_agents WHERE token = ?1)",
-            [token],
-            |row| row.get(0),
+        ctx.check_credential(
+            &format!("{path}.token"),
+            token,
+            "tailortalk_agents",
+            "token",
+            "agent",
         )?;
-        if taken {
-            return Err(ctx.error(
-                &format!("{path}.token"),
-                format!("duplicate credential `{token}`: another agent already uses it"),
-            ));
-        }
         ctx.tx.execute(
             "INSERT INTO tailortalk_agents (token, envelope) VALUES (?1, ?2)",
             rusqlite::params![token, agent.envelope.as_str()],

@@ -95,20 +95,13 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
     fn new(ctx: &'a SeedContext<'c>, index: usize, team: &TeamSeed) -> Result<Self, SeedError> {
         let path = format!("teams[{index}]");
         for (field, value) in [("team_id", &team.team_id), ("api_token", &team.api_token)] {
-            if value.trim().is_empty() {
-                return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
-            }
-            let taken: bool = ctx.tx.query_row(
-                &format!("SELECT EXISTS (SELECT 1 FROM thoughtly_teams WHERE {field} = ?1)"),
-                [value],
-                |row| row.get(0),
+            ctx.check_credential(
+                &format!("{path}.{field}"),
+                value,
+                "thoughtly_teams",
+                field,
+                "team",
             )?;
-            if taken {
-                return Err(ctx.error(
-                    &format!("{path}.{field}"),
-                    format!("duplicate credential `{value}`: another team already uses it"),
-                ));
-            }
         }
         ctx.tx.execute(
             "INSERT INTO thoughtly_teams (team_id, api_token) VALUES (?1, ?2)",

@@ -150,23 +150,13 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         workspace: &WorkspaceSeed,
     ) -> Result<Self, SeedError> {
         let path = format!("workspaces[{index}]");
-        if workspace.api_key.trim().is_empty() {
-            return Err(ctx.error(&format!("{path}.api_key"), "must not be blank"));
-        }
-        let taken: bool = ctx.tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM vambe_workspaces WHERE api_key = ?1)",
-            [&workspace.api_key],
-            |row| row.get(0),
+        ctx.check_credential(
+            &format!("{path}.api_key"),
+            &workspace.api_key,
+            "vambe_workspaces",
+            "api_key",
+            "workspace",
         )?;
-        if taken {
-            return Err(ctx.error(
-                &format!("{path}.api_key"),
-                format!(
-                    "duplicate credential `{}`: another workspace already uses it",
-                    workspace.api_key
-                ),
-            ));
-        }
         ctx.tx.execute(
             "INSERT INTO vambe_workspaces (api_key) VALUES (?1)",
             [&workspace.api_key],
