@@ -5,7 +5,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use axum::middleware::map_response;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 pub mod auth;
 pub mod body;
@@ -13,6 +13,21 @@ pub mod cache;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;
+
+/// `{"success":false,"error":"<message>"}`, keys in that order: the error body of APIs that
+/// flag every answer with `success`.
+pub fn success_false(status: StatusCode, message: &str) -> Response {
+    #[derive(serde::Serialize)]
+    struct ErrorBody<'a> {
+        success: bool,
+        error: &'a str,
+    }
+    let body = ErrorBody {
+        success: false,
+        error: message,
+    };
+    (status, axum::Json(body)).into_response()
+}
 
 /// Renders an API's error body for a bare status.
 pub type RenderError = fn(StatusCode) -> Response;

@@ -1,11 +1,9 @@
 //! AgentClara's error bodies: `{"success":false,"error":"<message>"}` (CONTRACTS.md, Doc); the
 //! message texts are the mock's own and are named here so tests can assert on them.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::http::body::BodyError;
 use crate::store::StoreError;
@@ -111,17 +109,6 @@ pub fn render_status(status: StatusCode) -> Response {
     render(status, message)
 }
 
-/// The error envelope, `success` first as the vendor writes it.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    success: bool,
-    error: &'a str,
-}
-
 fn render(status: StatusCode, message: &str) -> Response {
-    let body = ErrorBody {
-        success: false,
-        error: message,
-    };
-    (status, Json(body)).into_response()
+    crate::http::success_false(status, message)
 }

@@ -1,10 +1,8 @@
 //! TailorTalk's error bodies: `{"success":false,"error":"<message>"}` (CONTRACTS.md, Choice: the
 //! shape of the vendor's sibling endpoints).
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::http::body::BodyError;
 use crate::store::StoreError;
@@ -107,17 +105,6 @@ pub fn render_status(status: StatusCode) -> Response {
     render(status, message)
 }
 
-/// The error body, keys in the vendor's order.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    success: bool,
-    error: &'a str,
-}
-
 fn render(status: StatusCode, message: &str) -> Response {
-    let body = ErrorBody {
-        success: false,
-        error: message,
-    };
-    (status, Json(body)).into_response()
+    crate::http::success_false(status, message)
 }
