@@ -21,6 +21,7 @@ Environment (all optional):
   BENCH_CONNS=1,32         connection counts
   BENCH_SCENARIOS=a,b      only scenarios whose name contains one of these
   BENCH_NAMESPACES=50      fresh namespaces timed
+  BENCH_PIN=0              let the scheduler place one-connection runs (see `measure`)
   BENCH_KEEP=1             keep the temporary directory (seeds, bodies, wrk scripts, logs)
 
 Only the standard library is used, so a fresh machine needs nothing but python3 and wrk.
@@ -62,6 +63,8 @@ CONNS = [int(c) for c in os.environ.get("BENCH_CONNS", "1,32").split(",") if c.s
 NAMESPACES = env_int("BENCH_NAMESPACES", 5 if SMOKE else 50)
 SCENARIO_FILTER = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s.strip()]
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+PIN = os.environ.get("BENCH_PIN", "1") not in ("", "0")
+ALL_CPUS = os.sched_getaffinity(0)
 # A slow scenario must show up as latency, not as wrk's timeout errors.
 WRK_TIMEOUT = "30s"
 # The default seed starts in well under a second, so several starts give a stable median.
@@ -422,12 +425,13 @@ def wrk_script(path, method, headers, body):
 
 
 class WrkRun:
-    def __init__(self, url, script, conns, seconds):
+    def __init__(self, url, script, conns, seconds, cpus=None):
         threads = max(1, min(conns, 2))
         self.argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s",
                      f"--timeout={WRK_TIMEOUT}", "--latency", "-s", script, url]
+        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+                                     text=True, preexec_fn=pin)
 
     def result(self):
         out, err = self.proc.communicate()
@@ -440,10 +444,35 @@ class WrkRun:
         raise Broken(f"wrk gave no summary ({' '.join(self.argv)}):\n{out}\n{err}")
 
 
-def measure(url, script, conns, seconds, warmup):
-    if warmup:
-        WrkRun(url, script, conns, warmup).result()
-    return WrkRun(url, script, conns, seconds).result()
+def set_affinity(pid, cpus):
+    """Moves every thread of `pid` (and so the threads they start later) onto `cpus`."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass  # a thread that has just ended
+
+
+def measure(server, url, script, conns, seconds, warmup):
+    """One wrk run (after an unmeasured warm-up) against `server`.
+
+    With one connection the rate is a ping-pong of wakeups, and on a virtual machine a wakeup
+    across cores costs tens of microseconds more than one on the same core: left to the
+    scheduler, the same server measures 10k or 100k requests a second depending on where its
+    thread happens to run. So one-connection runs put wrk and the server on one core, for
+    Understudy and the ceiling alike; the numbers then repeat and the ratio means something.
+    """
+    pinned = conns == 1 and PIN
+    cpus = {min(ALL_CPUS)} if pinned else None
+    if pinned:
+        set_affinity(server.proc.pid, cpus)
+    try:
+        if warmup:
+            WrkRun(url, script, conns, warmup, cpus).result()
+        return WrkRun(url, script, conns, seconds, cpus).result()
+    finally:
+        if pinned:
+            set_affinity(server.proc.pid, ALL_CPUS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,9 +657,9 @@ def main():
             log(f"== load: {len(runs)} runs, about {len(runs) * per_run} s")
             for i, (s, c) in enumerate(runs, 1):
                 log(f"   [{i}/{len(runs)}] {s.name} at {c} connection(s)")
-                ours = measure(large.base + s.path, s.script, c, DURATION, WARMUP)
-                theirs = measure(f"{ceiling.base}/{s.name}", s.script, c, CEILING_DURATION,
-                                 WARMUP)
+                ours = measure(large, large.base + s.path, s.script, c, DURATION, WARMUP)
+                theirs = measure(ceiling, f"{ceiling.base}/{s.name}", s.script, c,
+                                 CEILING_DURATION, WARMUP)
                 results[(s.name, c)] = (ours, theirs)
                 if not large.alive():
                     raise Broken(f"Understudy died during {s.name}:\n{large.stderr_tail()}")
@@ -662,7 +691,8 @@ def main():
         print()
         print(f"Understudy benchmark{' (SMOKE: timings meaningless)' if SMOKE else ''}: "
               f"{total_contacts:,} contacts; Understudy {DURATION} s, ceiling "
-              f"{CEILING_DURATION} s per run after {WARMUP} s warm-up; wrk, same machine")
+              f"{CEILING_DURATION} s per run after {WARMUP} s warm-up; wrk on the same machine"
+              f"{', sharing one core with the server at 1 connection' if PIN and not SMOKE else ''}")
         print(f"Machine: {machine()}")
         print()
         print(table(rows, header))
