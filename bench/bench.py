@@ -609,6 +609,8 @@ def main():
     if shutil.which("wrk") is None:
         raise Broken("wrk is missing: run bench/run (it installs it)")
     workdir = tempfile.mkdtemp(prefix="understudy-bench-")
+    # Other work on the machine skews every number; the load average before and after says so.
+    load_before = os.getloadavg()[0]
     servers = []
     problems = []
     try:
@@ -693,7 +695,8 @@ def main():
               f"{total_contacts:,} contacts; Understudy {DURATION} s, ceiling "
               f"{CEILING_DURATION} s per run after {WARMUP} s warm-up; wrk on the same machine"
               f"{', sharing one core with the server at 1 connection' if PIN and not SMOKE else ''}")
-        print(f"Machine: {machine()}")
+        print(f"Machine: {machine()}; load average {load_before:.2f} before, "
+              f"{os.getloadavg()[0]:.2f} after")
         print()
         print(table(rows, header))
         print()
