@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::control::NamespaceDb;
 use crate::control::faults::Faults;
 use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
-use crate::http::cache::AnswerCache;
+use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
@@ -50,6 +50,7 @@ struct Shared {
     /// Lives as long as the state: reset and reseed leave it alone.
     rate_limiter: RateLimiter,
     answers: AnswerCache,
+    tenants: TenantCache,
 }
 
 impl AppState {
@@ -65,6 +66,7 @@ impl AppState {
             faults: Faults::default(),
             rate_limiter: RateLimiter::new(),
             answers: AnswerCache::default(),
+            tenants: TenantCache::default(),
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -93,6 +95,11 @@ impl AppState {
     /// Rendered read answers, for vendors' list and get operations.
     pub fn answers(&self) -> &AnswerCache {
         &self.0.answers
+    }
+
+    /// Tenants found by credential, for vendors' auth extractors.
+    pub fn tenants(&self) -> &TenantCache {
+        &self.0.tenants
     }
 
     /// Request counts for any vendor's rate limits, on real monotonic time.

@@ -5,8 +5,9 @@
 //! every write and restore, so a write makes every older answer unreachable) and a text that
 //! the vendor builds from everything the answer depends on: operation, tenant, parameters.
 
+use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
@@ -110,6 +111,66 @@ impl AnswerCache {
     }
 }
 
+/// The most tenants remembered; past it the cache starts over.
+const MAX_TENANTS: usize = 10_000;
+
+/// Tenants found by credential, per database generation, so checking a known credential costs
+/// a hash lookup instead of SQL. Only found tenants are kept: unknown credentials (a fuzzer's)
+/// cannot fill it.
+#[derive(Default)]
+pub struct TenantCache {
+    // A std mutex held for a lookup or an insert only, never across `.await`.
+    entries: Mutex<HashMap<Key, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl std::fmt::Debug for TenantCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantCache").finish_non_exhaustive()
+    }
+}
+
+impl TenantCache {
+    /// The tenant `credential` names in `db`, found by `lookup` (run right here: it is one
+    /// indexed statement) unless this generation of the data already answered it.
+    /// `credential` should carry the vendor's name, as credentials of two vendors may match.
+    pub fn find<T, F>(
+        &self,
+        db: &Db,
+        credential: String,
+        lookup: F,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<Option<T>>,
+    {
+        let key = Key {
+            db: db.id(),
+            generation: db.generation(),
+            request: credential,
+        };
+        let known = self
+            .lock()
+            .get(&key)
+            .and_then(|tenant| tenant.downcast_ref::<T>().cloned());
+        if known.is_some() {
+            return Ok(known);
+        }
+        let found = db.read_now(lookup)?;
+        if let Some(tenant) = &found {
+            let mut entries = self.lock();
+            if entries.len() >= MAX_TENANTS {
+                entries.clear();
+            }
+            entries.insert(key, Arc::new(tenant.clone()));
+        }
+        Ok(found)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<dyn Any + Send + Sync>>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -152,6 +213,40 @@ mod tests {
             .unwrap();
         assert_eq!(names(&cache, &db, &runs).await, r#"["new"]"#);
         assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_tenant_is_looked_up_once_per_generation_and_unknown_ones_not_kept() {
+        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let db = store.live();
+        let tenants = TenantCache::default();
+        let mut runs = 0;
+        for _ in 0..3 {
+            let found = tenants
+                .find(db, "v:key".into(), |_| {
+                    runs += 1;
+                    Ok(Some(7_i64))
+                })
+                .unwrap();
+            assert_eq!(found, Some(7));
+        }
+        assert_eq!(runs, 1);
+        db.run_now(|c| c.execute("INSERT INTO things VALUES ('x')", []))
+            .unwrap();
+        tenants
+            .find(db, "v:key".into(), |_| {
+                runs += 1;
+                Ok(Some(7_i64))
+            })
+            .unwrap();
+        assert_eq!(runs, 2, "a write makes it look again");
+        assert_eq!(
+            tenants
+                .find(db, "v:nope".into(), |_| Ok(None::<i64>))
+                .unwrap(),
+            None
+        );
+        assert_eq!(tenants.lock().len(), 2);
     }
 
     #[tokio::test]

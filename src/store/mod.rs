@@ -375,7 +375,8 @@ impl Store {
         if let Some(db) = namespaces.get(name) {
             return Ok(db.clone());
         }
-        let db = Db::open(Location::Memory, &self.schema)?;
+        // No schema: the copy brings the template's, tables and indexes alike.
+        let db = Db::open(Location::Memory, &[])?;
         self.copy_template_into(&db)?;
         namespaces.insert(name.to_owned(), db.clone());
         Ok(db)

@@ -32,8 +32,11 @@ impl FromRequestParts<AppState> for Account {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
         let db = state.db(parts);
-        let (id, rate_limited) = db
-            .read_now(|conn| queries::account_by_key(conn, key))?
+        let (id, rate_limited) = state
+            .tenants()
+            .find(&db, format!("agentclara:{key}"), |conn| {
+                queries::account_by_key(conn, key)
+            })?
             .ok_or(Error::Unauthorized)?;
         if rate_limited {
             state

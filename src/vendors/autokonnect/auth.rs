@@ -22,8 +22,11 @@ impl FromRequestParts<AppState> for Company {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
         let db = state.db(parts);
-        // One indexed lookup: cheaper here than a trip to the blocking pool.
-        let id = db.read_now(|conn| queries::company_by_key(conn, key))?;
+        let id = state
+            .tenants()
+            .find(&db, format!("autokonnect:{key}"), |conn| {
+                queries::company_by_key(conn, key)
+            })?;
         id.map(|id| Self { id, db }).ok_or(Error::Unauthorized)
     }
 }

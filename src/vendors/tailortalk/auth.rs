@@ -24,7 +24,11 @@ impl FromRequestParts<AppState> for Agent {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let token = credential(&parts.headers).ok_or(Error::Unauthorized)?;
         let db = state.db(parts);
-        let agent = db.read_now(|conn| queries::agent_by_token(conn, token))?;
+        let agent = state
+            .tenants()
+            .find(&db, format!("tailortalk:{token}"), |conn| {
+                queries::agent_by_token(conn, token)
+            })?;
         agent
             .map(|(id, envelope)| Self { id, envelope, db })
             .ok_or(Error::Unauthorized)

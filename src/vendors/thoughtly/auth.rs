@@ -31,7 +31,11 @@ impl FromRequestParts<AppState> for Team {
             return Err(Error::MissingCredentials);
         };
         let db = state.db(parts);
-        let id = db.read_now(|conn| queries::team_by_credentials(conn, token, team_id))?;
+        let id = state
+            .tenants()
+            .find(&db, format!("thoughtly:{token}:{team_id}"), |conn| {
+                queries::team_by_credentials(conn, token, team_id)
+            })?;
         id.map(|id| Self { id, db })
             .ok_or(Error::InvalidCredentials)
     }

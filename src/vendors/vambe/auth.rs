@@ -24,7 +24,9 @@ impl FromRequestParts<AppState> for Workspace {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
         let db = state.db(parts);
-        let id = db.read_now(|conn| queries::workspace_by_key(conn, key))?;
+        let id = state.tenants().find(&db, format!("vambe:{key}"), |conn| {
+            queries::workspace_by_key(conn, key)
+        })?;
         id.map(|id| Self { id, db }).ok_or(Error::Unauthorized)
     }
 }
