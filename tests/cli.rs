@@ -363,3 +363,41 @@ fn sigterm_shuts_down_gracefully() {
         .expect("exits after SIGTERM");
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn a_vendor_port_serves_that_vendor_at_its_real_paths() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+        .args(["--port", "0", "--vendor-port", "vambe=0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let own = BufReader::new(child.stdout.take().expect("stdout"))
+        .lines()
+        .map(|line| line.expect("banner line"))
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("Vambe")
+                .and_then(|rest| rest.trim().strip_suffix("(own port, real paths)"))
+                .map(|url| url.trim().to_owned())
+        })
+        .expect("the banner names the vendor's own port");
+    let server = Server { child, base: own };
+    let (status, body) = server.get(
+        "/api/public/contacts?days=365&limit=2",
+        &[("x-api-key", "vk_live_andes_7c41e9b2d05a")],
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.as_array().expect("a bare array").len(), 2);
+    assert_eq!(
+        server.get("/vambe/api/public/contacts?days=1", &[]).0,
+        404,
+        "no slug prefix there"
+    );
+}
+
+#[test]
+fn a_bad_vendor_port_is_refused_with_help() {
+    assert!(failed_start(&["--vendor-port", "acme=4012"]).contains("unknown vendor `acme`"));
+    assert!(failed_start(&["--vendor-port", "vambe"]).contains("expected SLUG=PORT"));
+}
