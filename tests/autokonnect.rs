@@ -182,6 +182,7 @@ async fn search_matches_each_listed_field_case_insensitively() {
         ("vip", vec!["1002", "1001"]), // tag name, newest first
         ("wholesale", vec!["1003"]),   // tag created by a contact's reference
         ("nobody", vec![]),
+        ("eDo", vec![]), // never across two fields ("Jane" + "Doe")
         ("%", vec![]), // wildcards are literal
     ] {
         let query = format!("search={}", search.replace('%', "%25"));
