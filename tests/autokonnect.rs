@@ -183,7 +183,7 @@ async fn search_matches_each_listed_field_case_insensitively() {
         ("wholesale", vec!["1003"]),   // tag created by a contact's reference
         ("nobody", vec![]),
         ("eDo", vec![]), // never across two fields ("Jane" + "Doe")
-        ("%", vec![]), // wildcards are literal
+        ("%", vec![]),   // wildcards are literal
     ] {
         let query = format!("search={}", search.replace('%', "%25"));
         assert_eq!(
