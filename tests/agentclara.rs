@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{FROZEN_NOW, TestApp, spawn_app, spawn_app_with_seed};
+use common::{FROZEN_NOW, TestApp, keys, spawn_app, spawn_app_with_seed};
 use reqwest::Method;
 use serde_json::{Value, json};
 use understudy::vendors::agentclara::error::{
@@ -72,17 +72,6 @@ fn bad_request(message: &str) -> (u16, Value) {
 
 fn not_found() -> (u16, Value) {
     (404, json!({"success": false, "error": CONTACT_NOT_FOUND}))
-}
-
-fn keys(value: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = value
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    keys
 }
 
 fn ids(body: &Value) -> Vec<String> {

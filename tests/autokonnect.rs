@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{TestApp, spawn_app, spawn_app_with_seed};
+use common::{TestApp, keys, spawn_app, spawn_app_with_seed};
 use reqwest::Method;
 use serde_json::{Value, json};
 use understudy::vendors::autokonnect::error::{METHOD_NOT_ALLOWED, NOT_FOUND, UNAUTHORIZED};
@@ -15,17 +15,6 @@ const TAGS: &str = "/autokonnect/api/v1/contacts/tags";
 
 async fn get(app: &TestApp, path: &str, key: &str) -> (u16, Value) {
     app.get(path, &[("Authorization", key)]).await
-}
-
-fn keys(value: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = value
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    keys
 }
 
 /// Two companies with hand-written contacts, for exact assertions.

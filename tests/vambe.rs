@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{TestApp, spawn_app, spawn_app_with_seed};
+use common::{TestApp, keys, spawn_app, spawn_app_with_seed};
 use reqwest::Method;
 use serde_json::{Value, json};
 use understudy::vendors::vambe::error::{
@@ -101,17 +101,6 @@ fn validation(errors: &[(&str, &str)]) -> Value {
         .map(|(field, message)| json!({"field": field, "message": message}))
         .collect();
     json!({"statusCode": 400, "message": VALIDATION_FAILED, "errors": errors})
-}
-
-fn keys(value: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = value
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    keys
 }
 
 #[tokio::test]

@@ -11,6 +11,18 @@ use tokio::net::{TcpListener, TcpStream};
 use understudy::seed::SeedSource;
 use understudy::{AppState, StateOptions};
 
+/// An object's keys, sorted: for asserting a response's exact field set.
+pub fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
 /// The instant the test server's clock is frozen at, unless a test says otherwise.
 pub const FROZEN_NOW: &str = "2026-01-15T12:00:00Z";
 
