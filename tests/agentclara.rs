@@ -834,19 +834,14 @@ async fn unknown_paths_are_404_and_missing_methods_405_before_auth() {
             vec!["GET"],
         ),
     ] {
-        let response = app.request(method.clone(), &path, &[], None).await;
-        assert_eq!(response.status(), 405, "{method} {path}");
-        let allow = response.headers()["allow"]
-            .to_str()
-            .expect("allow")
-            .to_owned();
-        for method in allowed {
-            assert!(allow.split(',').any(|m| m.trim() == method), "{allow}");
-        }
-        assert_eq!(
-            response.json::<Value>().await.expect("json"),
-            json!({"success": false, "error": METHOD_NOT_ALLOWED})
-        );
+        app.assert_method_not_allowed(
+            method,
+            &path,
+            &[],
+            &allowed,
+            json!({"success": false, "error": METHOD_NOT_ALLOWED}),
+        )
+        .await;
     }
 }
 

@@ -307,24 +307,14 @@ async fn other_methods_get_405_with_allow_get() {
     let app = spawn_app_with_seed(two_companies()).await;
     for path in [CONTACTS, TAGS] {
         for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
-            let response = app
-                .request(
-                    method.clone(),
-                    path,
-                    &[("Authorization", "Bearer key_a")],
-                    None,
-                )
-                .await;
-            assert_eq!(response.status(), 405, "{method} {path}");
-            let allow = response.headers()["allow"]
-                .to_str()
-                .expect("allow")
-                .to_owned();
-            assert!(allow.split(',').any(|m| m.trim() == "GET"), "{allow}");
-            assert_eq!(
-                response.json::<Value>().await.expect("json"),
-                json!({ "error": METHOD_NOT_ALLOWED })
-            );
+            app.assert_method_not_allowed(
+                method,
+                path,
+                &[("Authorization", "Bearer key_a")],
+                &["GET"],
+                json!({ "error": METHOD_NOT_ALLOWED }),
+            )
+            .await;
         }
     }
 }

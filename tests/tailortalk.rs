@@ -558,21 +558,14 @@ async fn missing_other_scheme_and_unknown_tokens_get_401_before_validation() {
 async fn other_methods_get_405_with_allow_before_auth() {
     let app = spawn_app_with_seed(documented_example()).await;
     for method in [Method::PUT, Method::PATCH, Method::DELETE] {
-        let response = app.request(method.clone(), GET_CONTACTS, &[], None).await;
-        assert_eq!(response.status(), 405, "{method}");
-        let allow = response.headers()["allow"]
-            .to_str()
-            .expect("allow")
-            .to_owned();
-        let allowed: HashSet<&str> = allow.split(',').map(str::trim).collect();
-        assert!(
-            allowed.contains("GET") && allowed.contains("POST"),
-            "{allow}"
-        );
-        assert_eq!(
-            response.json::<Value>().await.expect("json"),
-            error(METHOD_NOT_ALLOWED)
-        );
+        app.assert_method_not_allowed(
+            method,
+            GET_CONTACTS,
+            &[],
+            &["GET", "POST"],
+            error(METHOD_NOT_ALLOWED),
+        )
+        .await;
     }
 }
 

@@ -858,21 +858,8 @@ async fn other_methods_get_405_with_allow_before_auth() {
         (Method::POST, "/thoughtly/contact/c1", "DELETE"),
         (Method::PATCH, "/thoughtly/contact/c1", "DELETE"),
     ] {
-        let response = app.request(method.clone(), path, &[], None).await;
-        assert_eq!(response.status(), 405, "{method} {path}");
-        let allow = response.headers()["allow"]
-            .to_str()
-            .expect("allow")
-            .to_owned();
-        assert!(
-            allow.split(',').any(|m| m.trim() == allowed),
-            "{method} {path}: {allow}"
-        );
-        assert_eq!(
-            response.json::<Value>().await.expect("json"),
-            error(METHOD_NOT_ALLOWED),
-            "{method} {path}"
-        );
+        app.assert_method_not_allowed(method, path, &[], &[allowed], error(METHOD_NOT_ALLOWED))
+            .await;
     }
 }
 

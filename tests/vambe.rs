@@ -711,19 +711,14 @@ async fn unknown_paths_and_other_methods_answer_in_vambes_shape() {
         );
     }
     for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
-        let response = app
-            .request(method.clone(), CONTACTS, &[("x-api-key", "key_a")], None)
-            .await;
-        assert_eq!(response.status(), 405, "{method}");
-        let allow = response.headers()["allow"]
-            .to_str()
-            .expect("allow")
-            .to_owned();
-        assert!(allow.split(',').any(|m| m.trim() == "GET"), "{allow}");
-        assert_eq!(
-            response.json::<Value>().await.expect("json"),
-            json!({"statusCode": 405, "message": METHOD_NOT_ALLOWED})
-        );
+        app.assert_method_not_allowed(
+            method,
+            CONTACTS,
+            &[("x-api-key", "key_a")],
+            &["GET"],
+            json!({"statusCode": 405, "message": METHOD_NOT_ALLOWED}),
+        )
+        .await;
     }
 }
 

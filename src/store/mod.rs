@@ -441,8 +441,8 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn reset_restores_the_template_exactly() {
+    /// A store whose template (and live data) holds one row, `seeded`.
+    fn seeded_store() -> Store {
         let store = Store::open(None, vec![SCHEMA]).unwrap();
         store
             .replace_template::<StoreError>(|tx| {
@@ -451,6 +451,12 @@ mod tests {
             })
             .unwrap();
         store.reset().unwrap();
+        store
+    }
+
+    #[test]
+    fn reset_restores_the_template_exactly() {
+        let store = seeded_store();
         assert_eq!(count(store.live()), 1);
         store
             .live()
@@ -552,14 +558,7 @@ mod tests {
 
     #[test]
     fn namespaces_are_isolated_copies_of_the_template() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
-        store
-            .replace_template::<StoreError>(|tx| {
-                tx.execute("INSERT INTO things VALUES ('seeded')", [])?;
-                Ok(())
-            })
-            .unwrap();
-        store.reset().unwrap();
+        let store = seeded_store();
         let a = store.namespace("a").unwrap();
         let b = store.namespace("b").unwrap();
         a.run_now(|c| c.execute("INSERT INTO things VALUES ('in a')", []))

@@ -74,6 +74,32 @@ impl TestApp {
         request.send().await.expect("send request")
     }
 
+    /// Asserts `method path` answers 405 with an `Allow` header naming every one of `allowed`,
+    /// and exactly `body`.
+    pub async fn assert_method_not_allowed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        allowed: &[&str],
+        body: Value,
+    ) {
+        let response = self.request(method.clone(), path, headers, None).await;
+        assert_eq!(response.status(), 405, "{method} {path}");
+        let allow = response.headers()["allow"]
+            .to_str()
+            .expect("allow")
+            .to_owned();
+        for expected in allowed {
+            assert!(
+                allow.split(',').any(|m| m.trim() == *expected),
+                "{method} {path}: {allow}"
+            );
+        }
+        let answer: Value = response.json().await.expect("json");
+        assert_eq!(answer, body, "{method} {path}");
+    }
+
     /// Sends `raw` bytes as-is and returns everything the server answered before closing.
     pub async fn send_raw(&self, raw: &[u8]) -> String {
         let mut stream = TcpStream::connect(self.address).await.expect("connect");
