@@ -7,14 +7,12 @@ use chrono::{DateTime, Utc};
 use clap::Parser;
 
 use crate::control::journal::DEFAULT_JOURNAL_SIZE;
-use crate::vendors::{self, VendorSpec};
+use crate::state::Vendor;
+use crate::vendors;
 
-/// Understudy: a stateful mock of five vendors' contacts APIs, for development and CI.
-///
-/// Every vendor is served under its slug (`/tailortalk`, `/agentclara`, `/thoughtly`,
-/// `/autokonnect`, `/vambe`) followed by the vendor's real paths; `/__admin` controls the mock.
+/// Understudy: a stateful mock of vendors' contacts APIs, for development and CI.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "understudy", version, about, long_about)]
+#[command(name = "understudy", version, about, long_about = long_about())]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "UNDERSTUDY_HOST", default_value = "127.0.0.1")]
@@ -58,8 +56,22 @@ pub struct Config {
 /// A vendor served at the root of a port of its own.
 #[derive(Debug, Clone, Copy)]
 pub struct VendorPort {
-    pub vendor: &'static VendorSpec,
+    pub vendor: &'static Vendor,
     pub port: u16,
+}
+
+/// The help's description, naming every vendor.
+fn long_about() -> String {
+    let vendors: Vec<String> = vendors::ALL
+        .iter()
+        .map(|vendor| format!("`/{}` ({})", vendor.slug, vendor.name))
+        .collect();
+    format!(
+        "Understudy: a stateful mock of vendors' contacts APIs, for development and CI.\n\n\
+         Every vendor is served under its slug ({}) followed by the vendor's real paths; \
+         `/__admin` controls the mock.",
+        vendors.join(", ")
+    )
 }
 
 fn parse_vendor_port(text: &str) -> Result<VendorPort, String> {

@@ -3,140 +3,50 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: the command line (every flag also an `UNDERSTUDY_*` variable).
-//! - [`state`]: what handlers share: the store, the clock, the seed it was built from.
-//! - [`store`]: one SQLite database (memory or `--db` file) plus the seeded template that reset
-//!   copies back; it knows tables, not HTTP.
-//! - [`seed`]: seed documents, JSON-path errors, deterministic fake data.
-//! - [`http`]: plumbing shared by vendors: query pairs, JSON bodies, credential headers, paging
-//!   arithmetic, rate limits, the vendor-shaped 404/405 wrapper.
-//! - [`control`]: test control around every vendor request: namespaces, fault rules, journal.
-//! - [`vendors`]: the one list of vendors; each `vendors/<slug>/` owns its routes, auth, wire
-//!   types, queries, seed section and error shape.
-//! - [`admin`]: `/__admin`, the mock's own control API.
+//! Layers, lowest first; a module imports only from layers below its own.
 //!
-//! [`app`] builds the whole router; [`service`] adds routing by the vendors' real host names;
-//! [`vendor_service`] serves one vendor at the root of its own port; [`run`] and [`serve`] serve
-//! them on a bound listener until shutdown.
+//! 1. [`time`], [`clock`]: instants, their formats, the (freezable) clock.
+//! 2. [`store`]: one SQLite database (memory or `--db` file) plus the seeded template that reset
+//!    copies back; it knows tables, not HTTP.
+//! 3. [`http`]: plumbing no API owns: query pairs, bodies read once, credential schemes, caches
+//!    keyed by parsed requests, paging arithmetic, rate limits, the error shape of unknown
+//!    paths and methods.
+//! 4. [`seed`]: seed documents, JSON-path errors, generation bounds, fake data, and the loading
+//!    of a vendor's tenant list ([`seed::tenants`]).
+//! 5. [`control`]: the test-control state (namespaces, fault rules, journal); it knows no vendor.
+//! 6. [`contract`]: what a vendor declares — its [`contract::VendorSpec`], its error texts and
+//!    body shape, and the one error type its handlers return.
+//! 7. [`state`]: what handlers share: the vendors, the store, clock, control state and caches.
+//! 8. [`kit`]: what every vendor's handlers use: the tenant extractor, record ids, cached
+//!    answers.
+//! 9. [`vendors`]: one folder per vendor holding only its contract; `vendors/mod.rs` is the one
+//!    list of them.
+//! 10. [`admin`] (`/__admin`, the mock's own API), [`app`] (the whole router and the control
+//!     middleware), [`config`] (the command line).
+//!
+//! [`run`] and [`serve`] serve the application on a bound listener until shutdown.
 
 use std::future::Future;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::header::HOST;
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
 
 pub mod admin;
+pub mod app;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod control;
 pub mod http;
+pub mod kit;
 pub mod seed;
 pub mod state;
 pub mod store;
 pub mod time;
 pub mod vendors;
 
+pub use app::{app, service, vendor_service};
 pub use state::{AppState, StartError, StateOptions};
-
-/// Every vendor under `/<slug>`, the admin API under `/__admin`.
-pub fn app(state: AppState) -> Router {
-    let mut router = Router::new().nest("/__admin", admin::router());
-    for vendor in vendors::ALL {
-        router = router.nest(
-            &format!("/{}", vendor.slug),
-            vendors::router(vendor, &state),
-        );
-    }
-    router
-        .fallback(unknown_path)
-        .layer(DefaultBodyLimit::max(http::body::MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
-}
-
-/// An unknown path: the vendor's own 404 when it starts with a vendor's slug (`/autokonnect/`
-/// reaches here, not the nested router), else a note on where the vendors are.
-async fn unknown_path(uri: Uri) -> Response {
-    let first_segment = uri
-        .path()
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    if let Some(vendor) = vendors::by_slug(first_segment) {
-        return (vendor.render_error)(StatusCode::NOT_FOUND);
-    }
-    let prefixes: Vec<String> = vendors::ALL
-        .iter()
-        .map(|v| format!("/{}", v.slug))
-        .collect();
-    let message = format!(
-        "no such path; vendors are served under {} and the admin API under /__admin",
-        prefixes.join(", ")
-    );
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
-}
-
-/// [`app`], also answering requests whose `Host` is a vendor's real host (`api.thoughtly.com`)
-/// at that vendor's real paths, so a client whose base URL cannot change can be pointed here by
-/// name resolution alone.
-pub fn service(state: AppState) -> Router {
-    rewrite_paths(app(state), |host, path| {
-        vendors::ALL
-            .iter()
-            .find(|vendor| vendor.real_host.eq_ignore_ascii_case(host))
-            .map(|vendor| format!("/{}{path}", vendor.slug))
-    })
-}
-
-/// One vendor at the root of a port of its own, at its real paths (`--vendor-port`).
-pub fn vendor_service(state: AppState, vendor: &'static vendors::VendorSpec) -> Router {
-    rewrite_paths(app(state), move |_host, path| {
-        Some(format!("/{}{path}", vendor.slug))
-    })
-}
-
-/// Wraps `inner` so each request's path may be rewritten, from its host and path, before
-/// routing (middleware inside a router runs after routing, so this router has only a fallback).
-fn rewrite_paths(
-    inner: Router,
-    rewrite: impl Fn(&str, &str) -> Option<String> + Clone + Send + Sync + 'static,
-) -> Router {
-    Router::new()
-        .fallback_service(inner)
-        .layer(axum::middleware::map_request(
-            move |mut request: Request| {
-                let rewrite = rewrite.clone();
-                async move {
-                    let host = request
-                        .headers()
-                        .get(HOST)
-                        .and_then(|value| value.to_str().ok())
-                        .or_else(|| request.uri().host())
-                        .unwrap_or_default();
-                    let host = host.rsplit_once(':').map_or(host, |(name, _port)| name);
-                    if let Some(path) = rewrite(host, request.uri().path()) {
-                        let path_and_query = match request.uri().query() {
-                            Some(query) => format!("{path}?{query}"),
-                            None => path,
-                        };
-                        if let Ok(uri) = path_and_query.parse::<Uri>() {
-                            *request.uri_mut() = uri;
-                        }
-                    }
-                    request
-                }
-            },
-        ))
-}
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains open requests.
 pub async fn serve(

@@ -8,8 +8,8 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use understudy::config::{Config, VendorPort};
 use understudy::seed::SeedSource;
-use understudy::vendors::VendorSpec;
-use understudy::{AppState, StateOptions, vendors};
+use understudy::state::Vendor;
+use understudy::{AppState, StateOptions};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -93,22 +93,23 @@ async fn serve(config: Config) -> Result<(), String> {
 fn print_banner(
     address: SocketAddr,
     state: &AppState,
-    vendor_ports: &[(&VendorSpec, TcpListener)],
+    vendor_ports: &[(&Vendor, TcpListener)],
 ) {
-    let credentials = state.credentials().unwrap_or_default();
     let mut banner = format!("Understudy listening on http://{address}\n");
-    for vendor in vendors::ALL {
+    for (vendor, tenants) in state.tenants().unwrap_or_default() {
         banner.push_str(&format!(
             "  {:<12} http://{address}/{}\n",
             vendor.name, vendor.slug
         ));
-        let lines = credentials
-            .iter()
-            .find(|(slug, _)| *slug == vendor.slug)
-            .map(|(_, lines)| lines.as_slice())
-            .unwrap_or_default();
-        for line in lines {
-            banner.push_str(&format!("      {line}\n"));
+        for tenant in tenants {
+            let headers: Vec<String> = vendor
+                .credentials
+                .headers(&tenant.keys)
+                .into_iter()
+                .map(|(name, value)| format!("{name}: {value}"))
+                .collect();
+            let note = tenant.note.map(|note| format!("  # {note}")).unwrap_or_default();
+            banner.push_str(&format!("      {}{note}\n", headers.join("; ")));
         }
     }
     for (vendor, listener) in vendor_ports {

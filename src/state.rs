@@ -1,4 +1,5 @@
-//! The state every handler shares: the store, the clock and the seed sources it was built from.
+//! The state every handler shares: the vendors, the store, the clock, the test-control state
+//! and the caches.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
+use crate::contract::{TenantCard, VendorSpec};
 use crate::control::NamespaceDb;
 use crate::control::faults::Faults;
 use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
@@ -14,7 +16,9 @@ use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
-use crate::vendors;
+
+/// A vendor as this state serves it.
+pub type Vendor = VendorSpec<AppState>;
 
 /// How to build the state (from the CLI, or a test).
 #[derive(Debug, Clone, Default)]
@@ -43,6 +47,7 @@ pub struct AppState(Arc<Shared>);
 
 #[derive(Debug)]
 struct Shared {
+    vendors: &'static [&'static Vendor],
     store: Store,
     clock: Clock,
     journal: Journal,
@@ -54,12 +59,16 @@ struct Shared {
 }
 
 impl AppState {
-    /// Opens the store and loads the seeds. A `--db` file that already holds seeded data is kept
-    /// as it is; otherwise the live database starts as the seed.
-    pub fn build(options: StateOptions) -> Result<Self, StartError> {
-        let schema = vendors::ALL.iter().map(|vendor| vendor.schema).collect();
+    /// Opens the store for `vendors` and loads the seeds. A `--db` file that already holds
+    /// seeded data is kept as it is; otherwise the live database starts as the seed.
+    pub fn with_vendors(
+        vendors: &'static [&'static Vendor],
+        options: StateOptions,
+    ) -> Result<Self, StartError> {
+        let schema = vendors.iter().map(|vendor| vendor.schema).collect();
         let store = Store::open(options.db.as_deref(), schema)?;
         let state = Self(Arc::new(Shared {
+            vendors,
             store,
             clock: Clock::new(options.now),
             journal: Journal::new(options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE)),
@@ -80,6 +89,16 @@ impl AppState {
         Ok(state)
     }
 
+    /// Every vendor served, in mounting order.
+    pub fn vendors(&self) -> &'static [&'static Vendor] {
+        self.0.vendors
+    }
+
+    /// The vendor whose slug is `slug`.
+    pub fn vendor(&self, slug: &str) -> Option<&'static Vendor> {
+        self.0.vendors.iter().copied().find(|vendor| vendor.slug == slug)
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.0.clock
     }
@@ -98,7 +117,7 @@ impl AppState {
     }
 
     /// Tenants found by credential, for vendors' auth extractors.
-    pub fn tenants(&self) -> &TenantCache {
+    pub fn tenant_cache(&self) -> &TenantCache {
         &self.0.tenants
     }
 
@@ -111,7 +130,7 @@ impl AppState {
     /// test-control middleware), else the default one.
     pub fn db(&self, request: &Parts) -> Db {
         match request.extensions.get::<NamespaceDb>() {
-            Some(NamespaceDb(db)) => db.clone(),
+            Some(namespace) => namespace.db.clone(),
             None => self.0.store.live().clone(),
         }
     }
@@ -149,17 +168,24 @@ impl AppState {
 
     fn load_template(&self, sources: &[SeedSource]) -> Result<(), SeedError> {
         let now = self.0.clock.now();
+        let sections: Vec<_> = self
+            .0
+            .vendors
+            .iter()
+            .map(|vendor| (vendor.slug, vendor.seed))
+            .collect();
         self.0
             .store
-            .replace_template(|tx| seed::load(sources, vendors::ALL, now, tx))
+            .replace_template(|tx| seed::load(sources, &sections, now, tx))
     }
 
-    /// Each vendor's slug with one line per tenant on how to authenticate as it.
-    pub fn credentials(&self) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+    /// Each vendor with its tenants' credentials, in seed order. Blocking.
+    pub fn tenants(&self) -> Result<Vec<(&'static Vendor, Vec<TenantCard>)>, StoreError> {
         self.0.store.live().run_now(|conn| {
-            vendors::ALL
+            self.0
+                .vendors
                 .iter()
-                .map(|vendor| Ok((vendor.slug, (vendor.credentials)(conn)?)))
+                .map(|vendor| Ok((*vendor, (vendor.tenants)(conn)?)))
                 .collect()
         })
     }

@@ -1,5 +1,5 @@
-//! Instants as stored (integer milliseconds since the Unix epoch, UTC) and their parsing.
-//! Each vendor renders them in its own format through one helper of its own.
+//! Instants as stored (integer milliseconds since the Unix epoch, UTC), their parsing, and
+//! [`TimeFormat`]: the ways an API may render them. Each vendor declares its own format.
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Deserializer};
@@ -7,6 +7,44 @@ use serde::{Deserialize, Deserializer};
 /// A UTC instant with millisecond precision: what the store keeps and filters compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Millis(pub i64);
+
+/// How an API renders an instant: its precision and how it writes UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeFormat {
+    /// Fractional seconds: none, always milliseconds, or milliseconds only when there are any.
+    pub precision: Precision,
+    /// `Z` when true, `+00:00` otherwise.
+    pub zulu: bool,
+}
+
+/// The fractional seconds a [`TimeFormat`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// `10:00:00`
+    Seconds,
+    /// `10:00:00.000`
+    Millis,
+    /// `10:00:00`, or `10:00:00.250` when the instant has milliseconds.
+    MillisWhenAny,
+}
+
+impl TimeFormat {
+    pub const fn new(precision: Precision, zulu: bool) -> Self {
+        Self { precision, zulu }
+    }
+
+    pub fn render(self, at: Millis) -> String {
+        let digits = match self.precision {
+            Precision::Seconds => SecondsFormat::Secs,
+            Precision::Millis => SecondsFormat::Millis,
+            Precision::MillisWhenAny => SecondsFormat::AutoSi,
+        };
+        at.to_datetime().to_rfc3339_opts(digits, self.zulu)
+    }
+}
+
+/// How Understudy renders instants in its own admin API: `2026-01-15T12:00:00.000Z`.
+pub const ADMIN_TIME: TimeFormat = TimeFormat::new(Precision::Millis, true);
 
 impl Millis {
     pub fn from_datetime<Tz: TimeZone>(at: DateTime<Tz>) -> Self {
@@ -34,24 +72,6 @@ impl Millis {
     pub fn minus_days(self, days: i64) -> Self {
         Self(self.0.saturating_sub(days.saturating_mul(86_400_000)))
     }
-
-    /// `2025-08-01T10:00:00.000Z`
-    pub fn to_millis_z(self) -> String {
-        self.to_datetime()
-            .to_rfc3339_opts(SecondsFormat::Millis, true)
-    }
-
-    /// `2025-11-08T05:39:17+00:00`
-    pub fn to_seconds_offset(self) -> String {
-        self.to_datetime()
-            .to_rfc3339_opts(SecondsFormat::Secs, false)
-    }
-
-    /// `2025-11-08T05:39:17Z`, or with milliseconds when the instant has any.
-    pub fn to_rfc3339_z(self) -> String {
-        self.to_datetime()
-            .to_rfc3339_opts(SecondsFormat::AutoSi, true)
-    }
 }
 
 impl<'de> Deserialize<'de> for Millis {
@@ -77,11 +97,26 @@ mod tests {
     }
 
     #[test]
-    fn renders_each_vendor_format() {
+    fn renders_every_precision_with_either_utc_spelling() {
         let at = Millis::parse("2025-08-01T10:00:00Z").unwrap();
-        assert_eq!(at.to_millis_z(), "2025-08-01T10:00:00.000Z");
-        assert_eq!(at.to_seconds_offset(), "2025-08-01T10:00:00+00:00");
-        assert_eq!(at.to_rfc3339_z(), "2025-08-01T10:00:00Z");
+        let with_millis = Millis(at.0 + 250);
+        let render = |precision, zulu, at| TimeFormat::new(precision, zulu).render(at);
+        assert_eq!(
+            render(Precision::Millis, true, at),
+            "2025-08-01T10:00:00.000Z"
+        );
+        assert_eq!(
+            render(Precision::Seconds, false, at),
+            "2025-08-01T10:00:00+00:00"
+        );
+        assert_eq!(
+            render(Precision::MillisWhenAny, true, at),
+            "2025-08-01T10:00:00Z"
+        );
+        assert_eq!(
+            render(Precision::MillisWhenAny, true, with_millis),
+            "2025-08-01T10:00:00.250Z"
+        );
     }
 
     #[test]

@@ -85,7 +85,9 @@ pub async fn add_fault(
 ) -> Result<(StatusCode, Json<RuleView>)> {
     let body =
         body.ok_or_else(|| AdminError::BadRequest("body: a fault rule is required".into()))?;
-    let spec = RuleSpec::parse(&body).map_err(|error| AdminError::BadRequest(error.to_string()))?;
+    let vendors: Vec<&str> = state.vendors().iter().map(|vendor| vendor.slug).collect();
+    let spec = RuleSpec::parse(&body, &vendors)
+        .map_err(|error| AdminError::BadRequest(error.to_string()))?;
     Ok((StatusCode::CREATED, Json(state.faults().add(spec))))
 }
 

@@ -16,8 +16,7 @@ use crate::http::with_error_shape;
 use crate::seed::{SeedError, SeedSource};
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::time::Millis;
-use crate::vendors;
+use crate::time::{ADMIN_TIME, Millis};
 
 /// Errors of the admin API.
 #[derive(Debug, thiserror::Error)]
@@ -174,14 +173,14 @@ async fn unfreeze_clock(State(state): State<AppState>) -> axum::Json<Value> {
 
 fn clock_body(state: &AppState) -> Value {
     let clock = state.clock();
-    json!({ "now": clock.now().to_millis_z(), "frozen": clock.frozen().is_some() })
+    json!({ "now": ADMIN_TIME.render(clock.now()), "frozen": clock.frozen().is_some() })
 }
 
 /// `GET /__admin/openapi/<slug>.yaml`: the vendor's OpenAPI document.
-async fn openapi(Path(file): Path<String>) -> Result<Response> {
+async fn openapi(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response> {
     let vendor = file
         .strip_suffix(".yaml")
-        .and_then(vendors::by_slug)
+        .and_then(|slug| state.vendor(slug))
         .ok_or_else(|| AdminError::NotFound(format!("no OpenAPI document `{file}`")))?;
     Ok(([(CONTENT_TYPE, "application/yaml")], vendor.openapi).into_response())
 }

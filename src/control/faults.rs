@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::control::glob_matches;
-use crate::vendors;
 
 /// The longest delay a rule may ask for.
 pub const MAX_DELAY_MS: u64 = 60_000;
@@ -106,8 +105,8 @@ fn invalid(field: &str, message: impl Into<String>) -> RuleError {
 }
 
 impl RuleSpec {
-    /// Parses and checks a posted rule.
-    pub fn parse(body: &Value) -> Result<Self, RuleError> {
+    /// Parses and checks a posted rule; `vendors` are the slugs it may name.
+    pub fn parse(body: &Value, vendors: &[&str]) -> Result<Self, RuleError> {
         let spec: Self = serde_path_to_error::deserialize(body).map_err(|error| {
             let field = error.path().to_string();
             invalid(
@@ -115,12 +114,12 @@ impl RuleSpec {
                 error.into_inner().to_string(),
             )
         })?;
-        spec.check()?;
+        spec.check(vendors)?;
         Ok(spec)
     }
 
-    fn check(&self) -> Result<(), RuleError> {
-        if vendors::by_slug(&self.vendor).is_none() {
+    fn check(&self, vendors: &[&str]) -> Result<(), RuleError> {
+        if !vendors.contains(&self.vendor.as_str()) {
             return Err(invalid(
                 "vendor",
                 format!("unknown vendor `{}`", self.vendor),
@@ -309,6 +308,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const VENDORS: &[&str] = &["autokonnect"];
+
     fn target(path: &str) -> Target<'_> {
         Target {
             vendor: "autokonnect",
@@ -322,8 +323,11 @@ mod tests {
     #[test]
     fn a_rule_expires_after_its_times() {
         let faults = Faults::default();
-        let spec = RuleSpec::parse(&json!({"vendor": "autokonnect", "times": 2,
-            "effect": {"type": "status", "status": 503}}))
+        let spec = RuleSpec::parse(
+            &json!({"vendor": "autokonnect", "times": 2,
+            "effect": {"type": "status", "status": 503}}),
+            VENDORS,
+        )
         .unwrap();
         faults.add(spec);
         let fired = (0..5)
@@ -341,6 +345,7 @@ mod tests {
                 RuleSpec::parse(
                     &json!({"vendor": "autokonnect", "probability": 0.5, "seed": 9,
                     "effect": {"type": "drop"}}),
+                    VENDORS,
                 )
                 .unwrap(),
             );
@@ -362,6 +367,8 @@ mod tests {
                 &json!({"vendor": "autokonnect", "path": "/api/v1/contacts/tags",
                 "method": "get", "tenant": "key", "namespace": "default",
                 "effect": {"type": "rate_limit", "retry_after": 7}}),
+                VENDORS,
+                VENDORS,
             )
             .unwrap(),
         );
@@ -411,7 +418,7 @@ mod tests {
                 "times",
             ),
         ] {
-            let error = RuleSpec::parse(&rule).unwrap_err();
+            let error = RuleSpec::parse(&rule, VENDORS).unwrap_err();
             assert_eq!(error.field, field, "{rule}: {error}");
         }
     }

@@ -8,7 +8,7 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::time::Millis;
+use crate::time::{ADMIN_TIME, Millis};
 
 /// How many entries are kept unless `--journal-size` says otherwise.
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
@@ -44,7 +44,7 @@ impl Serialize for Entry {
             .collect();
         let mut entry = serializer.serialize_struct("Entry", 12)?;
         entry.serialize_field("id", &self.id)?;
-        entry.serialize_field("time", &self.received.to_millis_z())?;
+        entry.serialize_field("time", &ADMIN_TIME.render(self.received))?;
         entry.serialize_field("vendor", self.vendor)?;
         entry.serialize_field("tenant", &self.tenant)?;
         entry.serialize_field("namespace", &self.namespace)?;

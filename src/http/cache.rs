@@ -1,13 +1,15 @@
-//! A cache of rendered read answers. A CI suite asks the same list again and again between
-//! writes; answering from here costs a hash lookup instead of SQL and serialisation.
+//! Caches in front of the store. A CI suite asks the same list again and again between writes;
+//! answering from here costs a hash lookup instead of SQL and serialisation.
 //!
 //! Entries are keyed by the database (namespaces have their own), its generation (bumped by
-//! every write and restore, so a write makes every older answer unreachable) and a text that
-//! the vendor builds from everything the answer depends on: operation, tenant, parameters.
+//! every write and restore, so a write makes every older entry unreachable) and the parsed
+//! request itself: any `Hash + Eq` value, compared by type and value, so no input can be left
+//! out of a key by mistake.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
@@ -17,21 +19,66 @@ use serde::Serialize;
 
 use crate::store::{Db, StoreError};
 
-/// The most answer bytes kept; past it the cache starts over (older generations are dead
-/// weight anyway).
+/// The most bytes of answers and their keys kept; past it the cache starts over (older
+/// generations are dead weight anyway).
 pub const CACHE_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 
-#[derive(Debug, Hash, PartialEq, Eq)]
+/// A request as a cache key: hashed and compared by its type and value.
+trait RequestKey: Send + Sync + 'static {
+    fn as_any(&self) -> &dyn Any;
+    fn same_as(&self, other: &dyn RequestKey) -> bool;
+    fn hash_into(&self, state: &mut dyn Hasher);
+}
+
+impl<T: Hash + Eq + Send + Sync + 'static> RequestKey for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn same_as(&self, other: &dyn RequestKey) -> bool {
+        other.as_any().downcast_ref::<T>() == Some(self)
+    }
+
+    fn hash_into(&self, mut state: &mut dyn Hasher) {
+        TypeId::of::<T>().hash(&mut state);
+        self.hash(&mut state);
+    }
+}
+
 struct Key {
     db: u64,
     generation: u64,
-    request: String,
+    request: Box<dyn RequestKey>,
 }
 
-#[derive(Debug, Default)]
-pub struct AnswerCache {
-    // A std mutex held for a lookup or an insert only, never across `.await`.
-    entries: Mutex<(usize, HashMap<Key, Bytes>)>,
+impl Key {
+    fn new<K: Hash + Eq + Send + Sync + 'static>(db: &Db, request: K) -> Self {
+        // Read the generation before the data: an answer computed while a write lands is filed
+        // under the older generation and never served after the write.
+        Self {
+            db: db.id(),
+            generation: db.generation(),
+            request: Box::new(request),
+        }
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.db == other.db
+            && self.generation == other.generation
+            && self.request.same_as(other.request.as_ref())
+    }
+}
+
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.db.hash(state);
+        self.generation.hash(state);
+        self.request.hash_into(state);
+    }
 }
 
 /// A JSON answer already rendered to bytes.
@@ -44,44 +91,45 @@ impl IntoResponse for JsonBytes {
     }
 }
 
+/// Rendered read answers, within [`CACHE_BUDGET_BYTES`].
+#[derive(Default)]
+pub struct AnswerCache {
+    // A std mutex held for a lookup or an insert only, never across `.await`.
+    entries: Mutex<Answers>,
+}
+
+#[derive(Default)]
+struct Answers {
+    /// Answer bytes plus each key's weight.
+    bytes: usize,
+    map: HashMap<Key, Bytes>,
+}
+
+impl std::fmt::Debug for AnswerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnswerCache").finish_non_exhaustive()
+    }
+}
+
 impl AnswerCache {
     /// The answer to `request` on `db`: from the cache when this generation of the data has
-    /// been asked it before, else `query` run on a reader and rendered as JSON.
-    pub async fn json<T, F>(
+    /// been asked it before, else `query` run on a reader and rendered as JSON. A query that
+    /// finds nothing (`None`) is not cached. `weight` is what the key costs in memory: the size
+    /// of the request it was parsed from.
+    pub async fn json<K, T, F>(
         &self,
         db: &Db,
-        request: String,
-        query: F,
-    ) -> Result<JsonBytes, StoreError>
-    where
-        T: Serialize + Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    {
-        let found = self
-            .json_if_found(db, request, move |conn| query(conn).map(Some))
-            .await?;
-        Ok(found.unwrap_or_else(|| JsonBytes(Bytes::from_static(b"null"))))
-    }
-
-    /// [`AnswerCache::json`] for a query that may find nothing (`None`, never cached).
-    pub async fn json_if_found<T, F>(
-        &self,
-        db: &Db,
-        request: String,
+        request: K,
+        weight: usize,
         query: F,
     ) -> Result<Option<JsonBytes>, StoreError>
     where
+        K: Hash + Eq + Send + Sync + 'static,
         T: Serialize + Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<Option<T>> + Send + 'static,
     {
-        // Read the generation before the data: an answer computed while a write lands is filed
-        // under the older generation and never served after the write.
-        let key = Key {
-            db: db.id(),
-            generation: db.generation(),
-            request,
-        };
-        if let Some(bytes) = self.lock().1.get(&key) {
+        let key = Key::new(db, request);
+        if let Some(bytes) = self.lock().map.get(&key) {
             return Ok(Some(JsonBytes(bytes.clone())));
         }
         let rendered = db
@@ -95,18 +143,20 @@ impl AnswerCache {
         let Some(bytes) = rendered.map(Bytes::from) else {
             return Ok(None);
         };
-        let mut guard = self.lock();
-        let (size, entries) = &mut *guard;
-        if *size + bytes.len() > CACHE_BUDGET_BYTES {
-            entries.clear();
-            *size = 0;
+        let cost = bytes.len() + weight + std::mem::size_of::<K>();
+        let mut answers = self.lock();
+        if answers.bytes + cost > CACHE_BUDGET_BYTES {
+            answers.map.clear();
+            answers.bytes = 0;
         }
-        *size += bytes.len();
-        entries.insert(key, bytes.clone());
+        if cost <= CACHE_BUDGET_BYTES {
+            answers.bytes += cost;
+            answers.map.insert(key, bytes.clone());
+        }
         Ok(Some(JsonBytes(bytes)))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, HashMap<Key, Bytes>)> {
+    fn lock(&self) -> MutexGuard<'_, Answers> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -130,24 +180,21 @@ impl std::fmt::Debug for TenantCache {
 }
 
 impl TenantCache {
-    /// The tenant `credential` names in `db`, found by `lookup` (run right here: it is one
-    /// indexed statement) unless this generation of the data already answered it.
-    /// `credential` should carry the vendor's name, as credentials of two vendors may match.
-    pub fn find<T, F>(
+    /// The tenant `credentials` name in `db`, found by `lookup` on a reader off the async
+    /// workers, unless this generation of the data already answered it. `credentials` should
+    /// carry the vendor, as credentials of two vendors may match.
+    pub async fn find<C, T, F>(
         &self,
         db: &Db,
-        credential: String,
+        credentials: C,
         lookup: F,
     ) -> Result<Option<T>, StoreError>
     where
+        C: Hash + Eq + Clone + Send + Sync + 'static,
         T: Clone + Send + Sync + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<Option<T>>,
+        F: FnOnce(&Connection, &C) -> rusqlite::Result<Option<T>> + Send + 'static,
     {
-        let key = Key {
-            db: db.id(),
-            generation: db.generation(),
-            request: credential,
-        };
+        let key = Key::new(db, credentials.clone());
         let known = self
             .lock()
             .get(&key)
@@ -155,7 +202,7 @@ impl TenantCache {
         if known.is_some() {
             return Ok(known);
         }
-        let found = db.read_now(lookup)?;
+        let found = db.read(move |conn| lookup(conn, &credentials)).await?;
         if let Some(tenant) = &found {
             let mut entries = self.lock();
             if entries.len() >= MAX_TENANTS {
@@ -166,7 +213,7 @@ impl TenantCache {
         Ok(found)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<dyn Any + Send + Sync>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Arc<dyn Any + Send + Sync>>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -181,18 +228,40 @@ mod tests {
 
     const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS things (name TEXT NOT NULL);";
 
-    async fn names(cache: &AnswerCache, db: &Db, runs: &Arc<AtomicUsize>) -> Bytes {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    struct Names {
+        prefix: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    struct OtherNames {
+        prefix: String,
+    }
+
+    async fn names<K: Hash + Eq + Send + Sync + 'static>(
+        cache: &AnswerCache,
+        db: &Db,
+        key: K,
+        runs: &Arc<AtomicUsize>,
+    ) -> Bytes {
         let runs = Arc::clone(runs);
         let answer = cache
-            .json(db, "things".into(), move |conn| {
+            .json(db, key, 0, move |conn| {
                 runs.fetch_add(1, Ordering::SeqCst);
                 conn.prepare("SELECT name FROM things ORDER BY name")?
                     .query_map([], |row| row.get::<_, String>(0))?
                     .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(Some)
             })
             .await
             .unwrap();
-        answer.0
+        answer.unwrap().0
+    }
+
+    fn names_key(prefix: &str) -> Names {
+        Names {
+            prefix: prefix.into(),
+        }
     }
 
     #[tokio::test]
@@ -201,8 +270,8 @@ mod tests {
         let db = store.live().clone();
         let cache = AnswerCache::default();
         let runs = Arc::new(AtomicUsize::new(0));
-        assert_eq!(names(&cache, &db, &runs).await, "[]");
-        assert_eq!(names(&cache, &db, &runs).await, "[]");
+        assert_eq!(names(&cache, &db, names_key("a"), &runs).await, "[]");
+        assert_eq!(names(&cache, &db, names_key("a"), &runs).await, "[]");
         assert_eq!(
             runs.load(Ordering::SeqCst),
             1,
@@ -211,41 +280,47 @@ mod tests {
         db.run(|c| c.execute("INSERT INTO things VALUES ('new')", []))
             .await
             .unwrap();
-        assert_eq!(names(&cache, &db, &runs).await, r#"["new"]"#);
+        assert_eq!(names(&cache, &db, names_key("a"), &runs).await, r#"["new"]"#);
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 
-    #[test]
-    fn a_tenant_is_looked_up_once_per_generation_and_unknown_ones_not_kept() {
+    #[tokio::test]
+    async fn keys_differ_by_value_and_by_type() {
+        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let db = store.live().clone();
+        let cache = AnswerCache::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        names(&cache, &db, names_key("a"), &runs).await;
+        names(&cache, &db, names_key("b"), &runs).await;
+        let other = OtherNames {
+            prefix: "a".into(),
+        };
+        names(&cache, &db, other, &runs).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "no two keys were taken as one");
+    }
+
+    #[tokio::test]
+    async fn a_tenant_is_looked_up_once_per_generation_and_unknown_ones_not_kept() {
         let store = Store::open(None, vec![SCHEMA]).unwrap();
         let db = store.live();
         let tenants = TenantCache::default();
-        let mut runs = 0;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let find = |key: &'static str, found: Option<i64>| {
+            let runs = Arc::clone(&runs);
+            tenants.find(db, key, move |_, _| {
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok(found)
+            })
+        };
         for _ in 0..3 {
-            let found = tenants
-                .find(db, "v:key".into(), |_| {
-                    runs += 1;
-                    Ok(Some(7_i64))
-                })
-                .unwrap();
-            assert_eq!(found, Some(7));
+            assert_eq!(find("v:key", Some(7)).await.unwrap(), Some(7));
         }
-        assert_eq!(runs, 1);
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
         db.run_now(|c| c.execute("INSERT INTO things VALUES ('x')", []))
             .unwrap();
-        tenants
-            .find(db, "v:key".into(), |_| {
-                runs += 1;
-                Ok(Some(7_i64))
-            })
-            .unwrap();
-        assert_eq!(runs, 2, "a write makes it look again");
-        assert_eq!(
-            tenants
-                .find(db, "v:nope".into(), |_| Ok(None::<i64>))
-                .unwrap(),
-            None
-        );
+        find("v:key", Some(7)).await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "a write makes it look again");
+        assert_eq!(find("v:nope", None).await.unwrap(), None);
         assert_eq!(tenants.lock().len(), 2);
     }
 
@@ -254,10 +329,25 @@ mod tests {
         let store = Store::open(None, vec![SCHEMA]).unwrap();
         let cache = AnswerCache::default();
         let found = cache
-            .json_if_found(store.live(), "none".into(), |_| Ok(None::<u8>))
+            .json(store.live(), names_key("none"), 0, |_| Ok(None::<u8>))
             .await
             .unwrap();
         assert!(found.is_none());
-        assert!(cache.lock().1.is_empty());
+        assert!(cache.lock().map.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_budget_counts_the_weight_of_keys() {
+        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let cache = AnswerCache::default();
+        for index in 0..3 {
+            cache
+                .json(store.live(), index, CACHE_BUDGET_BYTES / 2, |_| Ok(Some(1)))
+                .await
+                .unwrap();
+        }
+        let answers = cache.lock();
+        assert!(answers.bytes <= CACHE_BUDGET_BYTES, "{}", answers.bytes);
+        assert_eq!(answers.map.len(), 1, "heavy keys pushed older answers out");
     }
 }

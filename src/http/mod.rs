@@ -1,11 +1,11 @@
-//! HTTP plumbing every vendor shares and none owns: query pairs, JSON bodies, credential
-//! headers, paging arithmetic, rate limiting and the error shape of unknown paths and methods.
+//! HTTP plumbing every API shares and none owns: query pairs, JSON bodies, credential schemes,
+//! caches, paging arithmetic, rate limiting and the error shape of unknown paths and methods.
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use axum::middleware::map_response;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 pub mod auth;
 pub mod body;
@@ -14,30 +14,13 @@ pub mod pagination;
 pub mod query;
 pub mod rate_limit;
 
-/// `{"success":false,"error":"<message>"}`, keys in that order: the error body of APIs that
-/// flag every answer with `success`.
-pub fn success_false(status: StatusCode, message: &str) -> Response {
-    #[derive(serde::Serialize)]
-    struct ErrorBody<'a> {
-        success: bool,
-        error: &'a str,
-    }
-    let body = ErrorBody {
-        success: false,
-        error: message,
-    };
-    (status, axum::Json(body)).into_response()
-}
-
-/// Renders an API's error body for a bare status.
-pub type RenderError = fn(StatusCode) -> Response;
-
 /// Gives `router` an unknown-path 404 in the API's own shape, and re-renders the framework's
 /// plain-text errors (405 with its `Allow` header, extractor rejections) the same way, so no
 /// foreign body ever leaks.
-pub fn with_error_shape<S>(router: Router<S>, render: RenderError) -> Router<S>
+pub fn with_error_shape<S, R>(router: Router<S>, render: R) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
+    R: Fn(StatusCode) -> Response + Copy + Send + Sync + 'static,
 {
     router
         .fallback(move || async move { render(StatusCode::NOT_FOUND) })
@@ -46,7 +29,7 @@ where
         }))
 }
 
-fn reshape_plain_error(response: Response, render: RenderError) -> Response {
+fn reshape_plain_error(response: Response, render: impl Fn(StatusCode) -> Response) -> Response {
     let status = response.status();
     let is_plain = response
         .headers()

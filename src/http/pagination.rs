@@ -2,7 +2,7 @@
 
 /// A 1-based or 0-based page turned into SQL `LIMIT`/`OFFSET`, saturating instead of
 /// overflowing so absurd page numbers simply land past the end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window {
     pub limit: i64,
     pub offset: i64,

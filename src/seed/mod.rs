@@ -1,8 +1,9 @@
-//! Seed files (CONTRACTS.md "Seed files"): reading, JSON-path errors, and the deterministic
+//! Seed files: reading, JSON-path errors, bounds on generation, and the deterministic
 //! generation context each vendor's seed section is loaded with.
 //!
-//! This module knows the document's frame (`generate` plus one section per vendor) but no
-//! vendor's section: each vendor parses and stores its own through [`SeedContext`].
+//! This module knows the document's frame (`generate` plus one section per vendor, each a list
+//! of tenants) but no vendor's section: each vendor declares a [`Section`] and loads its own
+//! through [`SeedContext`], most of it with [`tenants::load`].
 
 use std::path::Path;
 
@@ -15,9 +16,9 @@ use serde_json::Value;
 
 use crate::store::StoreError;
 use crate::time::Millis;
-use crate::vendors::VendorSpec;
 
 pub mod fakes;
+pub mod tenants;
 
 /// The default seed, embedded so `cargo run` needs no file.
 pub const DEFAULT_SEED: &str = include_str!("../../seed-data/default.json");
@@ -129,40 +130,6 @@ impl SeedContext<'_> {
         }
     }
 
-    /// Checks a tenant's credential at `path`: not blank, free of whitespace (it is sent in a
-    /// header), and not yet held by another tenant, i.e. no row of `table` has it in `column`.
-    /// `tenant` names the kind of tenant for the message ("agent", "team", …).
-    pub fn check_credential(
-        &self,
-        path: &str,
-        value: &str,
-        table: &str,
-        column: &str,
-        tenant: &str,
-    ) -> Result<(), SeedError> {
-        if value.trim().is_empty() {
-            return Err(self.error(path, "must not be blank"));
-        }
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(self.error(
-                path,
-                "must not contain whitespace (it could never be sent in a header)",
-            ));
-        }
-        let taken: bool = self.tx.query_row(
-            &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = ?1)"),
-            [value],
-            |row| row.get(0),
-        )?;
-        if taken {
-            return Err(self.error(
-                path,
-                format!("duplicate credential `{value}`: another {tenant} already uses it"),
-            ));
-        }
-        Ok(())
-    }
-
     /// A generator for one tenant: stable for a given seed, file, vendor and tenant position,
     /// so adding a vendor or a tenant elsewhere changes nothing here.
     pub fn rng(&self, tenant_index: usize) -> StdRng {
@@ -181,62 +148,164 @@ impl SeedContext<'_> {
     }
 }
 
-/// Loads every source, in order, into `tx`: later files add tenants to earlier ones.
+/// A vendor's section of seed documents: a list of tenants under one key, and its loader.
+#[derive(Debug, Clone, Copy)]
+pub struct Section {
+    /// The key of the section's tenant list (`accounts`, `teams`, …).
+    pub tenants: &'static str,
+    /// Parses and stores the section (see [`tenants::load`]).
+    pub load: fn(&SeedContext<'_>, &Value) -> Result<(), SeedError>,
+}
+
+/// The most contacts one tenant may have generated, and all tenants of a load together: past
+/// these, memory runs out long before the load ends, so such a seed is refused before any work.
+pub const MAX_GENERATED_PER_TENANT: u64 = 1_000_000;
+pub const MAX_GENERATED_TOTAL: u64 = 2_000_000;
+
+/// Loads every source, in order, into `tx`: later files add tenants to earlier ones. `sections`
+/// names each vendor's section by its key (the vendor's slug).
 pub fn load(
     sources: &[SeedSource],
-    vendors: &[&'static VendorSpec],
+    sections: &[(&'static str, Section)],
     now: Millis,
     tx: &Transaction<'_>,
 ) -> Result<(), SeedError> {
+    let documents = sources
+        .iter()
+        .map(|source| Document::parse(source, sections))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_generation_bounds(&documents, sections)?;
     let progress = Progress::to_terminal();
-    for (source_index, source) in sources.iter().enumerate() {
+    for (source_index, document) in documents.iter().enumerate() {
+        for (name, section) in &document.sections {
+            let Some((slug, spec)) = sections.iter().find(|(slug, _)| slug == name) else {
+                continue; // refused when the document was parsed
+            };
+            let context = SeedContext {
+                tx,
+                now,
+                settings: document.settings,
+                source_name: &document.source.name,
+                source_index,
+                slug,
+            };
+            let started = std::time::Instant::now();
+            progress.start(slug);
+            (spec.load)(&context, section)?;
+            progress.done(slug, started.elapsed());
+        }
+    }
+    Ok(())
+}
+
+/// A seed document, parsed and its frame checked.
+struct Document<'a> {
+    source: &'a SeedSource,
+    settings: GenerateSettings,
+    sections: serde_json::Map<String, Value>,
+}
+
+impl<'a> Document<'a> {
+    fn parse(
+        source: &'a SeedSource,
+        sections: &[(&'static str, Section)],
+    ) -> Result<Self, SeedError> {
         let document: Value =
             serde_json::from_str(&source.text).map_err(|error| SeedError::Unreadable {
                 file: source.name.clone(),
                 message: format!("not valid JSON: {error}"),
             })?;
-        let invalid = |path: &str, message: String| SeedError::Invalid {
-            file: source.name.clone(),
-            path: path.to_string(),
-            message,
+        let Value::Object(mut document) = document else {
+            return Err(source.invalid("$", "a seed document must be a JSON object"));
         };
-        let Value::Object(sections) = document else {
-            return Err(invalid("$", "a seed document must be a JSON object".into()));
-        };
-        let settings = match sections.get("generate") {
-            Some(value) => serde_path_to_error::deserialize(value).map_err(|error| {
+        // An editor's schema reference is not part of the data.
+        document.remove("$schema");
+        let settings = match document.remove("generate") {
+            Some(value) => serde_path_to_error::deserialize(&value).map_err(|error| {
                 let path = format!("generate.{}", error.path()).replace("generate..", "generate");
-                invalid(&path, error.into_inner().to_string())
+                source.invalid(&path, error.into_inner().to_string())
             })?,
             None => GenerateSettings::default(),
         };
-        for (name, section) in &sections {
-            if name == "generate" {
-                continue;
-            }
-            let Some(vendor) = vendors.iter().find(|vendor| vendor.slug == name) else {
-                let known: Vec<&str> = vendors.iter().map(|vendor| vendor.slug).collect();
-                return Err(invalid(
-                    name,
-                    format!(
-                        "unknown section `{name}`: expected `generate` or a vendor ({})",
-                        known.join(", ")
-                    ),
-                ));
-            };
-            let context = SeedContext {
-                tx,
-                now,
-                settings,
-                source_name: &source.name,
-                source_index,
-                slug: vendor.slug,
-            };
-            let started = std::time::Instant::now();
-            progress.start(vendor.slug);
-            (vendor.load_seed)(&context, section)?;
-            progress.done(vendor.slug, started.elapsed());
+        if let Some(name) = document
+            .keys()
+            .find(|name| !sections.iter().any(|(slug, _)| slug == name))
+        {
+            let known: Vec<&str> = sections.iter().map(|(slug, _)| *slug).collect();
+            return Err(source.invalid(
+                name,
+                format!(
+                    "unknown section `{name}`: expected `generate` or a vendor ({})",
+                    known.join(", ")
+                ),
+            ));
         }
+        Ok(Self {
+            source,
+            settings,
+            sections: document,
+        })
+    }
+}
+
+impl SeedSource {
+    fn invalid(&self, path: &str, message: impl Into<String>) -> SeedError {
+        SeedError::Invalid {
+            file: self.name.clone(),
+            path: path.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Refuses, before anything is generated, a load that would generate more contacts than
+/// [`MAX_GENERATED_PER_TENANT`] for a tenant or [`MAX_GENERATED_TOTAL`] in all. Tenants are
+/// counted from the raw lists, so a section with other errors is refused later, as it is.
+fn check_generation_bounds(
+    documents: &[Document<'_>],
+    sections: &[(&'static str, Section)],
+) -> Result<(), SeedError> {
+    let mut total: u64 = 0;
+    for document in documents {
+        let default = u64::from(document.settings.contacts_per_tenant);
+        if default > MAX_GENERATED_PER_TENANT {
+            return Err(document.source.invalid(
+                "generate.contacts_per_tenant",
+                format!("must be at most {MAX_GENERATED_PER_TENANT}"),
+            ));
+        }
+        for (slug, section) in sections {
+            let Some(Value::Array(tenants)) = document
+                .sections
+                .get(*slug)
+                .and_then(|value| value.get(section.tenants))
+            else {
+                continue;
+            };
+            for (index, tenant) in tenants.iter().enumerate() {
+                let count = match tenant.get("generate") {
+                    Some(Value::Number(count)) => count.as_u64().unwrap_or(u64::MAX),
+                    _ => default,
+                };
+                if count > MAX_GENERATED_PER_TENANT {
+                    return Err(document.source.invalid(
+                        &format!("{slug}.{}[{index}].generate", section.tenants),
+                        format!("must be at most {MAX_GENERATED_PER_TENANT}"),
+                    ));
+                }
+                total += count;
+            }
+        }
+    }
+    if total > MAX_GENERATED_TOTAL {
+        let file = documents.last().map_or_else(String::new, |d| d.source.name.clone());
+        return Err(SeedError::Invalid {
+            file,
+            path: "generate".into(),
+            message: format!(
+                "{total} generated contacts in all; at most {MAX_GENERATED_TOTAL} are allowed"
+            ),
+        });
     }
     Ok(())
 }

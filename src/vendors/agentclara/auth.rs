@@ -1,18 +1,20 @@
-//! `Authorization: Bearer <API key>` resolves the account every query is scoped to, and applies
-//! the account's rate limit when its seed switches it on.
+//! `Authorization: Bearer <API key>` selects the account every query is scoped to; an account
+//! whose seed switches the documented rate limit on is held to it.
 
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, Path};
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+use rusqlite::Connection;
 
-use super::error::Error;
-use super::queries;
-use crate::http::auth::authorization_token;
-use crate::http::rate_limit::{Limit, retry_after_seconds};
-use crate::state::AppState;
-use crate::store::Db;
+use super::{AgentClara, VENDOR, queries};
+use crate::http::auth::{CredentialScheme, Keys, Secret};
+use crate::http::rate_limit::Limit;
+use crate::kit::Tenancy;
+use crate::state::Vendor;
+
+pub const CREDENTIALS: CredentialScheme = CredentialScheme {
+    secret: Secret::Authorization { scheme: "Bearer" },
+    selectors: &[],
+};
 
 /// The documented limits per API key: 1,000 a minute, with bursts of at most 100 in 10 s.
 pub const RATE_LIMITS: [Limit; 2] = [
@@ -20,52 +22,26 @@ pub const RATE_LIMITS: [Limit; 2] = [
     Limit::per(100, Duration::from_secs(10)),
 ];
 
-/// The authenticated account and the database it lives in.
+/// An account: the tenant an API key selects.
+#[derive(Debug, Clone)]
 pub struct Account {
     pub id: i64,
-    pub db: Db,
+    pub rate_limited: bool,
 }
 
-impl FromRequestParts<AppState> for Account {
-    type Rejection = Error;
+impl Tenancy for Account {
+    type Vendor = AgentClara;
+    const SPEC: &'static Vendor = &VENDOR;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
-        let db = state.db(parts);
-        let (id, rate_limited) = state
-            .tenants()
-            .find(&db, format!("agentclara:{key}"), |conn| {
-                queries::account_by_key(conn, key)
-            })?
-            .ok_or(Error::Unauthorized)?;
-        if rate_limited {
-            state
-                .rate_limiter()
-                .check(&format!("agentclara:{key}"), &RATE_LIMITS)
-                .map_err(|wait| Error::RateLimited {
-                    retry_after_seconds: retry_after_seconds(wait),
-                })?;
-        }
-        Ok(Self { id, db })
+    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
+        queries::account_by_key(conn, &keys.secret)
     }
-}
 
-/// The API key of `Authorization: Bearer <key>`.
-pub fn credential(headers: &HeaderMap) -> Option<&str> {
-    authorization_token(headers, "Bearer")
-}
+    fn id(&self) -> i64 {
+        self.id
+    }
 
-/// The `{contact_id}` path segment. It cannot fail: a segment that is not even valid UTF-8
-/// names no contact, so it is answered like any unknown id (404).
-pub struct ContactId(pub String);
-
-impl FromRequestParts<AppState> for ContactId {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(id)| Self(id))
-            .map_err(|_| Error::ContactNotFound)
+    fn limits(&self) -> &'static [Limit] {
+        if self.rate_limited { &RATE_LIMITS } else { &[] }
     }
 }

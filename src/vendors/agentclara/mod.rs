@@ -5,8 +5,9 @@
 use axum::Router;
 use axum::routing::get;
 
-use crate::state::AppState;
-use crate::vendors::VendorSpec;
+use crate::contract::{ErrorStyle, Styled};
+use crate::seed::Section;
+use crate::state::{AppState, Vendor};
 
 mod auth;
 pub mod error;
@@ -15,19 +16,27 @@ mod models;
 mod queries;
 mod seed;
 
-pub use auth::RATE_LIMITS;
+/// Names AgentClara in its errors.
+pub struct AgentClara;
 
-pub static VENDOR: VendorSpec = VendorSpec {
+impl Styled for AgentClara {
+    const ERRORS: &'static ErrorStyle = &error::ERRORS;
+}
+
+pub static VENDOR: Vendor = Vendor {
     slug: "agentclara",
     name: "AgentClara",
     real_host: "api.agentclara.app",
     schema: queries::SCHEMA,
     openapi: include_str!("../../../openapi/agentclara.yaml"),
     routes,
-    render_error: error::render_status,
-    load_seed: seed::load,
-    credential: auth::credential,
-    credentials: queries::credentials,
+    errors: &error::ERRORS,
+    credentials: auth::CREDENTIALS,
+    seed: Section {
+        tenants: seed::TENANTS.list,
+        load: seed::load,
+    },
+    tenants: queries::tenants,
 };
 
 /// `/contacts/search` is a static segment, so the router prefers it to `{contact_id}`: no

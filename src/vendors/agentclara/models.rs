@@ -10,6 +10,11 @@ use super::error::{
 };
 use crate::http::pagination::Window;
 use crate::http::query::QueryPairs;
+use crate::time::{Precision, TimeFormat};
+
+/// RFC 3339 in UTC with `Z`, milliseconds only when an instant has any:
+/// `2025-11-02T09:15:00Z`.
+pub const TIMESTAMPS: TimeFormat = TimeFormat::new(Precision::MillisWhenAny, true);
 
 pub const MAX_LIMIT: u64 = 100;
 pub const DEFAULT_LIST_LIMIT: u64 = 25;
@@ -77,7 +82,7 @@ pub struct Conversation {
 }
 
 /// `sort` of the list operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Sort {
     /// Newest `created_at` first (the default).
     #[default]
@@ -95,7 +100,7 @@ impl Sort {
             Some("created") => Ok(Self::Created),
             Some("updated") => Ok(Self::Updated),
             Some("name") => Ok(Self::Name),
-            Some(_) => Err(Error::BadRequest(SORT_INVALID)),
+            Some(_) => Err(Error::invalid(SORT_INVALID)),
         }
     }
 }
@@ -109,7 +114,7 @@ fn limit(query: &QueryPairs, default: u64) -> Result<u64, Error> {
             .parse::<u64>()
             .ok()
             .filter(|limit| (1..=MAX_LIMIT).contains(limit))
-            .ok_or(Error::BadRequest(LIMIT_INVALID)),
+            .ok_or(Error::invalid(LIMIT_INVALID)),
     }
 }
 
@@ -120,7 +125,7 @@ fn offset(query: &QueryPairs) -> Result<u64, Error> {
         Some(text) => text
             .trim()
             .parse::<u64>()
-            .map_err(|_| Error::BadRequest(OFFSET_INVALID)),
+            .map_err(|_| Error::invalid(OFFSET_INVALID)),
     }
 }
 
@@ -134,7 +139,7 @@ fn filter(query: &QueryPairs, key: &str) -> Option<String> {
 }
 
 /// Query of `GET /contacts`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListParams {
     pub window: Window,
     pub search: Option<String>,
@@ -158,7 +163,7 @@ impl TryFrom<&QueryPairs> for ListParams {
 }
 
 /// Query of `GET /contacts/search`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchParams {
     pub q: String,
     pub limit: u64,
@@ -168,7 +173,7 @@ impl TryFrom<&QueryPairs> for SearchParams {
     type Error = Error;
 
     fn try_from(query: &QueryPairs) -> Result<Self, Error> {
-        let q = filter(query, "q").ok_or(Error::BadRequest(QUERY_REQUIRED))?;
+        let q = filter(query, "q").ok_or(Error::invalid(QUERY_REQUIRED))?;
         Ok(Self {
             q,
             limit: limit(query, DEFAULT_SEARCH_LIMIT)?,
@@ -177,7 +182,7 @@ impl TryFrom<&QueryPairs> for SearchParams {
 }
 
 /// Query of `GET /contacts/{contact_id}/conversations`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConversationsParams {
     pub window: Window,
 }
@@ -197,7 +202,7 @@ impl TryFrom<&QueryPairs> for ConversationsParams {
 fn name(value: &Value) -> Result<String, Error> {
     match value {
         Value::String(name) if !name.trim().is_empty() => Ok(name.clone()),
-        _ => Err(Error::BadRequest(NAME_INVALID)),
+        _ => Err(Error::invalid(NAME_INVALID)),
     }
 }
 
@@ -206,7 +211,7 @@ fn email(value: &Value) -> Result<Option<String>, Error> {
     match value {
         Value::Null => Ok(None),
         Value::String(email) => Ok(Some(email.clone())),
-        _ => Err(Error::BadRequest(EMAIL_INVALID)),
+        _ => Err(Error::invalid(EMAIL_INVALID)),
     }
 }
 
@@ -215,7 +220,7 @@ fn phone(value: &Value) -> Result<Option<String>, Error> {
     match value {
         Value::Null => Ok(None),
         Value::String(phone) if is_e164(phone) => Ok(Some(phone.clone())),
-        _ => Err(Error::BadRequest(PHONE_INVALID)),
+        _ => Err(Error::invalid(PHONE_INVALID)),
     }
 }
 
@@ -232,12 +237,12 @@ pub fn is_e164(phone: &str) -> bool {
 /// `tags`: an array of strings; a repeated tag is kept once, at its first position.
 fn tags(value: &Value) -> Result<Vec<String>, Error> {
     let Value::Array(items) = value else {
-        return Err(Error::BadRequest(TAGS_INVALID));
+        return Err(Error::invalid(TAGS_INVALID));
     };
     let mut tags: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
         let Value::String(tag) = item else {
-            return Err(Error::BadRequest(TAGS_INVALID));
+            return Err(Error::invalid(TAGS_INVALID));
         };
         if !tags.contains(tag) {
             tags.push(tag.clone());
@@ -250,7 +255,7 @@ fn tags(value: &Value) -> Result<Vec<String>, Error> {
 fn custom_fields(value: &Value) -> Result<Map<String, Value>, Error> {
     match value {
         Value::Object(fields) => Ok(fields.clone()),
-        _ => Err(Error::BadRequest(CUSTOM_FIELDS_INVALID)),
+        _ => Err(Error::invalid(CUSTOM_FIELDS_INVALID)),
     }
 }
 
@@ -260,7 +265,7 @@ fn object(body: Option<Value>) -> Result<Map<String, Value>, Error> {
     match body {
         None => Ok(Map::new()),
         Some(Value::Object(fields)) => Ok(fields),
-        Some(_) => Err(Error::BadRequest(BODY_NOT_OBJECT)),
+        Some(_) => Err(Error::invalid(BODY_NOT_OBJECT)),
     }
 }
 
@@ -280,9 +285,9 @@ impl TryFrom<Option<Value>> for NewContact {
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
         let fields = object(body)?;
         let name = match fields.get("name") {
-            None | Some(Value::Null) => return Err(Error::BadRequest(NAME_REQUIRED)),
+            None | Some(Value::Null) => return Err(Error::invalid(NAME_REQUIRED)),
             Some(Value::String(blank)) if blank.trim().is_empty() => {
-                return Err(Error::BadRequest(NAME_REQUIRED));
+                return Err(Error::invalid(NAME_REQUIRED));
             }
             Some(value) => name(value)?,
         };
@@ -368,7 +373,7 @@ mod tests {
         ] {
             assert_eq!(
                 message(list(&format!("limit={bad}"))),
-                LIMIT_INVALID,
+                "limit must be an integer between 1 and 100",
                 "{bad}"
             );
         }
@@ -381,7 +386,7 @@ mod tests {
         for bad in ["-1", "1.5", "x", ""] {
             assert_eq!(
                 message(list(&format!("offset={bad}"))),
-                OFFSET_INVALID,
+                "offset must be a non-negative integer",
                 "{bad}"
             );
         }
@@ -394,7 +399,7 @@ mod tests {
         assert_eq!(list("sort=updated").unwrap().sort, Sort::Updated);
         assert_eq!(list("sort=name").unwrap().sort, Sort::Name);
         for bad in ["Name", "email", "", "created_at"] {
-            assert_eq!(message(list(&format!("sort={bad}"))), SORT_INVALID, "{bad}");
+            assert_eq!(message(list(&format!("sort={bad}"))), "sort must be one of: created, updated, name", "{bad}");
         }
     }
 
@@ -403,7 +408,7 @@ mod tests {
         for query in ["", "q=", "q=%20%20", "limit=5"] {
             assert_eq!(
                 message(SearchParams::try_from(&QueryPairs::parse(query))),
-                QUERY_REQUIRED
+                "q is required"
             );
         }
         let params = SearchParams::try_from(&QueryPairs::parse("q=ana")).unwrap();
@@ -432,32 +437,32 @@ mod tests {
     #[test]
     fn create_requires_a_name_and_checks_each_field() {
         let create = |body: Value| NewContact::try_from(Some(body));
-        assert_eq!(message(create(json!({}))), NAME_REQUIRED);
-        assert_eq!(message(create(json!({"name": "  "}))), NAME_REQUIRED);
-        assert_eq!(message(create(json!({"name": null}))), NAME_REQUIRED);
-        assert_eq!(message(create(json!({"name": 5}))), NAME_INVALID);
-        assert_eq!(message(NewContact::try_from(None)), NAME_REQUIRED);
+        assert_eq!(message(create(json!({}))), "name is required");
+        assert_eq!(message(create(json!({"name": "  "}))), "name is required");
+        assert_eq!(message(create(json!({"name": null}))), "name is required");
+        assert_eq!(message(create(json!({"name": 5}))), "name must be a non-empty string");
+        assert_eq!(message(NewContact::try_from(None)), "name is required");
         assert_eq!(
             message(create(json!({"name": "A", "email": 1}))),
-            EMAIL_INVALID
+            "email must be a string"
         );
         assert_eq!(
             message(create(json!({"name": "A", "phone": "555"}))),
-            PHONE_INVALID
+            "phone must be in E.164 format (e.g. +14155550100)"
         );
         assert_eq!(
             message(create(json!({"name": "A", "tags": ["a", 1]}))),
-            TAGS_INVALID
+            "tags must be an array of strings"
         );
         assert_eq!(
             message(create(json!({"name": "A", "tags": "vip"}))),
-            TAGS_INVALID
+            "tags must be an array of strings"
         );
         assert_eq!(
             message(create(json!({"name": "A", "custom_fields": []}))),
-            CUSTOM_FIELDS_INVALID
+            "custom_fields must be an object"
         );
-        assert_eq!(message(create(json!(["name"]))), BODY_NOT_OBJECT);
+        assert_eq!(message(create(json!(["name"]))), "Request body must be a JSON object");
         let created =
             create(json!({"name": "Ana", "tags": ["vip", "vip", "new"], "x": 1})).unwrap();
         assert_eq!(created.tags, ["vip", "new"]);
@@ -481,7 +486,7 @@ mod tests {
         );
         assert_eq!(
             message(ContactChanges::try_from(Some(json!({"name": ""})))),
-            NAME_INVALID
+            "name must be a non-empty string"
         );
     }
 }

@@ -7,10 +7,13 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::auth::Account;
 use super::models::{
     Contact, ContactChanges, ContactSummary, Conversation, ConversationsParams, ListParams,
-    NewContact, SearchParams, Sort,
+    NewContact, SearchParams, Sort, TIMESTAMPS,
 };
+use crate::contract::TenantCard;
+use crate::http::auth::Keys;
 use crate::seed::fakes;
 use crate::store::like_contains;
 use crate::time::Millis;
@@ -69,20 +72,30 @@ pub const CONTACT_ID_PREFIX: &str = "cust_";
 pub const CONVERSATION_ID_PREFIX: &str = "conv_";
 const ID_LENGTH: usize = 12;
 
-/// The account's id and whether its rate limit is on.
-pub fn account_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Option<(i64, bool)>> {
+/// The account holding `api_key`.
+pub fn account_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Option<Account>> {
     conn.prepare_cached("SELECT id, rate_limit FROM agentclara_accounts WHERE api_key = ?1")?
-        .query_row([api_key], |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_row([api_key], |row| {
+            Ok(Account {
+                id: row.get(0)?,
+                rate_limited: row.get(1)?,
+            })
+        })
         .optional()
 }
 
-pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+/// Every account's key, in seed order.
+pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
     conn.prepare("SELECT api_key, rate_limit FROM agentclara_accounts ORDER BY id")?
         .query_map([], |row| {
-            let key: String = row.get(0)?;
             let limited: bool = row.get(1)?;
-            let note = if limited { "  # rate limit on" } else { "" };
-            Ok(format!("Authorization: Bearer {key}{note}"))
+            Ok(TenantCard {
+                keys: Keys {
+                    secret: row.get(0)?,
+                    selectors: Vec::new(),
+                },
+                note: limited.then_some("rate limit on"),
+            })
         })?
         .collect()
 }
@@ -308,7 +321,7 @@ pub fn list_conversations(
                 channel: row.get(5)?,
                 subject: row.get(6)?,
                 last_message: row.get(7)?,
-                timestamp: Millis(row.get(8)?).to_rfc3339_z(),
+                timestamp: TIMESTAMPS.render(Millis(row.get(8)?)),
                 status: row.get(9)?,
                 unread: row.get(10)?,
             })
@@ -325,11 +338,11 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ContactSummary> {
         email: row.get(2)?,
         phone: row.get(3)?,
         tags: json_column(row, 4)?,
-        created_at: Millis(row.get(5)?).to_rfc3339_z(),
-        updated_at: Millis(row.get(6)?).to_rfc3339_z(),
+        created_at: TIMESTAMPS.render(Millis(row.get(5)?)),
+        updated_at: TIMESTAMPS.render(Millis(row.get(6)?)),
         last_conversation: row
             .get::<_, Option<i64>>(7)?
-            .map(|at| Millis(at).to_rfc3339_z()),
+            .map(|at| TIMESTAMPS.render(Millis(at))),
     })
 }
 

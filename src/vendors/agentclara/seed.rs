@@ -6,7 +6,6 @@
 use fake::Fake;
 use fake::faker::company::en::CompanyName;
 use rand::RngExt;
-use rand::rngs::StdRng;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -15,14 +14,9 @@ use super::models::is_e164;
 use super::queries::{
     self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
 };
+use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Section {
-    accounts: Vec<AccountSeed>,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,54 +119,49 @@ const TOPICS: &[(&str, &str)] = &[
     ("Feedback", "Thanks, the service was great!"),
 ];
 
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    let section: Section = ctx.parse(section)?;
-    for (index, account) in section.accounts.iter().enumerate() {
-        AccountLoader::new(ctx, index, account)?.load(account)?;
+/// Where AgentClara's seed lists its accounts.
+pub const TENANTS: TenantTable = TenantTable {
+    list: "accounts",
+    table: "agentclara_accounts",
+    kind: "account",
+};
+
+impl TenantSeed for AccountSeed {
+    fn credentials(&self) -> Vec<(&'static str, &str)> {
+        vec![("api_key", &self.api_key)]
     }
-    Ok(())
+
+    fn generate(&self) -> Option<u32> {
+        self.generate
+    }
+}
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    tenants::load(
+        ctx,
+        section,
+        TENANTS,
+        |tx, account: &AccountSeed| {
+            tx.execute(
+                "INSERT INTO agentclara_accounts (api_key, rate_limit) VALUES (?1, ?2)",
+                rusqlite::params![account.api_key, account.rate_limit],
+            )
+        },
+        |tenant, account| AccountLoader { tenant }.load(account),
+    )
 }
 
 /// Loads one account's contacts and conversations.
 struct AccountLoader<'a, 'c> {
-    ctx: &'a SeedContext<'c>,
-    path: String,
-    account_id: i64,
-    rng: StdRng,
+    tenant: Tenant<'a, 'c>,
 }
 
-impl<'a, 'c> AccountLoader<'a, 'c> {
-    fn new(
-        ctx: &'a SeedContext<'c>,
-        index: usize,
-        account: &AccountSeed,
-    ) -> Result<Self, SeedError> {
-        let path = format!("accounts[{index}]");
-        ctx.check_credential(
-            &format!("{path}.api_key"),
-            &account.api_key,
-            "agentclara_accounts",
-            "api_key",
-            "account",
-        )?;
-        ctx.tx.execute(
-            "INSERT INTO agentclara_accounts (api_key, rate_limit) VALUES (?1, ?2)",
-            rusqlite::params![account.api_key, account.rate_limit],
-        )?;
-        Ok(Self {
-            ctx,
-            path,
-            account_id: ctx.tx.last_insert_rowid(),
-            rng: ctx.rng(index),
-        })
-    }
-
+impl AccountLoader<'_, '_> {
     fn load(mut self, account: &AccountSeed) -> Result<(), SeedError> {
-        for (index, contact) in account.contacts.iter().enumerate() {
-            let path = format!("{}.contacts[{index}]", self.path);
+        for (path, contact) in self.tenant.listed("contacts", &account.contacts) {
             self.insert_listed_contact(&path, contact)?;
         }
-        for _ in 0..self.ctx.contacts_to_generate(account.generate) {
+        for _ in 0..self.tenant.generate {
             self.insert_generated_contact()?;
         }
         Ok(())
@@ -186,10 +175,10 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
             CONTACT_ID_PREFIX,
         )?;
         if seed.name.trim().is_empty() {
-            return Err(self.ctx.error(&format!("{path}.name"), "must not be blank"));
+            return Err(self.tenant.ctx.error(&format!("{path}.name"), "must not be blank"));
         }
         if let Some(phone) = seed.phone.as_deref().filter(|phone| !is_e164(phone)) {
-            return Err(self.ctx.error(
+            return Err(self.tenant.ctx.error(
                 &format!("{path}.phone"),
                 format!("`{phone}` is not an E.164 phone number (e.g. +14155550100)"),
             ));
@@ -206,17 +195,17 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
             (None, Some(updated)) => (updated, updated),
             (None, None) => {
                 let created =
-                    whole_second(fakes::instant_within_days(&mut self.rng, self.ctx.now, 365));
+                    whole_second(fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365));
                 (
                     created,
-                    whole_second(fakes::instant_between(&mut self.rng, created, self.ctx.now)),
+                    whole_second(fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now)),
                 )
             }
         };
         queries::insert_contact(
-            self.ctx.tx,
+            self.tenant.ctx.tx,
             &StoredContact {
-                account: self.account_id,
+                account: self.tenant.id,
                 id: &id,
                 name: &seed.name,
                 email: seed.email.as_deref(),
@@ -250,21 +239,22 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
         for (field, value) in [("channel", &seed.channel), ("status", &seed.status)] {
             if value.trim().is_empty() {
                 return Err(self
+                    .tenant
                     .ctx
                     .error(&format!("{path}.{field}"), "must not be blank"));
             }
         }
         let timestamp = seed.timestamp.unwrap_or_else(|| {
             whole_second(fakes::instant_between(
-                &mut self.rng,
+                &mut self.tenant.rng,
                 contact_created_at,
-                self.ctx.now,
+                self.tenant.ctx.now,
             ))
         });
         queries::insert_conversation(
-            self.ctx.tx,
+            self.tenant.ctx.tx,
             &StoredConversation {
-                account: self.account_id,
+                account: self.tenant.id,
                 id: &id,
                 contact_id,
                 channel: &seed.channel,
@@ -281,7 +271,7 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
     /// A generated contact: realistic name, email and E.164 phone, some tags and custom fields,
     /// and on most contacts a few conversations between its creation and now.
     fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.rng;
+        let rng = &mut self.tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let name = format!("{first} {last}");
@@ -306,24 +296,24 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
         if fakes::chance(rng, 0.3) {
             custom_fields.insert("source".into(), fakes::pick(rng, SOURCES).into());
         }
-        let created_at = whole_second(fakes::instant_within_days(rng, self.ctx.now, 365));
+        let created_at = whole_second(fakes::instant_within_days(rng, self.tenant.ctx.now, 365));
         let conversation_count = if fakes::chance(rng, 0.65) {
             *fakes::pick(rng, CONVERSATION_COUNTS)
         } else {
             0
         };
         let mut timestamps: Vec<Millis> = (0..conversation_count)
-            .map(|_| whole_second(fakes::instant_between(rng, created_at, self.ctx.now)))
+            .map(|_| whole_second(fakes::instant_between(rng, created_at, self.tenant.ctx.now)))
             .collect();
         timestamps.sort_unstable();
         // A contact is updated at least when its latest conversation happened.
         let last_activity = timestamps.last().copied().unwrap_or(created_at);
-        let updated_at = whole_second(fakes::instant_between(rng, last_activity, self.ctx.now));
-        let id = queries::fresh_id(self.ctx.tx, rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
+        let updated_at = whole_second(fakes::instant_between(rng, last_activity, self.tenant.ctx.now));
+        let id = queries::fresh_id(self.tenant.ctx.tx, rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
         queries::insert_contact(
-            self.ctx.tx,
+            self.tenant.ctx.tx,
             &StoredContact {
-                account: self.account_id,
+                account: self.tenant.id,
                 id: &id,
                 name: &name,
                 email: email.as_deref(),
@@ -336,7 +326,7 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
         )?;
         let newest = timestamps.len().saturating_sub(1);
         for (index, timestamp) in timestamps.into_iter().enumerate() {
-            let rng = &mut self.rng;
+            let rng = &mut self.tenant.rng;
             let (subject, message) = TOPICS[rng.random_range(0..TOPICS.len())];
             // Only the latest conversation may still be waiting for an answer.
             let status = if index == newest {
@@ -346,15 +336,15 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
             };
             let unread = status == "open" && fakes::chance(rng, 0.5);
             let conversation_id = queries::fresh_id(
-                self.ctx.tx,
+                self.tenant.ctx.tx,
                 rng,
                 "agentclara_conversations",
                 CONVERSATION_ID_PREFIX,
             )?;
             queries::insert_conversation(
-                self.ctx.tx,
+                self.tenant.ctx.tx,
                 &StoredConversation {
-                    account: self.account_id,
+                    account: self.tenant.id,
                     id: &conversation_id,
                     contact_id: &id,
                     channel: fakes::pick(rng, CHANNELS),
@@ -379,15 +369,16 @@ impl<'a, 'c> AccountLoader<'a, 'c> {
     ) -> Result<String, SeedError> {
         match given {
             Some(id) if id.trim().is_empty() => {
-                Err(self.ctx.error(&format!("{path}.id"), "must not be blank"))
+                Err(self.tenant.ctx.error(&format!("{path}.id"), "must not be blank"))
             }
-            Some(id) if queries::id_taken(self.ctx.tx, table, id)? => Err(self
+            Some(id) if queries::id_taken(self.tenant.ctx.tx, table, id)? => Err(self
+                .tenant
                 .ctx
                 .error(&format!("{path}.id"), format!("duplicate id `{id}`"))),
             Some(id) => Ok(id.to_owned()),
             None => Ok(queries::fresh_id(
-                self.ctx.tx,
-                &mut self.rng,
+                self.tenant.ctx.tx,
+                &mut self.tenant.rng,
                 table,
                 prefix,
             )?),

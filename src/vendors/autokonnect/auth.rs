@@ -1,37 +1,32 @@
-//! `Authorization: Bearer <company API key>` resolves the company every query is scoped to.
+//! `Authorization: Bearer <company API key>` selects the company every query is scoped to.
 
-use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+use rusqlite::Connection;
 
-use super::error::Error;
-use super::queries;
-use crate::http::auth::authorization_token;
-use crate::state::AppState;
-use crate::store::Db;
+use super::{AutoKonnect, VENDOR, queries};
+use crate::http::auth::{CredentialScheme, Keys, Secret};
+use crate::kit::Tenancy;
+use crate::state::Vendor;
 
-/// The authenticated company and the database it lives in.
+pub const CREDENTIALS: CredentialScheme = CredentialScheme {
+    secret: Secret::Authorization { scheme: "Bearer" },
+    selectors: &[],
+};
+
+/// A company: the tenant an API key selects.
+#[derive(Debug, Clone)]
 pub struct Company {
     pub id: i64,
-    pub db: Db,
 }
 
-impl FromRequestParts<AppState> for Company {
-    type Rejection = Error;
+impl Tenancy for Company {
+    type Vendor = AutoKonnect;
+    const SPEC: &'static Vendor = &VENDOR;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
-        let db = state.db(parts);
-        let id = state
-            .tenants()
-            .find(&db, format!("autokonnect:{key}"), |conn| {
-                queries::company_by_key(conn, key)
-            })?;
-        id.map(|id| Self { id, db }).ok_or(Error::Unauthorized)
+    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
+        queries::company_by_key(conn, &keys.secret).map(|found| found.map(|id| Self { id }))
     }
-}
 
-/// The company API key of `Authorization: Bearer <key>`.
-pub fn credential(headers: &HeaderMap) -> Option<&str> {
-    authorization_token(headers, "Bearer")
+    fn id(&self) -> i64 {
+        self.id
+    }
 }

@@ -1,47 +1,35 @@
-//! AutoKonnect's error bodies: `{"error":"<message>"}` (CONTRACTS.md, Choice).
+//! AutoKonnect's error texts and body, `{"error":"<message>"}` (Choice). Only the 401, 405 and
+//! 500 texts are the vendor's documented ones; the body and other texts are the mock's own
+//! choices, in the same shape.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::store::StoreError;
+use crate::contract::{ErrorStyle, ErrorTexts, FieldError};
 
-pub const UNAUTHORIZED: &str = "Unauthorized";
-pub const NOT_FOUND: &str = "Not found";
-pub const METHOD_NOT_ALLOWED: &str = "Method not allowed";
-pub const INTERNAL: &str = "Internal server error";
+pub static ERRORS: ErrorStyle = ErrorStyle {
+    texts: ErrorTexts {
+        missing_credentials: "Unauthorized",
+        unknown_credentials: "Unauthorized",
+        bad_request: "Bad request",
+        malformed_body: "Request body is not valid JSON",
+        wrong_content_type: "Content-Type must be application/json",
+        unreadable_body: "Request body could not be read",
+        body_too_large: "Request body is too large",
+        not_found: "Not found",
+        unknown_record: "Not found",
+        method_not_allowed: "Method not allowed",
+        rate_limited: "Too many requests",
+        internal: "Internal server error",
+    },
+    shape,
+};
 
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// 401: the Bearer key is missing, malformed or no company's.
-    #[error("{UNAUTHORIZED}")]
-    Unauthorized,
-    /// 500: the store failed; the cause is logged, never sent.
-    #[error("{INTERNAL}")]
-    Store(#[from] StoreError),
-}
+/// What every AutoKonnect handler returns on failure.
+pub type Error = crate::contract::Error<super::AutoKonnect>;
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Unauthorized => render_status(StatusCode::UNAUTHORIZED),
-            Self::Store(cause) => {
-                tracing::error!(%cause, "autokonnect request failed");
-                render_status(StatusCode::INTERNAL_SERVER_ERROR)
-            }
-        }
-    }
-}
-
-/// AutoKonnect's body for a bare status.
-pub fn render_status(status: StatusCode) -> Response {
-    let message = match status {
-        StatusCode::UNAUTHORIZED => UNAUTHORIZED,
-        StatusCode::NOT_FOUND => NOT_FOUND,
-        StatusCode::METHOD_NOT_ALLOWED => METHOD_NOT_ALLOWED,
-        StatusCode::INTERNAL_SERVER_ERROR => INTERNAL,
-        other => other.canonical_reason().unwrap_or(INTERNAL),
-    };
+fn shape(status: StatusCode, message: &str, _fields: &[FieldError]) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }

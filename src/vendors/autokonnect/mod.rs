@@ -5,8 +5,9 @@
 use axum::Router;
 use axum::routing::get;
 
-use crate::state::AppState;
-use crate::vendors::VendorSpec;
+use crate::contract::{ErrorStyle, Styled};
+use crate::seed::Section;
+use crate::state::{AppState, Vendor};
 
 mod auth;
 pub mod error;
@@ -15,17 +16,27 @@ mod models;
 mod queries;
 mod seed;
 
-pub static VENDOR: VendorSpec = VendorSpec {
+/// Names AutoKonnect in its errors.
+pub struct AutoKonnect;
+
+impl Styled for AutoKonnect {
+    const ERRORS: &'static ErrorStyle = &error::ERRORS;
+}
+
+pub static VENDOR: Vendor = Vendor {
     slug: "autokonnect",
     name: "AutoKonnect",
     real_host: "api.autokonnect.com",
     schema: queries::SCHEMA,
     openapi: include_str!("../../../openapi/autokonnect.yaml"),
     routes,
-    render_error: error::render_status,
-    load_seed: seed::load,
-    credential: auth::credential,
-    credentials: queries::credentials,
+    errors: &error::ERRORS,
+    credentials: auth::CREDENTIALS,
+    seed: Section {
+        tenants: seed::TENANTS.list,
+        load: seed::load,
+    },
+    tenants: queries::tenants,
 };
 
 fn routes() -> Router<AppState> {

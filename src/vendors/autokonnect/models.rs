@@ -3,13 +3,17 @@
 use serde::{Deserialize, Serialize};
 
 use crate::http::query::QueryPairs;
+use crate::time::{Precision, TimeFormat};
+
+/// `2025-08-01T10:00:00.000Z`: UTC, always with milliseconds.
+pub const TIMESTAMPS: TimeFormat = TimeFormat::new(Precision::Millis, true);
 
 pub const DEFAULT_PAGE: u64 = 1;
 pub const DEFAULT_LIMIT: u64 = 10;
 
 /// `page`, `limit`, `search` of both list operations. A `page` or `limit` that is not a
 /// positive integer falls back to its default, as the vendor's framework does (CONTRACTS.md).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListParams {
     pub page: u64,
     pub limit: u64,

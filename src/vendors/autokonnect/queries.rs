@@ -2,7 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::models::{Contact, ContactTag, ListParams, Page, Tag, TagCount};
+use super::models::{Contact, ContactTag, ListParams, Page, TIMESTAMPS, Tag, TagCount};
+use crate::contract::TenantCard;
 use crate::http::pagination::{Window, total_pages};
 use crate::store::like_contains;
 use crate::time::Millis;
@@ -54,14 +55,10 @@ pub fn company_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Opti
         .optional()
 }
 
-pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+/// Every company's key, in seed order.
+pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
     conn.prepare("SELECT api_key FROM autokonnect_companies ORDER BY id")?
-        .query_map([], |row| {
-            Ok(format!(
-                "Authorization: Bearer {}",
-                row.get::<_, String>(0)?
-            ))
-        })?
+        .query_map([], |row| Ok(TenantCard::of_secret(row.get(0)?)))?
         .collect()
 }
 
@@ -130,8 +127,8 @@ fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
         phone_number: row.get(4)?,
         phone_number_lid: row.get(5)?,
         profile_picture: row.get(6)?,
-        created_at: Millis(row.get(7)?).to_millis_z(),
-        updated_at: Millis(row.get(8)?).to_millis_z(),
+        created_at: TIMESTAMPS.render(Millis(row.get(7)?)),
+        updated_at: TIMESTAMPS.render(Millis(row.get(8)?)),
         tags: Vec::new(),
     })
 }
@@ -166,7 +163,7 @@ pub fn tags_page(
                     id: row.get(0)?,
                     name: row.get(1)?,
                     color: row.get(2)?,
-                    created_at: Millis(row.get(3)?).to_millis_z(),
+                    created_at: TIMESTAMPS.render(Millis(row.get(3)?)),
                     count: TagCount {
                         contact_tag: row.get(4)?,
                     },

@@ -3,19 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rand::rngs::StdRng;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
+use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Section {
-    companies: Vec<CompanySeed>,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,55 +65,56 @@ const TAG_COLORS: &[&str] = &[
 ];
 const PHONE_COUNTRIES: &[&str] = &["254", "1", "44", "91", "55", "234", "27"];
 
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    let section: Section = ctx.parse(section)?;
-    for (index, company) in section.companies.iter().enumerate() {
-        CompanyLoader::new(ctx, index, company)?.load(company)?;
+/// Where the seed lists this vendor's tenants.
+pub const TENANTS: TenantTable = TenantTable {
+    list: "companies",
+    table: "autokonnect_companies",
+    kind: "company",
+};
+
+impl TenantSeed for CompanySeed {
+    fn credentials(&self) -> Vec<(&'static str, &str)> {
+        vec![("api_key", &self.api_key)]
     }
-    Ok(())
+
+    fn generate(&self) -> Option<u32> {
+        self.generate
+    }
+}
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    tenants::load(
+        ctx,
+        section,
+        TENANTS,
+        |tx, tenant: &CompanySeed| {
+            tx.execute(
+                "INSERT INTO autokonnect_companies (api_key) VALUES (?1)",
+                [&tenant.api_key],
+            )
+        },
+        |tenant, seed| CompanyLoader::new(tenant).load(seed),
+    )
 }
 
 /// Loads one company, keeping its tag and contact ids unique.
 struct CompanyLoader<'a, 'c> {
-    ctx: &'a SeedContext<'c>,
-    path: String,
-    company_id: i64,
-    rng: StdRng,
+    tenant: Tenant<'a, 'c>,
     tag_ids_by_name: HashMap<String, String>,
     contact_ids: HashSet<String>,
 }
 
 impl<'a, 'c> CompanyLoader<'a, 'c> {
-    fn new(
-        ctx: &'a SeedContext<'c>,
-        index: usize,
-        company: &CompanySeed,
-    ) -> Result<Self, SeedError> {
-        let path = format!("companies[{index}]");
-        ctx.check_credential(
-            &format!("{path}.api_key"),
-            &company.api_key,
-            "autokonnect_companies",
-            "api_key",
-            "company",
-        )?;
-        ctx.tx.execute(
-            "INSERT INTO autokonnect_companies (api_key) VALUES (?1)",
-            [&company.api_key],
-        )?;
-        Ok(Self {
-            ctx,
-            path,
-            company_id: ctx.tx.last_insert_rowid(),
-            rng: ctx.rng(index),
+    fn new(tenant: Tenant<'a, 'c>) -> Self {
+        Self {
+            tenant,
             tag_ids_by_name: HashMap::new(),
             contact_ids: HashSet::new(),
-        })
+        }
     }
 
     fn load(mut self, company: &CompanySeed) -> Result<(), SeedError> {
-        for (index, tag) in company.tags.iter().enumerate() {
-            let path = format!("{}.tags[{index}]", self.path);
+        for (path, tag) in self.tenant.listed("tags", &company.tags) {
             self.insert_tag(
                 &path,
                 tag.id.clone(),
@@ -128,11 +123,10 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 tag.created_at,
             )?;
         }
-        for (index, contact) in company.contacts.iter().enumerate() {
-            let path = format!("{}.contacts[{index}]", self.path);
+        for (path, contact) in self.tenant.listed("contacts", &company.contacts) {
             self.insert_listed_contact(&path, contact)?;
         }
-        for _ in 0..self.ctx.contacts_to_generate(company.generate) {
+        for _ in 0..self.tenant.generate {
             self.insert_generated_contact()?;
         }
         Ok(())
@@ -147,10 +141,10 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
         created_at: Option<Millis>,
     ) -> Result<String, SeedError> {
         if name.trim().is_empty() {
-            return Err(self.ctx.error(&format!("{path}.name"), "must not be blank"));
+            return Err(self.tenant.ctx.error(&format!("{path}.name"), "must not be blank"));
         }
         if self.tag_ids_by_name.contains_key(name) {
-            return Err(self.ctx.error(
+            return Err(self.tenant.ctx.error(
                 &format!("{path}.name"),
                 format!("duplicate tag name `{name}`"),
             ));
@@ -158,6 +152,7 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
         let id = match id {
             Some(id) if self.tag_ids_by_name.values().any(|taken| *taken == id) => {
                 return Err(self
+                    .tenant
                     .ctx
                     .error(&format!("{path}.id"), format!("duplicate tag id `{id}`")));
             }
@@ -166,12 +161,12 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 loader.tag_ids_by_name.values().any(|taken| taken == id)
             }),
         };
-        let color = color.unwrap_or_else(|| fakes::pick(&mut self.rng, TAG_COLORS).to_owned());
+        let color = color.unwrap_or_else(|| fakes::pick(&mut self.tenant.rng, TAG_COLORS).to_owned());
         let created_at = created_at
-            .unwrap_or_else(|| fakes::instant_within_days(&mut self.rng, self.ctx.now, 400));
-        self.ctx.tx.execute(
+            .unwrap_or_else(|| fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 400));
+        self.tenant.ctx.tx.execute(
             "INSERT INTO autokonnect_tags (company_id, id, name, color, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![self.company_id, id, name, color, created_at.0],
+            rusqlite::params![self.tenant.id, id, name, color, created_at.0],
         )?;
         self.tag_ids_by_name.insert(name.to_owned(), id.clone());
         Ok(id)
@@ -180,7 +175,7 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
         let id = match &seed.id {
             Some(id) if self.contact_ids.contains(id) => {
-                return Err(self.ctx.error(
+                return Err(self.tenant.ctx.error(
                     &format!("{path}.id"),
                     format!("duplicate contact id `{id}`"),
                 ));
@@ -193,10 +188,10 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
             (Some(created), None) => (created, created),
             (None, Some(updated)) => (updated, updated),
             (None, None) => {
-                let created = fakes::instant_within_days(&mut self.rng, self.ctx.now, 365);
+                let created = fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
                 (
                     created,
-                    fakes::instant_between(&mut self.rng, created, self.ctx.now),
+                    fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now),
                 )
             }
         };
@@ -226,7 +221,7 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 if self.tag_ids_by_name.values().any(|taken| taken == id) {
                     Ok(id.clone())
                 } else {
-                    Err(self.ctx.error(
+                    Err(self.tenant.ctx.error(
                         &format!("{path}.id"),
                         format!("no tag with id `{id}` in this company"),
                     ))
@@ -237,20 +232,21 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 None => self.insert_tag(path, None, name, tag.color.clone(), None),
             },
             (None, None) => Err(self
+                .tenant
                 .ctx
                 .error(path, "a contact's tag needs an `id` or a `name`")),
         }
     }
 
     fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.rng;
+        let rng = &mut self.tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let email = fakes::chance(rng, 0.9).then(|| fakes::email(rng, &first, &last));
         let phone = fakes::phone_digits(rng, PHONE_COUNTRIES);
         let lid = fakes::chance(rng, 0.25).then(|| fakes::digits(rng, 15));
-        let created_at = fakes::instant_within_days(rng, self.ctx.now, 365);
-        let updated_at = fakes::instant_between(rng, created_at, self.ctx.now);
+        let created_at = fakes::instant_within_days(rng, self.tenant.ctx.now, 365);
+        let updated_at = fakes::instant_between(rng, created_at, self.tenant.ctx.now);
         let tag_names: Vec<String> = self.tag_ids_by_name.keys().cloned().collect();
         let mut sorted_names: Vec<&str> = tag_names.iter().map(String::as_str).collect();
         sorted_names.sort_unstable();
@@ -259,7 +255,7 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
             .map(|name| self.tag_ids_by_name[name].clone())
             .collect();
         let id = self.fresh_id(10, |loader, id| loader.contact_ids.contains(id));
-        let profile_picture = fakes::chance(&mut self.rng, 0.7)
+        let profile_picture = fakes::chance(&mut self.tenant.rng, 0.7)
             .then(|| format!("https://cdn.example.com/avatars/{id}.jpg"));
         self.insert_contact(StoredContact {
             id,
@@ -276,12 +272,12 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
     }
 
     fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
-        self.ctx.tx.execute(
+        self.tenant.ctx.tx.execute(
             "INSERT INTO autokonnect_contacts (company_id, id, first_name, last_name, email, phone_number,
                  phone_number_lid, profile_picture, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rusqlite::params![
-                self.company_id,
+                self.tenant.id,
                 contact.id,
                 contact.first_name,
                 contact.last_name,
@@ -293,13 +289,13 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 contact.updated_at.0
             ],
         )?;
-        let mut link = self.ctx.tx.prepare_cached(
+        let mut link = self.tenant.ctx.tx.prepare_cached(
             "INSERT OR IGNORE INTO autokonnect_contact_tags (company_id, contact_id, tag_id, position)
              VALUES (?1, ?2, ?3, ?4)",
         )?;
         for (position, tag_id) in contact.tag_ids.iter().enumerate() {
             link.execute(rusqlite::params![
-                self.company_id,
+                self.tenant.id,
                 contact.id,
                 tag_id,
                 position as i64
@@ -314,7 +310,7 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
     fn fresh_id(&mut self, digits: usize, taken: impl Fn(&Self, &str) -> bool) -> String {
         let mut attempt = 0;
         loop {
-            let id = fakes::digits(&mut self.rng, digits + attempt / 64);
+            let id = fakes::digits(&mut self.tenant.rng, digits + attempt / 64);
             if !taken(self, &id) {
                 return id;
             }

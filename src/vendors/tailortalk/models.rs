@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::error::Error;
-use crate::time::Millis;
+use super::error::{
+    BODY_NOT_OBJECT, Error, INVALID_START_AFTER, LIMIT_NOT_INTEGER, LIMIT_OUT_OF_RANGE,
+};
+use crate::time::{Millis, Precision, TimeFormat};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
@@ -14,7 +16,7 @@ pub const STANDARD_KEYS: [&str; 4] = ["name", "phone_number", "created_at", "upd
 
 /// The `get_contacts` body, parsed. An empty or absent body means the defaults; keys other
 /// than `start_after` and `limit` are ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GetContactsParams {
     /// Only contacts created strictly before this instant.
     pub start_after: Option<Millis>,
@@ -28,7 +30,7 @@ impl TryFrom<Option<Value>> for GetContactsParams {
         let fields = match body {
             None => Map::new(),
             Some(Value::Object(fields)) => fields,
-            Some(_) => return Err(Error::BodyNotObject),
+            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
         };
         Ok(Self {
             start_after: parse_start_after(fields.get("start_after"))?,
@@ -44,13 +46,13 @@ fn parse_start_after(value: Option<&Value>) -> Result<Option<Millis>, Error> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Millis::parse(text)
             .map(Some)
-            .ok_or(Error::InvalidStartAfter),
-        Some(_) => Err(Error::InvalidStartAfter),
+            .ok_or(Error::invalid(INVALID_START_AFTER)),
+        Some(_) => Err(Error::invalid(INVALID_START_AFTER)),
     }
 }
 
 /// How many contacts a page holds: 1..=500, default 50.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limit(u32);
 
 impl Limit {
@@ -60,7 +62,7 @@ impl Limit {
         let number = match value {
             None | Some(Value::Null) => return Ok(Self(DEFAULT_LIMIT)),
             Some(Value::Number(number)) => number,
-            Some(_) => return Err(Error::LimitNotInteger),
+            Some(_) => return Err(Error::invalid(LIMIT_NOT_INTEGER)),
         };
         let whole = if let Some(unsigned) = number.as_u64() {
             u32::try_from(unsigned).ok()
@@ -69,7 +71,7 @@ impl Limit {
         } else {
             let float = number.as_f64().unwrap_or(f64::NAN);
             if float.fract() != 0.0 || !float.is_finite() {
-                return Err(Error::LimitNotInteger);
+                return Err(Error::invalid(LIMIT_NOT_INTEGER));
             }
             (0.0..=f64::from(MAX_LIMIT))
                 .contains(&float)
@@ -77,7 +79,7 @@ impl Limit {
         };
         match whole {
             Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(Self(limit)),
-            _ => Err(Error::LimitOutOfRange),
+            _ => Err(Error::invalid(LIMIT_OUT_OF_RANGE)),
         }
     }
 
@@ -189,8 +191,10 @@ impl Contact {
 }
 
 /// `2025-11-08T05:39:17+00:00`, the vendor's only timestamp format.
+pub const TIMESTAMPS: TimeFormat = TimeFormat::new(Precision::Seconds, false);
+
 pub fn render_time(at: Millis) -> String {
-    at.to_seconds_offset()
+    TIMESTAMPS.render(at)
 }
 
 #[cfg(test)]
@@ -231,13 +235,13 @@ mod tests {
         for out_of_range in [json!(0), json!(501), json!(-1), json!(0.0), json!(1e30)] {
             assert_eq!(
                 limit(out_of_range.clone()),
-                Err(crate::vendors::tailortalk::error::LIMIT_OUT_OF_RANGE.into()),
+                Err("limit must be between 1 and 500".into()),
                 "{out_of_range}"
             );
         }
         assert_eq!(
             limit(json!(u64::MAX)),
-            Err(crate::vendors::tailortalk::error::LIMIT_OUT_OF_RANGE.into())
+            Err("limit must be between 1 and 500".into())
         );
         for not_integer in [
             json!("10"),
@@ -248,7 +252,7 @@ mod tests {
         ] {
             assert_eq!(
                 limit(not_integer.clone()),
-                Err(crate::vendors::tailortalk::error::LIMIT_NOT_INTEGER.into()),
+                Err("limit must be an integer".into()),
                 "{not_integer}"
             );
         }
@@ -270,11 +274,11 @@ mod tests {
             json!(""),
             json!(1_762_580_357),
         ] {
-            assert!(
-                matches!(
-                    params(json!({ "start_after": bad })),
-                    Err(Error::InvalidStartAfter)
-                ),
+            assert_eq!(
+                params(json!({ "start_after": bad })).map_err(|e| e.to_string()),
+                Err("start_after must be an ISO 8601 timestamp with a timezone, \
+                     e.g. 2025-11-08T05:39:17+00:00"
+                    .to_owned()),
                 "{bad}"
             );
         }
@@ -283,7 +287,10 @@ mod tests {
     #[test]
     fn a_body_that_is_not_an_object_is_refused() {
         for body in [json!([]), json!("x"), json!(3), json!(null)] {
-            assert!(matches!(params(body), Err(Error::BodyNotObject)));
+            assert_eq!(
+                params(body).map_err(|e| e.to_string()),
+                Err("Request body must be a JSON object".to_owned())
+            );
         }
     }
 

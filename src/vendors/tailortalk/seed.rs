@@ -9,14 +9,9 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
 use super::models::Envelope;
+use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Section {
-    agents: Vec<AgentSeed>,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,54 +58,58 @@ const LANGUAGES: &[&str] = &[
 ];
 const SOURCES: &[&str] = &["WhatsApp", "Instagram", "Website", "CSV import", "Walk-in"];
 
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    let section: Section = ctx.parse(section)?;
-    for (index, agent) in section.agents.iter().enumerate() {
-        AgentLoader::new(ctx, index, agent)?.load(agent)?;
+/// Where the seed lists this vendor's tenants.
+pub const TENANTS: TenantTable = TenantTable {
+    list: "agents",
+    table: "tailortalk_agents",
+    kind: "agent",
+};
+
+impl TenantSeed for AgentSeed {
+    fn credentials(&self) -> Vec<(&'static str, &str)> {
+        vec![("token", &self.token)]
     }
-    Ok(())
+
+    fn generate(&self) -> Option<u32> {
+        self.generate
+    }
+}
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    tenants::load(
+        ctx,
+        section,
+        TENANTS,
+        |tx, tenant: &AgentSeed| {
+            tx.execute(
+                "INSERT INTO tailortalk_agents (token, envelope) VALUES (?1, ?2)",
+                rusqlite::params![tenant.token, tenant.envelope.as_str()],
+            )
+        },
+        |tenant, seed| AgentLoader::new(tenant).load(seed),
+    )
 }
 
 /// Loads one agent, keeping generated creation times distinct from every other of its
 /// contacts so the documented cursor recipe never meets a tie it did not ask for.
 struct AgentLoader<'a, 'c> {
-    ctx: &'a SeedContext<'c>,
-    path: String,
-    agent_id: i64,
-    rng: StdRng,
+    tenant: Tenant<'a, 'c>,
     created_times: HashSet<Millis>,
 }
 
 impl<'a, 'c> AgentLoader<'a, 'c> {
-    fn new(ctx: &'a SeedContext<'c>, index: usize, agent: &AgentSeed) -> Result<Self, SeedError> {
-        let path = format!("agents[{index}]");
-        let token = &agent.token;
-        ctx.check_credential(
-            &format!("{path}.token"),
-            token,
-            "tailortalk_agents",
-            "token",
-            "agent",
-        )?;
-        ctx.tx.execute(
-            "INSERT INTO tailortalk_agents (token, envelope) VALUES (?1, ?2)",
-            rusqlite::params![token, agent.envelope.as_str()],
-        )?;
-        Ok(Self {
-            ctx,
-            path,
-            agent_id: ctx.tx.last_insert_rowid(),
-            rng: ctx.rng(index),
+    fn new(tenant: Tenant<'a, 'c>) -> Self {
+        Self {
+            tenant,
             created_times: HashSet::new(),
-        })
+        }
     }
 
     fn load(mut self, agent: &AgentSeed) -> Result<(), SeedError> {
-        for (index, contact) in agent.contacts.iter().enumerate() {
-            let path = format!("{}.contacts[{index}]", self.path);
+        for (path, contact) in self.tenant.listed("contacts", &agent.contacts) {
             self.insert_listed_contact(&path, contact)?;
         }
-        for _ in 0..self.ctx.contacts_to_generate(agent.generate) {
+        for _ in 0..self.tenant.generate {
             self.insert_generated_contact()?;
         }
         Ok(())
@@ -119,7 +118,7 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
         for (key, value) in &seed.custom_attributes {
             if matches!(value, Value::Array(_) | Value::Object(_)) {
-                return Err(self.ctx.error(
+                return Err(self.tenant.ctx.error(
                     &format!("{path}.{key}"),
                     "a custom attribute must be a JSON scalar (string, number, boolean or null)",
                 ));
@@ -144,12 +143,12 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     }
 
     fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let name = fakes::chance(&mut self.rng, 0.95).then(|| {
-            let first = fakes::first_name(&mut self.rng);
-            let last = fakes::last_name(&mut self.rng);
+        let name = fakes::chance(&mut self.tenant.rng, 0.95).then(|| {
+            let first = fakes::first_name(&mut self.tenant.rng);
+            let last = fakes::last_name(&mut self.tenant.rng);
             format!("{first} {last}")
         });
-        let phone_number = Some(fakes::phone_digits(&mut self.rng, PHONE_COUNTRIES));
+        let phone_number = Some(fakes::phone_digits(&mut self.tenant.rng, PHONE_COUNTRIES));
         let created_at = self.fresh_created_at();
         let updated_at = self.updated_after(created_at);
         let custom_attributes = self.generated_attributes();
@@ -164,7 +163,7 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
 
     /// Most contacts carry a few attributes, some none at all; which ones varies.
     fn generated_attributes(&mut self) -> Map<String, Value> {
-        let rng = &mut self.rng;
+        let rng = &mut self.tenant.rng;
         let mut attributes = Map::new();
         if fakes::chance(rng, 0.15) {
             return attributes;
@@ -191,7 +190,7 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     /// A whole-second instant in the last year that no other contact of the agent has.
     fn fresh_created_at(&mut self) -> Millis {
         loop {
-            let at = whole_seconds(fakes::instant_within_days(&mut self.rng, self.ctx.now, 365));
+            let at = whole_seconds(fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365));
             if !self.created_times.contains(&at) {
                 return at;
             }
@@ -199,17 +198,17 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     }
 
     fn updated_after(&mut self, created: Millis) -> Millis {
-        whole_seconds(fakes::instant_between(&mut self.rng, created, self.ctx.now))
+        whole_seconds(fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now))
     }
 
     fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
         let attributes = Value::Object(contact.custom_attributes).to_string();
-        self.ctx.tx.execute(
+        self.tenant.ctx.tx.execute(
             "INSERT INTO tailortalk_contacts
                  (agent_id, name, phone_number, created_at, updated_at, custom_attributes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             rusqlite::params![
-                self.agent_id,
+                self.tenant.id,
                 contact.name,
                 contact.phone_number,
                 contact.created_at.0,

@@ -1,47 +1,36 @@
-//! `x-api-token` and `team_id` together resolve the team every query is scoped to: both are
+//! `x-api-token` and `team_id` together select the team every query is scoped to: both are
 //! required, and a token only opens the team it was issued for.
 
-use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+use rusqlite::Connection;
 
-use super::error::Error;
-use super::queries;
-use crate::http::auth::header_text;
-use crate::state::AppState;
-use crate::store::Db;
+use super::{Thoughtly, VENDOR, queries};
+use crate::http::auth::{CredentialScheme, Keys, Secret};
+use crate::kit::Tenancy;
+use crate::state::Vendor;
 
-pub const TOKEN_HEADER: &str = "x-api-token";
-pub const TEAM_HEADER: &str = "team_id";
+/// The API token is the secret; the team id alone is no secret.
+pub const CREDENTIALS: CredentialScheme = CredentialScheme {
+    secret: Secret::Header("x-api-token"),
+    selectors: &["team_id"],
+};
 
-/// The authenticated team and the database it lives in.
+/// A team: the tenant a token and team id select together.
+#[derive(Debug, Clone)]
 pub struct Team {
     pub id: i64,
-    pub db: Db,
 }
 
-impl FromRequestParts<AppState> for Team {
-    type Rejection = Error;
+impl Tenancy for Team {
+    type Vendor = Thoughtly;
+    const SPEC: &'static Vendor = &VENDOR;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let (Some(token), Some(team_id)) = (
-            credential(&parts.headers),
-            header_text(&parts.headers, TEAM_HEADER),
-        ) else {
-            return Err(Error::MissingCredentials);
-        };
-        let db = state.db(parts);
-        let id = state
-            .tenants()
-            .find(&db, format!("thoughtly:{token}:{team_id}"), |conn| {
-                queries::team_by_credentials(conn, token, team_id)
-            })?;
-        id.map(|id| Self { id, db })
-            .ok_or(Error::InvalidCredentials)
+    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
+        let team_id = keys.selectors.first().map_or("", String::as_str);
+        queries::team_by_credentials(conn, &keys.secret, team_id)
+            .map(|found| found.map(|id| Self { id }))
     }
-}
 
-/// The API token of `x-api-token` (the team id alone is no secret).
-pub fn credential(headers: &HeaderMap) -> Option<&str> {
-    header_text(headers, TOKEN_HEADER)
+    fn id(&self) -> i64 {
+        self.id
+    }
 }

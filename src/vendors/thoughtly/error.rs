@@ -1,22 +1,30 @@
-//! Thoughtly's error bodies: `{"data":null,"error":{"message":"…"}}`, the success envelope with
-//! `data` emptied and `error` filled (CONTRACTS.md, Choice). Messages are constants so tests
-//! assert on the exact text.
+//! Thoughtly's error texts and body: `{"data":null,"error":{"message":"…"}}`, the success
+//! envelope with `data` emptied and `error` filled (Choice). Each text is what a client reads.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::http::body::BodyError;
-use crate::store::StoreError;
+use crate::contract::{ErrorStyle, ErrorTexts, FieldError};
 
-pub const MISSING_CREDENTIALS: &str = "Missing x-api-token or team_id header";
-pub const INVALID_CREDENTIALS: &str = "Invalid x-api-token or team_id";
-pub const NOT_FOUND: &str = "Not found";
-pub const CONTACT_NOT_FOUND: &str = "Contact not found";
-pub const METHOD_NOT_ALLOWED: &str = "Method not allowed";
-pub const BAD_REQUEST: &str = "Bad request";
-pub const INTERNAL: &str = "Internal server error";
+pub static ERRORS: ErrorStyle = ErrorStyle {
+    texts: ErrorTexts {
+        missing_credentials: "Missing x-api-token or team_id header",
+        unknown_credentials: "Invalid x-api-token or team_id",
+        bad_request: "Bad request",
+        malformed_body: "Malformed JSON body",
+        wrong_content_type: "Content-Type must be application/json",
+        unreadable_body: "Request body could not be read",
+        body_too_large: "Request body is larger than 1 MiB",
+        not_found: "Not found",
+        unknown_record: "Contact not found",
+        method_not_allowed: "Method not allowed",
+        rate_limited: "Too Many Requests",
+        internal: "Internal server error",
+    },
+    shape,
+};
 
 pub const INVALID_PHONE_NUMBERS_ONLY: &str = "phone_numbers_only must be a boolean (true or false)";
 pub const INVALID_SORT: &str =
@@ -33,61 +41,11 @@ pub const INVALID_COUNTRY_CODE: &str = "country_code must be a string";
 pub const INVALID_TAGS: &str = "tags must be an array of non-empty strings";
 pub const INVALID_ATTRIBUTES: &str = "attributes must be an object";
 
+/// What every Thoughtly handler returns on failure.
+pub type Error = crate::contract::Error<super::Thoughtly>;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// 401: `x-api-token` or `team_id` is missing or blank.
-    #[error("{MISSING_CREDENTIALS}")]
-    MissingCredentials,
-    /// 401: the two headers do not name a team together.
-    #[error("{INVALID_CREDENTIALS}")]
-    InvalidCredentials,
-    /// 400: a query parameter or body field is invalid; the message says which.
-    #[error("{0}")]
-    BadRequest(&'static str),
-    /// 400 / 413: the body could not be read as JSON.
-    #[error(transparent)]
-    Body(#[from] BodyError),
-    /// 404: no contact with that id in the team.
-    #[error("{CONTACT_NOT_FOUND}")]
-    ContactNotFound,
-    /// 500: the store failed; the cause is logged, never sent.
-    #[error("{INTERNAL}")]
-    Store(#[from] StoreError),
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = match &self {
-            Self::MissingCredentials | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Body(BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Body(_) => StatusCode::BAD_REQUEST,
-            Self::ContactNotFound => StatusCode::NOT_FOUND,
-            Self::Store(cause) => {
-                tracing::error!(%cause, "thoughtly request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        render(status, &self.to_string())
-    }
-}
-
-/// Thoughtly's body for a bare status (unknown path, 405, faults, …).
-pub fn render_status(status: StatusCode) -> Response {
-    let message = match status {
-        StatusCode::UNAUTHORIZED => INVALID_CREDENTIALS,
-        StatusCode::NOT_FOUND => NOT_FOUND,
-        StatusCode::METHOD_NOT_ALLOWED => METHOD_NOT_ALLOWED,
-        StatusCode::BAD_REQUEST => BAD_REQUEST,
-        StatusCode::INTERNAL_SERVER_ERROR => INTERNAL,
-        other => other.canonical_reason().unwrap_or(INTERNAL),
-    };
-    render(status, message)
-}
-
-fn render(status: StatusCode, message: &str) -> Response {
+fn shape(status: StatusCode, message: &str, _fields: &[FieldError]) -> Response {
     (
         status,
         Json(json!({ "data": null, "error": { "message": message } })),

@@ -2,45 +2,38 @@
 //! public clients call them).
 
 use axum::Json;
-use axum::extract::{Path, State};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use super::Thoughtly;
 use super::auth::Team;
 use super::error::{Error, Result};
 use super::models::{Contact, Envelope, ListParams, NewContact};
 use super::queries::{self, StoredContact};
+use crate::contract::Failure;
 use crate::http::body::JsonBody;
 use crate::http::cache::JsonBytes;
 use crate::http::query::QueryPairs;
+use crate::kit::{RecordId, Tenant};
 use crate::seed::fakes;
-use crate::state::AppState;
 
 /// `GET /contact`: the team's contacts, filtered, sorted and paged (0-based).
-pub async fn list_contacts(
-    team: Team,
-    State(state): State<AppState>,
-    query: QueryPairs,
-) -> Result<JsonBytes> {
+pub async fn list_contacts(team: Tenant<Team>, query: QueryPairs) -> Result<JsonBytes> {
     let params = ListParams::try_from(&query)?;
-    let request = format!("thoughtly:contacts:{}:{params:?}", team.id);
-    let list = state
-        .answers()
-        .json(&team.db, request, move |conn| {
-            queries::contacts_page(conn, team.id, &params).map(Envelope::ok)
-        })
-        .await?;
-    Ok(list)
+    team.answer_found(params, |conn, team, params| {
+        queries::contacts_page(conn, team.id, params).map(Envelope::ok)
+    })
+    .await
 }
 
 /// `POST /contact/create`: a new contact, timestamped by the server's clock, listed at once.
 pub async fn create_contact(
-    State(state): State<AppState>,
-    team: Team,
+    team: Tenant<Team>,
     JsonBody(body, _): JsonBody<Error>,
 ) -> Result<Json<Envelope<Contact>>> {
     let new = NewContact::try_from(body)?;
-    let now = state.clock().now();
+    let now = team.now();
+    let team_id = team.id;
     let mut rng = StdRng::from_rng(&mut rand::rng());
     let created = team
         .db
@@ -48,13 +41,13 @@ pub async fn create_contact(
             let tx = conn.savepoint()?;
             let id = loop {
                 let id = fakes::uuid_v4(&mut rng);
-                if !queries::contact_exists(&tx, team.id, &id)? {
+                if !queries::contact_exists(&tx, team_id, &id)? {
                     break id;
                 }
             };
             queries::insert_contact(
                 &tx,
-                team.id,
+                team_id,
                 &StoredContact {
                     id: &id,
                     name: new.name.as_deref(),
@@ -67,7 +60,7 @@ pub async fn create_contact(
                     updated_at: now,
                 },
             )?;
-            let created = queries::contact(&tx, team.id, &id)?;
+            let created = queries::contact(&tx, team_id, &id)?;
             tx.commit()?;
             Ok(created)
         })
@@ -75,19 +68,20 @@ pub async fn create_contact(
     // The row was written in the same transaction, so it is there to read back.
     created
         .map(|contact| Json(Envelope::ok(contact)))
-        .ok_or(Error::ContactNotFound)
+        .ok_or_else(|| Failure::UnknownRecord.into())
 }
 
 /// `DELETE /contact/{contact_id}`: removes the team's contact and answers it as it was.
 pub async fn delete_contact(
-    team: Team,
-    Path(contact_id): Path<String>,
+    team: Tenant<Team>,
+    RecordId { id, .. }: RecordId<Thoughtly>,
 ) -> Result<Json<Envelope<Contact>>> {
+    let team_id = team.id;
     let deleted = team
         .db
-        .run(move |conn| queries::delete_contact(conn, team.id, &contact_id))
+        .run(move |conn| queries::delete_contact(conn, team_id, &id))
         .await?;
     deleted
         .map(|contact| Json(Envelope::ok(contact)))
-        .ok_or(Error::ContactNotFound)
+        .ok_or_else(|| Failure::UnknownRecord.into())
 }

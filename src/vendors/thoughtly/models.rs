@@ -4,8 +4,16 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::error::{self, Error};
+use super::error::{
+    BODY_NOT_OBJECT, Error, INVALID_ATTRIBUTES, INVALID_COUNTRY_CODE, INVALID_EMAIL, INVALID_LIMIT,
+    INVALID_NAME, INVALID_PAGE, INVALID_PHONE_NUMBERS_ONLY, INVALID_SORT, INVALID_SORT_DIRECTION,
+    INVALID_TAGS, PHONE_NUMBER_REQUIRED,
+};
 use crate::http::query::QueryPairs;
+use crate::time::{Precision, TimeFormat};
+
+/// RFC 3339 in UTC with `Z`, milliseconds only when an instant has any.
+pub const TIMESTAMPS: TimeFormat = TimeFormat::new(Precision::MillisWhenAny, true);
 
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 50;
@@ -46,7 +54,7 @@ pub struct Contact {
 }
 
 /// The fields `sort` accepts; `created` and `updated` are aliases public clients send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortField {
     Name,
     CreatedAt,
@@ -64,12 +72,12 @@ impl SortField {
             "updated_at" | "updated" => Self::UpdatedAt,
             "phone_number" => Self::PhoneNumber,
             "email" => Self::Email,
-            _ => return Err(Error::BadRequest(error::INVALID_SORT)),
+            _ => return Err(Error::invalid(INVALID_SORT)),
         })
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortDirection {
     Asc,
     Desc,
@@ -83,13 +91,13 @@ impl SortDirection {
         } else if value.eq_ignore_ascii_case("desc") {
             Ok(Self::Desc)
         } else {
-            Err(Error::BadRequest(error::INVALID_SORT_DIRECTION))
+            Err(Error::invalid(INVALID_SORT_DIRECTION))
         }
     }
 }
 
 /// The query of `GET /contact`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListParams {
     /// Case-insensitive substring of name, phone number, email or any attribute value.
     pub search: Option<String>,
@@ -118,7 +126,7 @@ impl TryFrom<&QueryPairs> for ListParams {
             phone_numbers_only: query
                 .get("phone_numbers_only")
                 .map(|value| {
-                    parse_bool(value).ok_or(Error::BadRequest(error::INVALID_PHONE_NUMBERS_ONLY))
+                    parse_bool(value).ok_or(Error::invalid(INVALID_PHONE_NUMBERS_ONLY))
                 })
                 .transpose()?
                 .unwrap_or(false),
@@ -171,7 +179,7 @@ fn tag_list(query: &QueryPairs, keys: &[&str]) -> Vec<String> {
 fn parse_page(value: &str) -> Result<u64, Error> {
     value
         .parse::<u64>()
-        .map_err(|_| Error::BadRequest(error::INVALID_PAGE))
+        .map_err(|_| Error::invalid(INVALID_PAGE))
 }
 
 /// 1..=[`MAX_LIMIT`].
@@ -180,7 +188,7 @@ fn parse_limit(value: &str) -> Result<u64, Error> {
         .parse::<u64>()
         .ok()
         .filter(|limit| (1..=MAX_LIMIT).contains(limit))
-        .ok_or(Error::BadRequest(error::INVALID_LIMIT))
+        .ok_or(Error::invalid(INVALID_LIMIT))
 }
 
 /// The body of `POST /contact/create`. A `null` optional field means absent; unknown fields
@@ -202,27 +210,27 @@ impl TryFrom<Option<Value>> for NewContact {
         let mut body = match body {
             Some(Value::Object(fields)) => fields,
             // An empty body lacks the one required field.
-            None => return Err(Error::BadRequest(error::PHONE_NUMBER_REQUIRED)),
-            Some(_) => return Err(Error::BadRequest(error::BODY_NOT_OBJECT)),
+            None => return Err(Error::invalid(PHONE_NUMBER_REQUIRED)),
+            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
         };
         let phone_number = match body.remove("phone_number") {
             Some(Value::String(phone)) if !is_blank(&phone) => phone,
-            _ => return Err(Error::BadRequest(error::PHONE_NUMBER_REQUIRED)),
+            _ => return Err(Error::invalid(PHONE_NUMBER_REQUIRED)),
         };
         Ok(Self {
             phone_number,
-            name: optional_string(&mut body, "name", error::INVALID_NAME)?,
-            email: optional_string(&mut body, "email", error::INVALID_EMAIL)?,
-            country_code: optional_string(&mut body, "country_code", error::INVALID_COUNTRY_CODE)?,
+            name: optional_string(&mut body, "name", INVALID_NAME)?,
+            email: optional_string(&mut body, "email", INVALID_EMAIL)?,
+            country_code: optional_string(&mut body, "country_code", INVALID_COUNTRY_CODE)?,
             tags: match body.remove("tags") {
                 None | Some(Value::Null) => Vec::new(),
                 Some(Value::Array(items)) => tags_of(items)?,
-                Some(_) => return Err(Error::BadRequest(error::INVALID_TAGS)),
+                Some(_) => return Err(Error::invalid(INVALID_TAGS)),
             },
             attributes: match body.remove("attributes") {
                 None | Some(Value::Null) => Map::new(),
                 Some(Value::Object(attributes)) => attributes,
-                Some(_) => return Err(Error::BadRequest(error::INVALID_ATTRIBUTES)),
+                Some(_) => return Err(Error::invalid(INVALID_ATTRIBUTES)),
             },
         })
     }
@@ -237,7 +245,7 @@ fn optional_string(
     match body.remove(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(Error::BadRequest(message)),
+        Some(_) => Err(Error::invalid(message)),
     }
 }
 
@@ -258,7 +266,7 @@ fn tags_of(items: Vec<Value>) -> Result<Vec<String>, Error> {
                     tags.push(tag);
                 }
             }
-            _ => return Err(Error::BadRequest(error::INVALID_TAGS)),
+            _ => return Err(Error::invalid(INVALID_TAGS)),
         }
     }
     Ok(tags)
@@ -270,10 +278,8 @@ mod tests {
     use serde_json::json;
 
     fn params(query: &str) -> Result<ListParams, &'static str> {
-        ListParams::try_from(&QueryPairs::parse(query)).map_err(|error| match error {
-            Error::BadRequest(message) => message,
-            other => panic!("unexpected {other:?}"),
-        })
+        ListParams::try_from(&QueryPairs::parse(query))
+            .map_err(|error| error.text().expect("a 400 with a text"))
     }
 
     #[test]
@@ -310,7 +316,7 @@ mod tests {
         for bad in ["yes", "", "2", "t", "null"] {
             assert_eq!(
                 params(&format!("phone_numbers_only={bad}")),
-                Err(error::INVALID_PHONE_NUMBERS_ONLY),
+                Err("phone_numbers_only must be a boolean (true or false)"),
                 "{bad:?}"
             );
         }
@@ -331,7 +337,7 @@ mod tests {
         for bad in ["-1", "1.5", "abc", "", "99999999999999999999"] {
             assert_eq!(
                 params(&format!("page={bad}")),
-                Err(error::INVALID_PAGE),
+                Err("page must be an integer greater than or equal to 0"),
                 "{bad}"
             );
         }
@@ -340,7 +346,7 @@ mod tests {
         for bad in ["0", "51", "-1", "2.5", "x", ""] {
             assert_eq!(
                 params(&format!("limit={bad}")),
-                Err(error::INVALID_LIMIT),
+                Err("limit must be an integer between 1 and 50"),
                 "{bad}"
             );
         }
@@ -359,23 +365,20 @@ mod tests {
         ] {
             assert_eq!(params(&format!("sort={value}")).map(|p| p.sort), Ok(field));
         }
-        assert_eq!(params("sort=Name"), Err(error::INVALID_SORT));
-        assert_eq!(params("sort=tags"), Err(error::INVALID_SORT));
+        assert_eq!(params("sort=Name"), Err("sort must be one of: name, created_at, updated_at, phone_number, email"));
+        assert_eq!(params("sort=tags"), Err("sort must be one of: name, created_at, updated_at, phone_number, email"));
         assert_eq!(
             params("sortDirection=ASC").map(|p| p.direction),
             Ok(SortDirection::Asc)
         );
         assert_eq!(
             params("sortDirection=up"),
-            Err(error::INVALID_SORT_DIRECTION)
+            Err("sortDirection must be one of: asc, desc")
         );
     }
 
     fn new_contact(body: Value) -> Result<NewContact, &'static str> {
-        NewContact::try_from(Some(body)).map_err(|error| match error {
-            Error::BadRequest(message) => message,
-            other => panic!("unexpected {other:?}"),
-        })
+        NewContact::try_from(Some(body)).map_err(|error| error.text().expect("a 400 with a text"))
     }
 
     #[test]
@@ -386,13 +389,13 @@ mod tests {
             json!({"phone_number": " "}),
             json!({"phone_number": 14155550100_u64}),
         ] {
-            assert_eq!(new_contact(body), Err(error::PHONE_NUMBER_REQUIRED));
+            assert_eq!(new_contact(body), Err("phone_number is required and must be a non-empty string"));
         }
         assert_eq!(
             NewContact::try_from(None).map_err(|e| e.to_string()),
-            Err(error::PHONE_NUMBER_REQUIRED.to_owned())
+            Err("phone_number is required and must be a non-empty string".to_owned())
         );
-        assert_eq!(new_contact(json!([])), Err(error::BODY_NOT_OBJECT));
+        assert_eq!(new_contact(json!([])), Err("Request body must be a JSON object"));
     }
 
     #[test]
@@ -414,31 +417,31 @@ mod tests {
         let p = json!("+1415");
         assert_eq!(
             new_contact(json!({"phone_number": p, "name": 1})),
-            Err(error::INVALID_NAME)
+            Err("name must be a string")
         );
         assert_eq!(
             new_contact(json!({"phone_number": p, "email": []})),
-            Err(error::INVALID_EMAIL)
+            Err("email must be a string")
         );
         assert_eq!(
             new_contact(json!({"phone_number": p, "country_code": true})),
-            Err(error::INVALID_COUNTRY_CODE)
+            Err("country_code must be a string")
         );
         assert_eq!(
             new_contact(json!({"phone_number": p, "tags": "a"})),
-            Err(error::INVALID_TAGS)
+            Err("tags must be an array of non-empty strings")
         );
         assert_eq!(
             new_contact(json!({"phone_number": p, "tags": [1]})),
-            Err(error::INVALID_TAGS)
+            Err("tags must be an array of non-empty strings")
         );
         assert_eq!(
             new_contact(json!({"phone_number": p, "tags": [""]})),
-            Err(error::INVALID_TAGS)
+            Err("tags must be an array of non-empty strings")
         );
         assert_eq!(
             new_contact(json!({"phone_number": p, "attributes": []})),
-            Err(error::INVALID_ATTRIBUTES)
+            Err("attributes must be an object")
         );
         assert_eq!(
             new_contact(json!({"phone_number": p, "tags": ["a", "b", "a"]})).map(|c| c.tags),

@@ -4,7 +4,9 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Map, Value};
 
-use super::models::{Contact, ContactList, ListParams, SortDirection, SortField};
+use super::models::{Contact, ContactList, ListParams, SortDirection, SortField, TIMESTAMPS};
+use crate::contract::TenantCard;
+use crate::http::auth::Keys;
 use crate::http::pagination::Window;
 use crate::store::like_contains;
 use crate::time::Millis;
@@ -59,14 +61,17 @@ pub fn team_by_credentials(
         .optional()
 }
 
-pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+/// Every team's token and id, in seed order.
+pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
     conn.prepare("SELECT api_token, team_id FROM thoughtly_teams ORDER BY id")?
         .query_map([], |row| {
-            Ok(format!(
-                "x-api-token: {}; team_id: {}",
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?
-            ))
+            Ok(TenantCard {
+                keys: Keys {
+                    secret: row.get(0)?,
+                    selectors: vec![row.get(1)?],
+                },
+                note: None,
+            })
         })?
         .collect()
 }
@@ -271,7 +276,7 @@ fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
         country_code: row.get(4)?,
         tags: Vec::new(),
         attributes,
-        created_at: Millis(row.get(6)?).to_rfc3339_z(),
-        updated_at: Millis(row.get(7)?).to_rfc3339_z(),
+        created_at: TIMESTAMPS.render(Millis(row.get(6)?)),
+        updated_at: TIMESTAMPS.render(Millis(row.get(7)?)),
     })
 }

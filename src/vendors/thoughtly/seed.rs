@@ -3,19 +3,13 @@
 
 use std::collections::HashSet;
 
-use rand::rngs::StdRng;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::queries::{self, StoredContact};
+use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Section {
-    teams: Vec<TeamSeed>,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,54 +68,57 @@ const SOURCES: &[&str] = &[
     "inbound_call",
 ];
 
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    let section: Section = ctx.parse(section)?;
-    for (index, team) in section.teams.iter().enumerate() {
-        TeamLoader::new(ctx, index, team)?.load(team)?;
+/// Where the seed lists this vendor's tenants.
+pub const TENANTS: TenantTable = TenantTable {
+    list: "teams",
+    table: "thoughtly_teams",
+    kind: "team",
+};
+
+impl TenantSeed for TeamSeed {
+    fn credentials(&self) -> Vec<(&'static str, &str)> {
+        vec![("team_id", &self.team_id), ("api_token", &self.api_token)]
     }
-    Ok(())
+
+    fn generate(&self) -> Option<u32> {
+        self.generate
+    }
+}
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    tenants::load(
+        ctx,
+        section,
+        TENANTS,
+        |tx, tenant: &TeamSeed| {
+            tx.execute(
+                "INSERT INTO thoughtly_teams (team_id, api_token) VALUES (?1, ?2)",
+                [&tenant.team_id, &tenant.api_token],
+            )
+        },
+        |tenant, seed| TeamLoader::new(tenant).load(seed),
+    )
 }
 
 /// Loads one team, keeping its contact ids unique.
 struct TeamLoader<'a, 'c> {
-    ctx: &'a SeedContext<'c>,
-    path: String,
-    team: i64,
-    rng: StdRng,
+    tenant: Tenant<'a, 'c>,
     contact_ids: HashSet<String>,
 }
 
 impl<'a, 'c> TeamLoader<'a, 'c> {
-    fn new(ctx: &'a SeedContext<'c>, index: usize, team: &TeamSeed) -> Result<Self, SeedError> {
-        let path = format!("teams[{index}]");
-        for (field, value) in [("team_id", &team.team_id), ("api_token", &team.api_token)] {
-            ctx.check_credential(
-                &format!("{path}.{field}"),
-                value,
-                "thoughtly_teams",
-                field,
-                "team",
-            )?;
-        }
-        ctx.tx.execute(
-            "INSERT INTO thoughtly_teams (team_id, api_token) VALUES (?1, ?2)",
-            [&team.team_id, &team.api_token],
-        )?;
-        Ok(Self {
-            ctx,
-            path,
-            team: ctx.tx.last_insert_rowid(),
-            rng: ctx.rng(index),
+    fn new(tenant: Tenant<'a, 'c>) -> Self {
+        Self {
+            tenant,
             contact_ids: HashSet::new(),
-        })
+        }
     }
 
     fn load(mut self, team: &TeamSeed) -> Result<(), SeedError> {
-        for (index, contact) in team.contacts.iter().enumerate() {
-            let path = format!("{}.contacts[{index}]", self.path);
+        for (path, contact) in self.tenant.listed("contacts", &team.contacts) {
             self.insert_listed_contact(&path, contact)?;
         }
-        for _ in 0..self.ctx.contacts_to_generate(team.generate) {
+        for _ in 0..self.tenant.generate {
             self.insert_generated_contact()?;
         }
         Ok(())
@@ -130,10 +127,10 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
         let id = match &seed.id {
             Some(id) if id.trim().is_empty() => {
-                return Err(self.ctx.error(&format!("{path}.id"), "must not be blank"));
+                return Err(self.tenant.ctx.error(&format!("{path}.id"), "must not be blank"));
             }
             Some(id) if self.contact_ids.contains(id) => {
-                return Err(self.ctx.error(
+                return Err(self.tenant.ctx.error(
                     &format!("{path}.id"),
                     format!("duplicate contact id `{id}`"),
                 ));
@@ -144,6 +141,7 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
         let tags = seed.tags.clone().unwrap_or_default();
         if let Some(index) = tags.iter().position(|tag| tag.trim().is_empty()) {
             return Err(self
+                .tenant
                 .ctx
                 .error(&format!("{path}.tags[{index}]"), "must not be blank"));
         }
@@ -170,7 +168,7 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
     /// A realistic contact: most have a name and a phone number, fewer an email; tags and
     /// attributes (plan, source, city) spread unevenly.
     fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.rng;
+        let rng = &mut self.tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
@@ -209,13 +207,13 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
     }
 
     fn generated_times(&mut self) -> (Millis, Millis) {
-        let created = fakes::instant_within_days(&mut self.rng, self.ctx.now, 365);
-        let updated = fakes::instant_between(&mut self.rng, created, self.ctx.now);
+        let created = fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
+        let updated = fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now);
         (created, updated)
     }
 
     fn insert(&mut self, contact: &StoredContact<'_>) -> Result<(), SeedError> {
-        queries::insert_contact(self.ctx.tx, self.team, contact)?;
+        queries::insert_contact(self.tenant.ctx.tx, self.tenant.id, contact)?;
         self.contact_ids.insert(contact.id.to_owned());
         Ok(())
     }
@@ -223,7 +221,7 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
     /// A UUID no contact of this team has yet.
     fn fresh_id(&mut self) -> String {
         loop {
-            let id = fakes::uuid_v4(&mut self.rng);
+            let id = fakes::uuid_v4(&mut self.tenant.rng);
             if !self.contact_ids.contains(&id) {
                 return id;
             }

@@ -1,37 +1,32 @@
-//! `x-api-key: <key>` resolves the workspace every query is scoped to.
+//! `x-api-key: <key>` selects the workspace every query is scoped to.
 
-use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+use rusqlite::Connection;
 
-use super::error::Error;
-use super::queries;
-use crate::http::auth::header_text;
-use crate::state::AppState;
-use crate::store::Db;
+use super::{VENDOR, Vambe, queries};
+use crate::http::auth::{CredentialScheme, Keys, Secret};
+use crate::kit::Tenancy;
+use crate::state::Vendor;
 
-pub const API_KEY_HEADER: &str = "x-api-key";
+pub const CREDENTIALS: CredentialScheme = CredentialScheme {
+    secret: Secret::Header("x-api-key"),
+    selectors: &[],
+};
 
-/// The authenticated workspace and the database it lives in.
+/// A workspace: the tenant a key selects.
+#[derive(Debug, Clone)]
 pub struct Workspace {
     pub id: i64,
-    pub db: Db,
 }
 
-impl FromRequestParts<AppState> for Workspace {
-    type Rejection = Error;
+impl Tenancy for Workspace {
+    type Vendor = Vambe;
+    const SPEC: &'static Vendor = &VENDOR;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let key = credential(&parts.headers).ok_or(Error::Unauthorized)?;
-        let db = state.db(parts);
-        let id = state.tenants().find(&db, format!("vambe:{key}"), |conn| {
-            queries::workspace_by_key(conn, key)
-        })?;
-        id.map(|id| Self { id, db }).ok_or(Error::Unauthorized)
+    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
+        queries::workspace_by_key(conn, &keys.secret).map(|found| found.map(|id| Self { id }))
     }
-}
 
-/// The workspace key of `x-api-key`.
-pub fn credential(headers: &HeaderMap) -> Option<&str> {
-    header_text(headers, API_KEY_HEADER)
+    fn id(&self) -> i64 {
+        self.id
+    }
 }

@@ -1,18 +1,37 @@
-//! Vambe's error bodies (CONTRACTS.md, Choice): NestJS-style `{"statusCode":…,"message":…}`,
-//! with an `errors` list naming every failing parameter on a 400.
+//! Vambe's error texts and body (Choice): NestJS-style `{"statusCode":…,"message":…}`, with an
+//! `errors` list naming every failing parameter on a 400. Each text is what a client reads.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::store::StoreError;
+use crate::contract::{ErrorStyle, ErrorTexts, FieldError};
 
-pub const UNAUTHORIZED: &str = "Unauthorized";
-pub const VALIDATION_FAILED: &str = "Validation failed";
-pub const NOT_FOUND: &str = "Not Found";
-pub const METHOD_NOT_ALLOWED: &str = "Method Not Allowed";
-pub const INTERNAL: &str = "Internal server error";
+pub static ERRORS: ErrorStyle = ErrorStyle {
+    texts: ErrorTexts {
+        missing_credentials: "Unauthorized",
+        unknown_credentials: "Unauthorized",
+        bad_request: VALIDATION_FAILED,
+        malformed_body: "Request body is not valid JSON",
+        wrong_content_type: "Content-Type must be application/json",
+        unreadable_body: "Request body could not be read",
+        body_too_large: "Payload Too Large",
+        not_found: "Not Found",
+        unknown_record: "Not Found",
+        method_not_allowed: "Method Not Allowed",
+        rate_limited: "Too Many Requests",
+        internal: "Internal server error",
+    },
+    shape,
+};
+
+/// The message of every 400; what failed is in its `errors`.
+const VALIDATION_FAILED: &str = "Validation failed";
+
+/// The `field` naming the body in a 400's `errors` (Choice: the request body is not a
+/// parameter, so it gets a name of its own).
+const BODY_FIELD: &str = "body";
 
 /// The `field` of the entry saying that none of `days`, `created_after`, `updated_after` was sent
 /// (Choice: the requirement spans three parameters, so it gets a name of its own).
@@ -37,78 +56,51 @@ pub const CUSTOM_FIELD_VALUE_REQUIRED: &str =
     "custom_field_value must be provided together with custom_field_key";
 pub const ENTITY_TYPE_VALUES: &str = "entity_type must be one of: ticket, customer";
 
-/// One entry of a 400's `errors`: the parameter and what is wrong with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: &'static str,
-}
-
-impl FieldError {
-    pub const fn new(field: &'static str, message: &'static str) -> Self {
-        Self { field, message }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// 401: `x-api-key` is missing, blank or no workspace's.
-    #[error("{UNAUTHORIZED}")]
-    Unauthorized,
-    /// 400: one or more query parameters are invalid; every failing one is listed.
-    #[error("{VALIDATION_FAILED}")]
-    Validation(Vec<FieldError>),
-    /// 500: the store failed; the cause is logged, never sent.
-    #[error("{INTERNAL}")]
-    Store(#[from] StoreError),
-}
-
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Unauthorized => render_status(StatusCode::UNAUTHORIZED),
-            Self::Validation(errors) => (
-                StatusCode::BAD_REQUEST,
-                Json(Body {
-                    status_code: 400,
-                    message: VALIDATION_FAILED,
-                    errors: Some(errors),
-                }),
-            )
-                .into_response(),
-            Self::Store(cause) => {
-                tracing::error!(%cause, "vambe request failed");
-                render_status(StatusCode::INTERNAL_SERVER_ERROR)
-            }
-        }
-    }
-}
+/// What every Vambe handler returns on failure.
+pub type Error = crate::contract::Error<super::Vambe>;
 
 /// The body of every Vambe error, keys in the vendor's order.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Body {
+struct Body<'a> {
     status_code: u16,
-    message: &'static str,
+    message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<Vec<FieldError>>,
+    errors: Option<Vec<Entry<'a>>>,
 }
 
-/// Vambe's body for a bare status.
-pub fn render_status(status: StatusCode) -> Response {
-    let message = match status {
-        StatusCode::UNAUTHORIZED => UNAUTHORIZED,
-        StatusCode::BAD_REQUEST => VALIDATION_FAILED,
-        StatusCode::NOT_FOUND => NOT_FOUND,
-        StatusCode::METHOD_NOT_ALLOWED => METHOD_NOT_ALLOWED,
-        StatusCode::INTERNAL_SERVER_ERROR => INTERNAL,
-        other => other.canonical_reason().unwrap_or(INTERNAL),
+/// One entry of a 400's `errors`.
+#[derive(Serialize)]
+struct Entry<'a> {
+    field: &'a str,
+    message: &'a str,
+}
+
+/// A 400 always lists its failures: the invalid fields, or the body's one; other statuses
+/// carry the message alone.
+fn shape(status: StatusCode, message: &str, fields: &[FieldError]) -> Response {
+    let (message, errors) = if status != StatusCode::BAD_REQUEST {
+        (message, None)
+    } else if fields.is_empty() && message != VALIDATION_FAILED {
+        let body = Entry {
+            field: BODY_FIELD,
+            message,
+        };
+        (VALIDATION_FAILED, Some(vec![body]))
+    } else {
+        let fields = fields
+            .iter()
+            .map(|field| Entry {
+                field: field.field,
+                message: field.message,
+            })
+            .collect();
+        (VALIDATION_FAILED, Some(fields))
     };
     let body = Body {
         status_code: status.as_u16(),
         message,
-        // A 400 always lists its failures, even when the cause has no field to name.
-        errors: (status == StatusCode::BAD_REQUEST).then(Vec::new),
+        errors,
     };
     (status, Json(body)).into_response()
 }

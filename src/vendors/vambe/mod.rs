@@ -5,8 +5,9 @@
 use axum::Router;
 use axum::routing::get;
 
-use crate::state::AppState;
-use crate::vendors::VendorSpec;
+use crate::contract::{ErrorStyle, Styled};
+use crate::seed::Section;
+use crate::state::{AppState, Vendor};
 
 mod auth;
 pub mod error;
@@ -15,19 +16,28 @@ pub mod models;
 mod queries;
 mod seed;
 
-pub use auth::API_KEY_HEADER;
 
-pub static VENDOR: VendorSpec = VendorSpec {
+/// Names Vambe in its errors.
+pub struct Vambe;
+
+impl Styled for Vambe {
+    const ERRORS: &'static ErrorStyle = &error::ERRORS;
+}
+
+pub static VENDOR: Vendor = Vendor {
     slug: "vambe",
     name: "Vambe",
     real_host: "api.vambe.me",
     schema: queries::SCHEMA,
     openapi: include_str!("../../../openapi/vambe.yaml"),
     routes,
-    render_error: error::render_status,
-    load_seed: seed::load,
-    credential: auth::credential,
-    credentials: queries::credentials,
+    errors: &error::ERRORS,
+    credentials: auth::CREDENTIALS,
+    seed: Section {
+        tenants: seed::TENANTS.list,
+        load: seed::load,
+    },
+    tenants: queries::tenants,
 };
 
 fn routes() -> Router<AppState> {

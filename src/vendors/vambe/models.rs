@@ -2,8 +2,13 @@
 
 use serde::Serialize;
 
-use super::error::{self, FieldError};
+use super::error;
+use crate::contract::FieldError;
 use crate::http::query::QueryPairs;
+use crate::time::{Precision, TimeFormat};
+
+/// `2024-09-30T10:00:00.000Z`: UTC, always with milliseconds.
+pub const TIMESTAMPS: TimeFormat = TimeFormat::new(Precision::Millis, true);
 use crate::time::Millis;
 
 pub const DAYS_MAX: i64 = 365;
@@ -26,7 +31,7 @@ pub const PLATFORMS: &[&str] = &[
 pub const CHAT_STATUSES: &[&str] = &["UNATTENDED", "ATTENDED", "CLOSED"];
 
 /// Whose custom fields the custom-field filter looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntityType {
     Ticket,
     Customer,
@@ -43,7 +48,7 @@ impl EntityType {
 }
 
 /// `custom_field_key` = `custom_field_value`, on `entity` or (without it) on either entity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CustomFieldFilter {
     pub key: String,
     pub value: String,
@@ -51,7 +56,7 @@ pub struct CustomFieldFilter {
 }
 
 /// How the page is ordered; decided by which time filters were sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
     /// `updated_at` ascending: whenever `updated_after` is sent (it wins over `created_after`).
     UpdatedAsc,
@@ -62,7 +67,7 @@ pub enum Order {
 }
 
 /// The query of `GET /api/public/contacts`, parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListParams {
     /// Contacts whose `last_message_at` is at or after this instant (now minus `days` days).
     pub last_message_since: Option<Millis>,

@@ -2,7 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, named_params};
 
-use super::models::{ActiveTicket, Contact, ListParams, Order, StageRef};
+use super::models::{ActiveTicket, Contact, ListParams, Order, StageRef, TIMESTAMPS};
+use crate::contract::TenantCard;
 use crate::http::pagination::Window;
 use crate::time::Millis;
 
@@ -75,11 +76,10 @@ pub fn workspace_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Op
         .optional()
 }
 
-pub fn credentials(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+/// Every workspace's key, in seed order.
+pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
     conn.prepare("SELECT api_key FROM vambe_workspaces ORDER BY id")?
-        .query_map([], |row| {
-            Ok(format!("x-api-key: {}", row.get::<_, String>(0)?))
-        })?
+        .query_map([], |row| Ok(TenantCard::of_secret(row.get(0)?)))?
         .collect()
 }
 
@@ -165,10 +165,10 @@ fn contact_from_row(row: &Row<'_>, show_stage: bool) -> rusqlite::Result<Contact
         phone: row.get(2)?,
         email: row.get(3)?,
         platform: row.get(4)?,
-        last_message_at: Millis(row.get(5)?).to_millis_z(),
+        last_message_at: TIMESTAMPS.render(Millis(row.get(5)?)),
         chat_status: row.get(6)?,
-        created_at: Millis(row.get(7)?).to_millis_z(),
-        updated_at: Millis(row.get(8)?).to_millis_z(),
+        created_at: TIMESTAMPS.render(Millis(row.get(7)?)),
+        updated_at: TIMESTAMPS.render(Millis(row.get(8)?)),
         client_id: row.get(9)?,
         ai_customer_id: row.get(10)?,
         default_stage_id: row.get(11)?,

@@ -12,16 +12,11 @@ use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::models::{CHAT_STATUSES, EntityType, PLATFORMS, is_vambe_uuid};
+use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
 
 const DAY_MS: i64 = 86_400_000;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Section {
-    workspaces: Vec<WorkspaceSeed>,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,21 +112,42 @@ const GENERATED_PLATFORMS: &[&str] = &[
     "playground",
 ];
 
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    let section: Section = ctx.parse(section)?;
-    for (index, workspace) in section.workspaces.iter().enumerate() {
-        WorkspaceLoader::new(ctx, index, workspace)?.load(workspace)?;
+/// Where the seed lists this vendor's tenants.
+pub const TENANTS: TenantTable = TenantTable {
+    list: "workspaces",
+    table: "vambe_workspaces",
+    kind: "workspace",
+};
+
+impl TenantSeed for WorkspaceSeed {
+    fn credentials(&self) -> Vec<(&'static str, &str)> {
+        vec![("api_key", &self.api_key)]
     }
-    Ok(())
+
+    fn generate(&self) -> Option<u32> {
+        self.generate
+    }
+}
+
+pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    tenants::load(
+        ctx,
+        section,
+        TENANTS,
+        |tx, tenant: &WorkspaceSeed| {
+            tx.execute(
+                "INSERT INTO vambe_workspaces (api_key) VALUES (?1)",
+                [&tenant.api_key],
+            )
+        },
+        |tenant, seed| WorkspaceLoader::new(tenant).load(seed),
+    )
 }
 
 /// Loads one workspace, keeping its pipeline, stage and contact ids unique and every
 /// generated `updated_at` distinct (so a strictly-after sync cursor never lands mid-tie).
 struct WorkspaceLoader<'a, 'c> {
-    ctx: &'a SeedContext<'c>,
-    path: String,
-    workspace_id: i64,
-    rng: StdRng,
+    tenant: Tenant<'a, 'c>,
     /// The workspace-wide `client_id` generated contacts carry.
     client_id: String,
     pipeline_ids: HashSet<String>,
@@ -144,30 +160,10 @@ struct WorkspaceLoader<'a, 'c> {
 }
 
 impl<'a, 'c> WorkspaceLoader<'a, 'c> {
-    fn new(
-        ctx: &'a SeedContext<'c>,
-        index: usize,
-        workspace: &WorkspaceSeed,
-    ) -> Result<Self, SeedError> {
-        let path = format!("workspaces[{index}]");
-        ctx.check_credential(
-            &format!("{path}.api_key"),
-            &workspace.api_key,
-            "vambe_workspaces",
-            "api_key",
-            "workspace",
-        )?;
-        ctx.tx.execute(
-            "INSERT INTO vambe_workspaces (api_key) VALUES (?1)",
-            [&workspace.api_key],
-        )?;
-        let mut rng = ctx.rng(index);
-        let client_id = fakes::uuid_v4(&mut rng);
-        Ok(Self {
-            ctx,
-            path,
-            workspace_id: ctx.tx.last_insert_rowid(),
-            rng,
+    fn new(mut tenant: Tenant<'a, 'c>) -> Self {
+        let client_id = fakes::uuid_v4(&mut tenant.rng);
+        Self {
+            tenant,
             client_id,
             pipeline_ids: HashSet::new(),
             stage_ids: Vec::new(),
@@ -175,19 +171,17 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             ticket_ids: HashSet::new(),
             updated_ats: HashSet::new(),
             created_ats: HashSet::new(),
-        })
+        }
     }
 
     fn load(mut self, workspace: &WorkspaceSeed) -> Result<(), SeedError> {
-        for (index, pipeline) in workspace.pipelines.iter().enumerate() {
-            let path = format!("{}.pipelines[{index}]", self.path);
+        for (path, pipeline) in self.tenant.listed("pipelines", &workspace.pipelines) {
             self.insert_pipeline(&path, pipeline)?;
         }
-        for (index, contact) in workspace.contacts.iter().enumerate() {
-            let path = format!("{}.contacts[{index}]", self.path);
+        for (path, contact) in self.tenant.listed("contacts", &workspace.contacts) {
             self.insert_listed_contact(&path, contact)?;
         }
-        for _ in 0..self.ctx.contacts_to_generate(workspace.generate) {
+        for _ in 0..self.tenant.generate {
             self.insert_generated_contact()?;
         }
         Ok(())
@@ -195,21 +189,22 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
 
     fn insert_pipeline(&mut self, path: &str, pipeline: &PipelineSeed) -> Result<(), SeedError> {
         if pipeline.name.trim().is_empty() {
-            return Err(self.ctx.error(&format!("{path}.name"), "must not be blank"));
+            return Err(self.tenant.ctx.error(&format!("{path}.name"), "must not be blank"));
         }
         let id =
             self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
                 me.pipeline_ids.contains(id)
             })?;
-        self.ctx.tx.execute(
+        self.tenant.ctx.tx.execute(
             "INSERT INTO vambe_pipelines (workspace_id, id, name) VALUES (?1, ?2, ?3)",
-            rusqlite::params![self.workspace_id, id, pipeline.name],
+            rusqlite::params![self.tenant.id, id, pipeline.name],
         )?;
         self.pipeline_ids.insert(id.clone());
         for (index, stage) in pipeline.stages.iter().enumerate() {
             let stage_path = format!("{path}.stages[{index}]");
             if stage.name.trim().is_empty() {
                 return Err(self
+                    .tenant
                     .ctx
                     .error(&format!("{stage_path}.name"), "must not be blank"));
             }
@@ -218,10 +213,10 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
                 stage.id.as_deref(),
                 |me, id| me.stage_ids.iter().any(|taken| taken == id),
             )?;
-            self.ctx.tx.execute(
+            self.tenant.ctx.tx.execute(
                 "INSERT INTO vambe_stages (workspace_id, id, pipeline_id, name, position)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![self.workspace_id, stage_id, id, stage.name, index as i64],
+                rusqlite::params![self.tenant.id, stage_id, id, stage.name, index as i64],
             )?;
             self.stage_ids.push(stage_id);
         }
@@ -245,7 +240,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             Some(id) => self.uuid(&format!("{path}.client_id"), id)?,
         };
         let ai_customer_id = match seed.ai_customer_id.as_deref() {
-            None => fakes::uuid_v4(&mut self.rng),
+            None => fakes::uuid_v4(&mut self.tenant.rng),
             Some(id) => self.uuid(&format!("{path}.ai_customer_id"), id)?,
         };
         let default_stage_id = match seed.default_stage_id.as_deref() {
@@ -257,14 +252,14 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         let given = [seed.created_at, seed.last_message_at, seed.updated_at];
         let (created_at, last_message_at, updated_at) = match given {
             [None, None, None] => {
-                let created = fakes::instant_within_days(&mut self.rng, self.ctx.now, 365);
-                let updated = fakes::instant_between(&mut self.rng, created, self.ctx.now);
+                let created = fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
+                let updated = fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now);
                 (created, updated, updated)
             }
             [created, message, updated] => {
                 let earliest = given.iter().flatten().min().copied();
                 let latest = given.iter().flatten().max().copied();
-                let created = created.or(earliest).unwrap_or(self.ctx.now);
+                let created = created.or(earliest).unwrap_or(self.tenant.ctx.now);
                 let updated = updated.or(latest).unwrap_or(created);
                 (created, message.unwrap_or(updated), updated)
             }
@@ -274,7 +269,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             Some(ticket) => Some(self.listed_ticket(&format!("{path}.active_ticket_v2"), ticket)?),
         };
         let customer_fields = custom_fields(
-            self.ctx,
+            self.tenant.ctx,
             &format!("{path}.custom_fields"),
             &seed.custom_fields,
         )?;
@@ -305,7 +300,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         let stage_path = format!("{path}.current_stage_id");
         let stage_id = self.uuid(&stage_path, &seed.current_stage_id)?;
         if !self.stage_ids.contains(&stage_id) {
-            return Err(self.ctx.error(
+            return Err(self.tenant.ctx.error(
                 &stage_path,
                 format!(
                     "no stage `{}` in this workspace's pipelines",
@@ -314,7 +309,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             ));
         }
         let fields = custom_fields(
-            self.ctx,
+            self.tenant.ctx,
             &format!("{path}.custom_fields"),
             &seed.custom_fields,
         )?;
@@ -326,8 +321,8 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
     }
 
     fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let now = self.ctx.now;
-        let rng = &mut self.rng;
+        let now = self.tenant.ctx.now;
+        let rng = &mut self.tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
@@ -370,7 +365,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         if fakes::chance(rng, 0.3) {
             customer_fields.push(("segment".into(), fakes::pick(rng, CUSTOMER_SEGMENTS).into()));
         }
-        let ticket = if !self.stage_ids.is_empty() && fakes::chance(&mut self.rng, 0.8) {
+        let ticket = if !self.stage_ids.is_empty() && fakes::chance(&mut self.tenant.rng, 0.8) {
             Some(self.generated_ticket())
         } else {
             None
@@ -401,18 +396,18 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
 
     fn generated_ticket(&mut self) -> StoredTicket {
         let stage_names: Vec<&str> = self.stage_ids.iter().map(String::as_str).collect();
-        let stage_id = fakes::pick(&mut self.rng, &stage_names).to_owned();
+        let stage_id = fakes::pick(&mut self.tenant.rng, &stage_names).to_owned();
         let mut fields = Vec::new();
-        if fakes::chance(&mut self.rng, 0.7) {
+        if fakes::chance(&mut self.tenant.rng, 0.7) {
             fields.push((
                 "priority".into(),
-                fakes::pick(&mut self.rng, TICKET_PRIORITIES).into(),
+                fakes::pick(&mut self.tenant.rng, TICKET_PRIORITIES).into(),
             ));
         }
-        if fakes::chance(&mut self.rng, 0.5) {
+        if fakes::chance(&mut self.tenant.rng, 0.5) {
             fields.push((
                 "source".into(),
-                fakes::pick(&mut self.rng, TICKET_SOURCES).into(),
+                fakes::pick(&mut self.tenant.rng, TICKET_SOURCES).into(),
             ));
         }
         StoredTicket {
@@ -427,13 +422,13 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             Some(ticket) => (Some(&ticket.id), Some(&ticket.stage_id)),
             None => (None, None),
         };
-        self.ctx.tx.execute(
+        self.tenant.ctx.tx.execute(
             "INSERT INTO vambe_contacts (workspace_id, id, name, phone, email, platform,
                  last_message_at, chat_status, created_at, updated_at, client_id, ai_customer_id,
                  default_stage_id, blocked, is_chat_read, ticket_id, ticket_stage_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             rusqlite::params![
-                self.workspace_id,
+                self.tenant.id,
                 contact.id,
                 contact.name,
                 contact.phone,
@@ -452,7 +447,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
                 ticket_stage_id,
             ],
         )?;
-        let mut insert_field = self.ctx.tx.prepare_cached(
+        let mut insert_field = self.tenant.ctx.tx.prepare_cached(
             "INSERT INTO vambe_custom_fields (workspace_id, contact_id, entity, key, value)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
@@ -468,7 +463,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             .map(|field| (EntityType::Customer, field));
         for (entity, (key, value)) in customer_fields.chain(ticket_fields) {
             insert_field.execute(rusqlite::params![
-                self.workspace_id,
+                self.tenant.id,
                 contact.id,
                 entity.as_str(),
                 key,
@@ -488,7 +483,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
     fn default_stage_id(&mut self) -> String {
         match self.stage_ids.first() {
             Some(id) => id.clone(),
-            None => fakes::uuid_v4(&mut self.rng),
+            None => fakes::uuid_v4(&mut self.tenant.rng),
         }
     }
 
@@ -497,7 +492,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         if allowed.contains(&value) {
             Ok(value.to_owned())
         } else {
-            Err(self.ctx.error(
+            Err(self.tenant.ctx.error(
                 path,
                 format!(
                     "unknown value `{value}`: expected one of {}",
@@ -513,6 +508,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             Ok(id.to_ascii_lowercase())
         } else {
             Err(self
+                .tenant
                 .ctx
                 .error(path, format!("`{id}` is not a UUID (the vendor's pattern)")))
         }
@@ -530,7 +526,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             Some(given) => {
                 let id = self.uuid(path, given)?;
                 if taken(self, &id) {
-                    return Err(self.ctx.error(path, format!("duplicate id `{given}`")));
+                    return Err(self.tenant.ctx.error(path, format!("duplicate id `{given}`")));
                 }
                 Ok(id)
             }
@@ -539,7 +535,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
 
     fn fresh_uuid(&mut self, taken: impl Fn(&Self, &str) -> bool) -> String {
         loop {
-            let id = fakes::uuid_v4(&mut self.rng);
+            let id = fakes::uuid_v4(&mut self.tenant.rng);
             if !taken(self, &id) {
                 return id;
             }

@@ -1,0 +1,160 @@
+//! The middleware around each vendor's router: resolves the request's namespace, reads its body
+//! once, lets fault rules act on it, and records it in the journal with secrets masked.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use crate::contract::Failure;
+use crate::control::faults::{Action, Target};
+use crate::control::journal::Entry;
+use crate::control::{InvalidNamespace, NamespaceDb, mask, namespace_of};
+use crate::http::body::ReadBody;
+use crate::state::{AppState, Vendor};
+use crate::time::Millis;
+
+/// Secrets of any request, whatever the vendor; each vendor's own secret header is added.
+const GENERIC_SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
+/// The most of a request body the journal keeps.
+const JOURNAL_BODY_BYTES: usize = 64 * 1024;
+
+/// The middleware around each vendor's router.
+pub async fn control(
+    State((state, vendor)): State<(AppState, &'static Vendor)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let received = Millis::from_datetime(Utc::now());
+    let (mut parts, body) = request.into_parts();
+    let namespace = namespace_of(&parts.headers);
+    let mut entry = journal_entry(&state, vendor, &parts, namespace.clone().unwrap_or(None), received);
+    let body = ReadBody::read(&parts.headers, body).await;
+    if !body.bytes.is_empty() {
+        entry.body = Some(journal_body(&body.bytes));
+    }
+    let bytes = body.bytes.clone();
+    parts.extensions.insert(body);
+    let response = match namespace {
+        Err(InvalidNamespace) => vendor.errors.failure(Failure::InvalidNamespace),
+        Ok(namespace) => serve(&state, vendor, parts, Body::from(bytes), namespace, next).await,
+    };
+    entry.status = response.status().as_u16();
+    entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    state.journal().record(entry);
+    response
+}
+
+async fn serve(
+    state: &AppState,
+    vendor: &'static Vendor,
+    mut parts: Parts,
+    body: Body,
+    namespace: Option<String>,
+    next: Next,
+) -> Response {
+    let target = Target {
+        vendor: vendor.slug,
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        credential: vendor.credentials.secret(&parts.headers),
+        namespace: namespace.as_deref(),
+    };
+    match state.faults().decide(&target) {
+        Some(Action::Respond { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return match body {
+                Some(body) => (status, axum::Json(body)).into_response(),
+                None => vendor.errors.failure(Failure::Status(status)),
+            };
+        }
+        Some(Action::RateLimit { retry_after }) => {
+            return vendor.errors.failure(Failure::RateLimited { retry_after });
+        }
+        Some(Action::Drop) => return Response::new(Body::new(DroppedConnection)),
+        Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
+        None => {}
+    }
+    if let Some(name) = namespace {
+        let store_state = state.clone();
+        let made = {
+            let name = name.clone();
+            tokio::task::spawn_blocking(move || store_state.namespace(&name)).await
+        };
+        match made {
+            Ok(Ok(db)) => {
+                parts.extensions.insert(NamespaceDb { name, db });
+            }
+            Ok(Err(error)) => return vendor.errors.failure(Failure::Store(error)),
+            Err(_) => {
+                tracing::error!(vendor = vendor.slug, "making a namespace panicked");
+                return vendor.errors.status(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn journal_entry(
+    state: &AppState,
+    vendor: &'static Vendor,
+    parts: &Parts,
+    namespace: Option<String>,
+    received: Millis,
+) -> Entry {
+    let mut headers = parts.headers.clone();
+    let vendor_secrets = state
+        .vendors()
+        .iter()
+        .map(|vendor| vendor.credentials.secret_header());
+    for name in GENERIC_SECRET_HEADERS.iter().copied().chain(vendor_secrets) {
+        if let Some(value) = headers.get_mut(name) {
+            let masked = mask(&String::from_utf8_lossy(value.as_bytes()));
+            *value = HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("****"));
+        }
+    }
+    Entry {
+        id: 0,
+        received,
+        vendor: vendor.slug,
+        tenant: vendor.credentials.secret(&parts.headers).map(mask),
+        namespace,
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
+        headers,
+        body: None,
+        status: 0,
+        duration_ms: 0.0,
+    }
+}
+
+fn journal_body(bytes: &Bytes) -> String {
+    let kept = &bytes[..bytes.len().min(JOURNAL_BODY_BYTES)];
+    String::from_utf8_lossy(kept).into_owned()
+}
+
+/// A response body that fails at once, so the server closes the connection unanswered.
+struct DroppedConnection;
+
+impl http_body::Body for DroppedConnection {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by a fault rule",
+        ))))
+    }
+}

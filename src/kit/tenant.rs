@@ -1,0 +1,152 @@
+//! The tenant extractor every vendor's handlers take first: it reads the credentials by the
+//! vendor's scheme, finds the tenant (off the async workers, cached per data generation),
+//! applies the tenant's rate limits, and only then lets a body error through, so the credential
+//! check always comes before any validation.
+
+use std::hash::Hash;
+use std::ops::Deref;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::contract::{Error, Failure, Styled};
+use crate::control::NamespaceDb;
+use crate::http::auth::Keys;
+use crate::http::body::ReadBody;
+use crate::http::cache::JsonBytes;
+use crate::http::rate_limit::{Limit, retry_after_seconds};
+use crate::state::{AppState, Vendor};
+use crate::store::Db;
+use crate::time::Millis;
+
+/// A vendor's tenant row: what its credentials select.
+pub trait Tenancy: Clone + Send + Sync + 'static {
+    /// The vendor, whose words answer a failed check.
+    type Vendor: Styled;
+    /// The vendor's declaration: its credential scheme and slug.
+    const SPEC: &'static Vendor;
+    /// The tenant holding `keys`, if any: one indexed statement.
+    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>>;
+    /// The tenant's row id, which scopes its cached answers.
+    fn id(&self) -> i64;
+    /// The limits the tenant's requests are under; none unless its seed switches them on.
+    fn limits(&self) -> &'static [Limit] {
+        &[]
+    }
+}
+
+/// The authenticated tenant `T` of a request, with the database and clock of the request's
+/// namespace. Dereferences to the tenant row.
+pub struct Tenant<T> {
+    pub row: T,
+    /// The database of the request's namespace.
+    pub db: Db,
+    state: AppState,
+    /// What the request weighs (URI and body bytes): the cost of caching its answer.
+    request_bytes: usize,
+}
+
+impl<T> Deref for Tenant<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.row
+    }
+}
+
+impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
+    type Rejection = Error<T::Vendor>;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let spec = T::SPEC;
+        let keys = spec
+            .credentials
+            .keys(&parts.headers)
+            .ok_or(Failure::MissingCredentials)?;
+        let db = state.db(parts);
+        let namespace = parts
+            .extensions
+            .get::<NamespaceDb>()
+            .map_or("default", |namespace| namespace.name.as_str())
+            .to_owned();
+        let row = state
+            .tenant_cache()
+            .find(&db, (spec.slug, keys.clone()), |conn, (_, keys)| {
+                T::find(conn, keys)
+            })
+            .await?
+            .ok_or(Failure::UnknownCredentials)?;
+        let limits = row.limits();
+        if !limits.is_empty() {
+            let key = format!("{namespace}\n{}\n{}", spec.slug, keys.secret);
+            state
+                .rate_limiter()
+                .check(&key, limits)
+                .map_err(|wait| Failure::RateLimited {
+                    retry_after: retry_after_seconds(wait),
+                })?;
+        }
+        let mut request_bytes = parts.uri.to_string().len();
+        if let Some(body) = parts.extensions.get::<ReadBody>() {
+            body.json.as_ref().map_err(|error| Failure::Body(*error))?;
+            request_bytes += body.bytes.len();
+        }
+        Ok(Self {
+            row,
+            db,
+            state: state.clone(),
+            request_bytes,
+        })
+    }
+}
+
+impl<T: Tenancy> Tenant<T> {
+    /// The answer to `request` (the parsed request: everything the answer depends on besides
+    /// the tenant), from the cache or computed by `query` on a reader; `None` when `query`
+    /// finds nothing, which is never cached.
+    pub async fn answer<K, R, F>(&self, request: K, query: F) -> Result<Option<JsonBytes>, Error<T::Vendor>>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        R: Serialize + Send + 'static,
+        F: FnOnce(&Connection, &T, &K) -> rusqlite::Result<Option<R>> + Send + 'static,
+    {
+        let row = self.row.clone();
+        let key = (T::SPEC.slug, row.id(), request.clone());
+        let answer = self
+            .state
+            .answers()
+            .json(&self.db, key, self.request_bytes, move |conn| {
+                query(conn, &row, &request)
+            })
+            .await?;
+        Ok(answer)
+    }
+
+    /// [`Tenant::answer`] for a query that always finds an answer.
+    pub async fn answer_found<K, R, F>(&self, request: K, query: F) -> Result<JsonBytes, Error<T::Vendor>>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        R: Serialize + Send + 'static,
+        F: FnOnce(&Connection, &T, &K) -> rusqlite::Result<R> + Send + 'static,
+    {
+        let answer = self
+            .answer(request, move |conn, row, request| query(conn, row, request).map(Some))
+            .await?;
+        Ok(answer.unwrap_or_else(|| JsonBytes(axum::body::Bytes::from_static(b"null"))))
+    }
+
+    /// Now, by the clock of the request's namespace: what writes are stamped with.
+    pub fn now(&self) -> Millis {
+        self.state.clock().now()
+    }
+
+    /// The instant "last N days" windows count back from.
+    pub fn window_end(&self) -> Millis {
+        self.state.clock().window_end()
+    }
+}
