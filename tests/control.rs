@@ -88,7 +88,11 @@ async fn the_journal_records_every_vendor_with_credentials_masked() {
     assert_eq!(autokonnect["status"], 200);
     assert_eq!(autokonnect["headers"]["authorization"], "Bearer ****2e7a");
     assert_eq!(autokonnect["tenant"], "****2e7a");
-    assert!(autokonnect["duration_ms"].as_f64().expect("duration") >= 0.0);
+    let duration = autokonnect["duration_ms"].as_f64().expect("duration");
+    assert!(
+        duration > 0.0 && duration < 300.0,
+        "an undelayed request is timed, well below a 300 ms delay: {duration}"
+    );
     assert_eq!(requests[0]["query"], "days=30");
     assert_eq!(requests[0]["headers"]["x-api-key"], "****d05a");
     assert_eq!(requests[2]["headers"]["x-api-token"], "****9b48");
@@ -224,6 +228,14 @@ async fn delay_faults_hold_the_answer_back() {
     let started = Instant::now();
     assert_eq!(ak_status(&app, AK_CONTACTS).await, 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
+    let (_, listed) = app.get("/__admin/requests?limit=1", &[]).await;
+    let journaled = &listed["requests"][0];
+    assert_eq!(journaled["path"], "/api/v1/contacts");
+    let duration = journaled["duration_ms"].as_f64().expect("duration");
+    assert!(
+        duration >= 300.0,
+        "the journal times the delay too: {duration}"
+    );
     add_fault(&app, json!({"vendor": "autokonnect", "path": "*/tags", "effect": {"type": "delay", "min_ms": 100, "max_ms": 150}})).await;
     let started = Instant::now();
     assert_eq!(ak_status(&app, &format!("{AK_CONTACTS}/tags")).await, 200);

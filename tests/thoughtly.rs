@@ -972,9 +972,7 @@ async fn a_teams_own_generate_count_overrides_the_documents() {
     let (_, listed) = get(&app, &format!("{CONTACTS}?search=15550000000"), TEAM_A).await;
     let contact = &listed["data"]["contacts"][0];
     assert!(is_uuid(contact["id"].as_str().expect("id")), "{contact}");
-    let (created, updated) = (
-        contact["created_at"].as_str(),
-        contact["updated_at"].as_str(),
-    );
+    let created = contact["created_at"].as_str().expect("created_at");
+    let updated = contact["updated_at"].as_str().expect("updated_at");
     assert!(created <= updated, "generated times are ordered: {contact}");
 }
