@@ -107,6 +107,30 @@ async fn listed(app: &TestApp, query: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// Vambe's documented UUID pattern, written out here so the test owns it:
+/// `^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$`
+fn is_vambe_uuid(text: &str) -> bool {
+    if text == "00000000-0000-0000-0000-000000000000"
+        || text == "ffffffff-ffff-ffff-ffff-ffffffffffff"
+    {
+        return true;
+    }
+    let groups: Vec<&str> = text.split('-').collect();
+    let [a, b, c, d, e] = groups.as_slice() else {
+        return false;
+    };
+    let hex = |group: &str, len: usize| {
+        group.len() == len && group.bytes().all(|byte| byte.is_ascii_hexdigit())
+    };
+    hex(a, 8)
+        && hex(b, 4)
+        && hex(c, 4)
+        && hex(d, 4)
+        && hex(e, 12)
+        && matches!(c.as_bytes()[0], b'1'..=b'8')
+        && matches!(d.as_bytes()[0], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+}
+
 fn validation(errors: &[(&str, &str)]) -> Value {
     let errors: Vec<Value> = errors
         .iter()
@@ -148,10 +172,7 @@ async fn a_contact_without_a_ticket_has_null_active_ticket_and_nullable_fields()
     assert_eq!(contact["blocked"], false);
     for field in ["client_id", "ai_customer_id", "default_stage_id"] {
         let value = contact[field].as_str().expect(field);
-        assert!(
-            understudy::vendors::vambe::models::is_vambe_uuid(value),
-            "{field}: {value}"
-        );
+        assert!(is_vambe_uuid(value), "{field}: {value}");
     }
     assert_eq!(
         contact["default_stage_id"], STAGE_NEW,
