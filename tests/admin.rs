@@ -123,9 +123,7 @@ async fn a_bad_seed_is_a_400_naming_the_json_path_and_changes_nothing() {
 
 #[tokio::test]
 async fn reset_restores_the_seed_after_the_data_changed() {
-    let dir = std::env::temp_dir().join(format!("understudy-admin-reset-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::temp_dir("admin-reset");
     let db = dir.join("live.db");
     let mut opts = options(vec![common::seed_source(small_seed("ak_reset"))]);
     opts.db = Some(db.clone());

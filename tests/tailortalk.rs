@@ -4,10 +4,9 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{TestApp, options, seed_source, spawn_app, spawn_app_with_seed};
+use common::{TestApp, seed_error, spawn_app, spawn_app_with_seed};
 use reqwest::Method;
 use serde_json::{Value, json};
-use understudy::AppState;
 
 // What a client reads, word for word: the test owns the wording.
 const BODY_NOT_OBJECT: &str = "Request body must be a JSON object";
@@ -603,16 +602,10 @@ async fn the_openapi_document_is_served() {
     assert!(text.contains("/api/v1/get_contacts"));
 }
 
-fn build(seed: Value) -> String {
-    AppState::build(options(vec![seed_source(seed)]))
-        .expect_err("the seed is refused")
-        .to_string()
-}
-
 #[test]
 fn a_bad_seed_names_the_path_and_the_problem() {
     assert_eq!(
-        build(
+        seed_error(
             json!({"tailortalk": {"agents": [{"token": "t", "contacts": [
             {"name": "A", "tags": ["vip"]}]}]}})
         ),
@@ -620,23 +613,23 @@ fn a_bad_seed_names_the_path_and_the_problem() {
          a custom attribute must be a JSON scalar (string, number, boolean or null)"
     );
     assert_eq!(
-        build(json!({"tailortalk": {"agents": [{"token": "t"}, {"token": "t"}]}})),
+        seed_error(json!({"tailortalk": {"agents": [{"token": "t"}, {"token": "t"}]}})),
         "seed: test seed: tailortalk.agents[1].token: \
          duplicate credential `t`: another agent already uses it"
     );
     assert!(
-        build(json!({"tailortalk": {"agents": [{"token": "t", "envelope": "bare"}]}}))
+        seed_error(json!({"tailortalk": {"agents": [{"token": "t", "envelope": "bare"}]}}))
             .contains("tailortalk.agents[0].envelope: unknown variant `bare`"),
     );
     assert!(
-        build(
+        seed_error(
             json!({"tailortalk": {"agents": [{"token": "t", "contacts": [
             {"created_at": "yesterday"}]}]}})
         )
         .contains("tailortalk.agents[0].contacts[0]"),
     );
     assert!(
-        build(json!({"tailortalk": {"agents": [{"token": "a b"}]}}))
+        seed_error(json!({"tailortalk": {"agents": [{"token": "a b"}]}}))
             .contains("tailortalk.agents[0].token: must not contain whitespace")
     );
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{TestApp, spawn_app, spawn_app_with_seed};
+use common::{TestApp, seed_error, spawn_app, spawn_app_with_seed};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -899,12 +899,6 @@ async fn the_openapi_document_is_served() {
     let text = response.text().await.expect("text");
     assert!(text.starts_with("openapi: 3.1"), "{text}");
     assert!(text.contains("/contact/create:"));
-}
-
-fn seed_error(seed: Value) -> String {
-    understudy::AppState::build(common::options(vec![common::seed_source(seed)]))
-        .expect_err("the seed is refused")
-        .to_string()
 }
 
 #[test]

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{TestApp, keys, spawn_app, spawn_app_with_seed};
+use common::{TestApp, keys, seed_error, spawn_app, spawn_app_with_seed};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -765,13 +765,6 @@ async fn the_openapi_document_is_served() {
     let text = response.text().await.expect("text");
     assert!(text.starts_with("openapi: 3.1"));
     assert!(text.contains("/api/public/contacts"));
-}
-
-fn seed_error(seed: Value) -> String {
-    match understudy::AppState::build(common::options(vec![common::seed_source(seed)])) {
-        Ok(_) => panic!("the seed should be refused"),
-        Err(error) => error.to_string(),
-    }
 }
 
 #[test]

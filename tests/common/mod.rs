@@ -1,9 +1,13 @@
-//! Black-box test helpers: the whole app on 127.0.0.1:0 in the test's own runtime, and raw
-//! HTTP for requests no well-behaved client would send.
+//! Black-box test helpers: the whole app on 127.0.0.1:0 in the test's own runtime, raw HTTP
+//! for requests no well-behaved client would send, and ([`process`]) the `understudy` binary
+//! as users start it.
 
 #![allow(dead_code)] // each test binary uses its own share of these helpers
 
+pub mod process;
+
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -137,6 +141,21 @@ pub fn seed_source(seed: Value) -> SeedSource {
         name: "test seed".into(),
         text: seed.to_string(),
     }
+}
+
+/// The message a seed document is refused with (clock frozen as in [`options`]).
+pub fn seed_error(seed: Value) -> String {
+    AppState::build(options(vec![seed_source(seed)]))
+        .expect_err("the seed is refused")
+        .to_string()
+}
+
+/// A fresh, empty directory for this test process, named after `name`.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("understudy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
 }
 
 pub async fn spawn_app_with(options: StateOptions) -> TestApp {
