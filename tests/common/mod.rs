@@ -168,3 +168,21 @@ pub async fn spawn_app_with(options: StateOptions) -> TestApp {
         client: reqwest::Client::new(),
     }
 }
+
+/// One vendor alone on a port of its own, at its real paths (no slug prefix), on the embedded
+/// default seed with the clock frozen at [`FROZEN_NOW`].
+pub async fn spawn_vendor_app(slug: &str) -> TestApp {
+    let state = AppState::build(options(Vec::new())).expect("state builds");
+    let vendor = understudy::vendors::by_slug(slug).expect("a known vendor");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(understudy::serve(
+        listener,
+        understudy::vendor_service(state, vendor),
+        std::future::pending(),
+    ));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+    }
+}
