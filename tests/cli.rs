@@ -1,113 +1,15 @@
 //! The `understudy` binary as users start it: flags, seed files, `--db`, `--now`, signals.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::process::{Server, command, failed_start};
+use common::temp_dir;
 use serde_json::{Value, json};
-
-/// A running `understudy` process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
-            .args(["--port", "0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn understudy");
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first_line)
-            .expect("read banner");
-        let base = first_line
-            .trim()
-            .strip_prefix("Understudy listening on ")
-            .unwrap_or_else(|| panic!("unexpected banner {first_line:?}"))
-            .to_owned();
-        Self { child, base }
-    }
-
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, headers, None)
-    }
-
-    fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
-        let headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let body = body.cloned();
-        // reqwest's async client needs a runtime; a small one per call keeps these tests synchronous.
-        tokio::runtime::Runtime::new()
-            .expect("runtime")
-            .block_on(async move {
-                let mut request = reqwest::Client::new().request(method, url);
-                for (name, value) in headers {
-                    request = request.header(name, value);
-                }
-                if let Some(body) = body {
-                    request = request.json(&body);
-                }
-                let response = request.send().await.expect("send");
-                let status = response.status().as_u16();
-                (status, response.json().await.unwrap_or(Value::Null))
-            })
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-
-    fn wait_for_exit(&mut self, within: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs the binary expecting it to fail; returns its stderr.
-fn failed_start(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .args(["--port", "0"])
-        .args(args)
-        .output()
-        .expect("run understudy");
-    assert!(!output.status.success(), "start-up should fail");
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("understudy-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn write_json(dir: &Path, name: &str, value: &Value) -> String {
     let path = dir.join(name);
@@ -138,7 +40,7 @@ fn contact_ids(server: &Server, key: &str) -> Vec<String> {
 
 #[test]
 fn a_custom_seed_file_is_served_exactly() {
-    let dir = temp_dir("custom");
+    let dir = temp_dir("cli-custom");
     let seed = write_json(&dir, "seed.json", &one_company("ak_custom", "555"));
     let server = Server::start(&["--seed", &seed]);
     let (status, body) = server.get(
@@ -165,7 +67,7 @@ fn a_custom_seed_file_is_served_exactly() {
 
 #[test]
 fn repeated_seed_files_add_tenants() {
-    let dir = temp_dir("repeat");
+    let dir = temp_dir("cli-repeat");
     let first = write_json(&dir, "a.json", &one_company("ak_first", "1"));
     let second = write_json(&dir, "b.json", &one_company("ak_second", "2"));
     let server = Server::start(&["--seed", &first, "--seed", &second]);
@@ -175,7 +77,7 @@ fn repeated_seed_files_add_tenants() {
 
 #[test]
 fn a_credential_used_twice_across_files_fails_start_up() {
-    let dir = temp_dir("duplicate");
+    let dir = temp_dir("cli-duplicate");
     let first = write_json(&dir, "a.json", &one_company("ak_same", "1"));
     let second = write_json(&dir, "b.json", &one_company("ak_same", "2"));
     let stderr = failed_start(&["--seed", &first, "--seed", &second]);
@@ -187,7 +89,7 @@ fn a_credential_used_twice_across_files_fails_start_up() {
 
 #[test]
 fn a_broken_seed_file_fails_start_up_naming_file_and_json_path() {
-    let dir = temp_dir("broken");
+    let dir = temp_dir("cli-broken");
     let mut seed = one_company("ak_x", "1");
     seed["autokonnect"]["companies"][0]["contacts"]
         .as_array_mut()
@@ -207,7 +109,7 @@ fn a_broken_seed_file_fails_start_up_naming_file_and_json_path() {
 
 #[test]
 fn unknown_sections_keys_and_invalid_json_fail_start_up() {
-    let dir = temp_dir("unknown");
+    let dir = temp_dir("cli-unknown");
     let path = write_json(&dir, "section.json", &json!({"acme": {}}));
     assert!(
         failed_start(&["--seed", &path]).contains("section.json: acme: unknown section `acme`")
@@ -233,7 +135,7 @@ fn unknown_sections_keys_and_invalid_json_fail_start_up() {
 
 #[test]
 fn db_keeps_data_across_a_restart_and_reset_goes_back_to_the_seed() {
-    let dir = temp_dir("db");
+    let dir = temp_dir("cli-db");
     let db = dir.join("store.db").display().to_string();
     {
         let server = Server::start(&["--db", &db]);
@@ -276,25 +178,12 @@ fn now_freezes_the_clock_and_env_vars_work_too() {
     );
     drop(server);
 
-    let child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+    let mut from_env = command();
+    from_env
         .env("UNDERSTUDY_PORT", "0")
         .env("UNDERSTUDY_NOW", "2024-02-29T00:00:00Z")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let mut server = Server {
-        child,
-        base: String::new(),
-    };
-    let mut line = String::new();
-    BufReader::new(server.child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("banner");
-    server.base = line
-        .trim()
-        .trim_start_matches("Understudy listening on ")
-        .to_owned();
+        .stderr(Stdio::null());
+    let server = Server::launch(from_env);
     assert_eq!(
         server.get("/__admin/clock", &[]).1["now"],
         "2024-02-29T00:00:00.000Z"
@@ -309,7 +198,7 @@ fn an_invalid_now_is_refused_with_help() {
 
 #[test]
 fn the_banner_prints_each_vendor_url_and_the_default_credentials() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+    let mut child = command()
         .args(["--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -332,10 +221,7 @@ fn the_banner_prints_each_vendor_url_and_the_default_credentials() {
 
 #[test]
 fn help_explains_every_flag() {
-    let output = Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .arg("--help")
-        .output()
-        .expect("run");
+    let output = command().arg("--help").output().expect("run");
     let help = String::from_utf8_lossy(&output.stdout);
     for flag in [
         "--host",
@@ -366,23 +252,17 @@ fn sigterm_shuts_down_gracefully() {
 
 #[test]
 fn a_vendor_port_serves_that_vendor_at_its_real_paths() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+    let mut vendor_port = command();
+    vendor_port
         .args(["--port", "0", "--vendor-port", "vambe=0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let own = BufReader::new(child.stdout.take().expect("stdout"))
-        .lines()
-        .map(|line| line.expect("banner line"))
-        .find_map(|line| {
-            line.trim()
-                .strip_prefix("Vambe")
-                .and_then(|rest| rest.trim().strip_suffix("(own port, real paths)"))
-                .map(|url| url.trim().to_owned())
-        })
-        .expect("the banner names the vendor's own port");
-    let server = Server { child, base: own };
+        .stderr(Stdio::null());
+    // The vendor's own port, not the main one, is the URL to call.
+    let server = Server::launch_at(vendor_port, |line| {
+        line.trim()
+            .strip_prefix("Vambe")
+            .and_then(|rest| rest.trim().strip_suffix("(own port, real paths)"))
+            .map(|url| url.trim().to_owned())
+    });
     let (status, body) = server.get(
         "/api/public/contacts?days=365&limit=2",
         &[("x-api-key", "vk_live_andes_7c41e9b2d05a")],

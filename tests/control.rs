@@ -5,11 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestApp, options, spawn_app};
+use common::{TestApp, options, spawn_app, spawn_vendor_app};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use understudy::AppState;
 
 const TAILORTALK: (&str, &str) = ("Authorization", "Agent tt_agent_5f2c9a7e41d86b03");
 const AGENTCLARA: (&str, &str) = ("Authorization", "Bearer sk_test_bistro_4f8a2c9e71d3");
@@ -88,7 +86,11 @@ async fn the_journal_records_every_vendor_with_credentials_masked() {
     assert_eq!(autokonnect["status"], 200);
     assert_eq!(autokonnect["headers"]["authorization"], "Bearer ****2e7a");
     assert_eq!(autokonnect["tenant"], "****2e7a");
-    assert!(autokonnect["duration_ms"].as_f64().expect("duration") >= 0.0);
+    let duration = autokonnect["duration_ms"].as_f64().expect("duration");
+    assert!(
+        duration > 0.0 && duration < 300.0,
+        "an undelayed request is timed, well below a 300 ms delay: {duration}"
+    );
     assert_eq!(requests[0]["query"], "days=30");
     assert_eq!(requests[0]["headers"]["x-api-key"], "****d05a");
     assert_eq!(requests[2]["headers"]["x-api-token"], "****9b48");
@@ -224,6 +226,14 @@ async fn delay_faults_hold_the_answer_back() {
     let started = Instant::now();
     assert_eq!(ak_status(&app, AK_CONTACTS).await, 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
+    let (_, listed) = app.get("/__admin/requests?limit=1", &[]).await;
+    let journaled = &listed["requests"][0];
+    assert_eq!(journaled["path"], "/api/v1/contacts");
+    let duration = journaled["duration_ms"].as_f64().expect("duration");
+    assert!(
+        duration >= 300.0,
+        "the journal times the delay too: {duration}"
+    );
     add_fault(&app, json!({"vendor": "autokonnect", "path": "*/tags", "effect": {"type": "delay", "min_ms": 100, "max_ms": 150}})).await;
     let started = Instant::now();
     assert_eq!(ak_status(&app, &format!("{AK_CONTACTS}/tags")).await, 200);
@@ -532,35 +542,17 @@ async fn an_unusable_namespace_header_is_the_vendors_400() {
 
 #[tokio::test]
 async fn a_vendor_is_served_on_its_own_port_at_its_real_paths() {
-    let state = AppState::build(options(Vec::new())).expect("state");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let thoughtly = understudy::vendors::by_slug("thoughtly").expect("thoughtly");
-    tokio::spawn(understudy::serve(
-        listener,
-        understudy::vendor_service(state, thoughtly),
-        std::future::pending(),
-    ));
-    let client = reqwest::Client::new();
-    let response = client
-        .get(format!("http://{address}/contact?limit=3"))
-        .header(THOUGHTLY_TOKEN.0, THOUGHTLY_TOKEN.1)
-        .header(THOUGHTLY_TEAM.0, THOUGHTLY_TEAM.1)
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("json");
+    let app = spawn_vendor_app("thoughtly").await;
+    let (status, body) = app
+        .get("/contact?limit=3", &[THOUGHTLY_TOKEN, THOUGHTLY_TEAM])
+        .await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["data"]["contacts"].as_array().expect("contacts").len(),
         3
     );
-    let response = client
-        .get(format!("http://{address}/api/v1/contacts"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(response.status(), 404, "only that vendor lives there");
+    let (status, _) = app.get("/api/v1/contacts", &[]).await;
+    assert_eq!(status, 404, "only that vendor lives there");
 }
 
 #[tokio::test]

@@ -58,6 +58,7 @@ async fn every_documented_operation_is_routed_and_asks_for_credentials() {
     let app = spawn_app().await;
     for vendor in understudy::vendors::ALL {
         let documented = operations(vendor.openapi);
+        assert!(!documented.is_empty(), "{}: no operation read", vendor.slug);
         let operation_ids = vendor.openapi.matches("\n      operationId:").count();
         assert_eq!(
             documented.len(),

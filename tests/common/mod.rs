@@ -1,9 +1,13 @@
-//! Black-box test helpers: the whole app on 127.0.0.1:0 in the test's own runtime, and raw
-//! HTTP for requests no well-behaved client would send.
+//! Black-box test helpers: the whole app on 127.0.0.1:0 in the test's own runtime, raw HTTP
+//! for requests no well-behaved client would send, and ([`process`]) the `understudy` binary
+//! as users start it.
 
 #![allow(dead_code)] // each test binary uses its own share of these helpers
 
+pub mod process;
+
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -139,11 +143,44 @@ pub fn seed_source(seed: Value) -> SeedSource {
     }
 }
 
+/// The message a seed document is refused with (clock frozen as in [`options`]).
+pub fn seed_error(seed: Value) -> String {
+    AppState::build(options(vec![seed_source(seed)]))
+        .expect_err("the seed is refused")
+        .to_string()
+}
+
+/// A fresh, empty directory for this test process, named after `name`.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("understudy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
 pub async fn spawn_app_with(options: StateOptions) -> TestApp {
     let state = AppState::build(options).expect("state builds");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(understudy::run(listener, state, std::future::pending()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// One vendor alone on a port of its own, at its real paths (no slug prefix), on the embedded
+/// default seed with the clock frozen at [`FROZEN_NOW`].
+pub async fn spawn_vendor_app(slug: &str) -> TestApp {
+    let state = AppState::build(options(Vec::new())).expect("state builds");
+    let vendor = understudy::vendors::by_slug(slug).expect("a known vendor");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(understudy::serve(
+        listener,
+        understudy::vendor_service(state, vendor),
+        std::future::pending(),
+    ));
     TestApp {
         address,
         client: reqwest::Client::new(),
