@@ -90,11 +90,7 @@ async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-fn print_banner(
-    address: SocketAddr,
-    state: &AppState,
-    vendor_ports: &[(&Vendor, TcpListener)],
-) {
+fn print_banner(address: SocketAddr, state: &AppState, vendor_ports: &[(&Vendor, TcpListener)]) {
     let mut banner = format!("Understudy listening on http://{address}\n");
     for (vendor, tenants) in state.tenants().unwrap_or_default() {
         banner.push_str(&format!(
@@ -108,7 +104,10 @@ fn print_banner(
                 .into_iter()
                 .map(|(name, value)| format!("{name}: {value}"))
                 .collect();
-            let note = tenant.note.map(|note| format!("  # {note}")).unwrap_or_default();
+            let note = tenant
+                .note
+                .map(|note| format!("  # {note}"))
+                .unwrap_or_default();
             banner.push_str(&format!("      {}{note}\n", headers.join("; ")));
         }
     }

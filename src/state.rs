@@ -96,7 +96,11 @@ impl AppState {
 
     /// The vendor whose slug is `slug`.
     pub fn vendor(&self, slug: &str) -> Option<&'static Vendor> {
-        self.0.vendors.iter().copied().find(|vendor| vendor.slug == slug)
+        self.0
+            .vendors
+            .iter()
+            .copied()
+            .find(|vendor| vendor.slug == slug)
     }
 
     pub fn clock(&self) -> &Clock {

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -36,7 +36,13 @@ pub async fn control(
     let received = Millis::from_datetime(Utc::now());
     let (mut parts, body) = request.into_parts();
     let namespace = namespace_of(&parts.headers);
-    let mut entry = journal_entry(&state, vendor, &parts, namespace.clone().unwrap_or(None), received);
+    let mut entry = journal_entry(
+        &state,
+        vendor,
+        &parts,
+        namespace.clone().unwrap_or(None),
+        received,
+    );
     let body = ReadBody::read(&parts.headers, body).await;
     if !body.bytes.is_empty() {
         entry.body = Some(journal_body(&body.bytes));
@@ -115,7 +121,14 @@ fn journal_entry(
         .vendors()
         .iter()
         .map(|vendor| vendor.credentials.secret_header());
-    for name in GENERIC_SECRET_HEADERS.iter().copied().chain(vendor_secrets) {
+    let mut secrets: Vec<&str> = GENERIC_SECRET_HEADERS
+        .iter()
+        .copied()
+        .chain(vendor_secrets)
+        .collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    for name in secrets {
         if let Some(value) = headers.get_mut(name) {
             let masked = mask(&String::from_utf8_lossy(value.as_bytes()));
             *value = HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("****"));

@@ -49,7 +49,10 @@ fn vendor_router(vendor: &'static Vendor, state: &AppState) -> Router<AppState> 
 
 /// An unknown path: the vendor's own 404 when it starts with a vendor's slug (`/autokonnect/`
 /// reaches here, not the nested router), else a note on where the vendors are.
-async fn unknown_path(axum::extract::State(state): axum::extract::State<AppState>, uri: Uri) -> Response {
+async fn unknown_path(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: Uri,
+) -> Response {
     let first_segment = uri
         .path()
         .trim_start_matches('/')

@@ -368,7 +368,6 @@ mod tests {
                 "method": "get", "tenant": "key", "namespace": "default",
                 "effect": {"type": "rate_limit", "retry_after": 7}}),
                 VENDORS,
-                VENDORS,
             )
             .unwrap(),
         );

@@ -114,7 +114,11 @@ mod tests {
 
     #[test]
     fn reads_the_token_of_the_named_scheme_only() {
-        let secret = |value| BEARER.secret(&headers(&[("authorization", value)])).map(str::to_owned);
+        let secret = |value| {
+            BEARER
+                .secret(&headers(&[("authorization", value)]))
+                .map(str::to_owned)
+        };
         assert_eq!(secret("Bearer abc").as_deref(), Some("abc"));
         assert_eq!(secret("bearer abc").as_deref(), Some("abc"));
         assert_eq!(secret("Agent abc"), None);
@@ -127,9 +131,18 @@ mod tests {
     fn keys_need_the_secret_and_every_selector() {
         let both = headers(&[("x-api-token", "t1"), ("team_id", " team ")]);
         let keys = TOKEN_AND_TEAM.keys(&both).unwrap();
-        assert_eq!((keys.secret.as_str(), keys.selectors.as_slice()), ("t1", &["team".to_owned()][..]));
-        assert_eq!(TOKEN_AND_TEAM.keys(&headers(&[("x-api-token", "t1")])), None);
-        assert_eq!(TOKEN_AND_TEAM.keys(&headers(&[("x-api-token", "t1"), ("team_id", " ")])), None);
+        assert_eq!(
+            (keys.secret.as_str(), keys.selectors.as_slice()),
+            ("t1", &["team".to_owned()][..])
+        );
+        assert_eq!(
+            TOKEN_AND_TEAM.keys(&headers(&[("x-api-token", "t1")])),
+            None
+        );
+        assert_eq!(
+            TOKEN_AND_TEAM.keys(&headers(&[("x-api-token", "t1"), ("team_id", " ")])),
+            None
+        );
     }
 
     #[test]

@@ -17,16 +17,16 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
     /// 413: over [`MAX_BODY_BYTES`], declared or sent.
-    #[error("the body is larger than 1 MiB")]
+    #[error("Request body is larger than 1 MiB")]
     TooLarge,
     /// 400: a content type other than JSON.
-    #[error("the body is not declared as JSON")]
+    #[error("Content-Type must be application/json")]
     WrongContentType,
     /// 400: not parseable JSON.
-    #[error("the body is not valid JSON")]
+    #[error("Malformed JSON body")]
     Malformed,
     /// 400: the body's framing is broken (a malformed chunk) or the connection broke.
-    #[error("the body could not be read")]
+    #[error("Request body could not be read")]
     Unreadable,
 }
 

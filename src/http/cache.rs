@@ -280,7 +280,10 @@ mod tests {
         db.run(|c| c.execute("INSERT INTO things VALUES ('new')", []))
             .await
             .unwrap();
-        assert_eq!(names(&cache, &db, names_key("a"), &runs).await, r#"["new"]"#);
+        assert_eq!(
+            names(&cache, &db, names_key("a"), &runs).await,
+            r#"["new"]"#
+        );
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 
@@ -292,11 +295,13 @@ mod tests {
         let runs = Arc::new(AtomicUsize::new(0));
         names(&cache, &db, names_key("a"), &runs).await;
         names(&cache, &db, names_key("b"), &runs).await;
-        let other = OtherNames {
-            prefix: "a".into(),
-        };
+        let other = OtherNames { prefix: "a".into() };
         names(&cache, &db, other, &runs).await;
-        assert_eq!(runs.load(Ordering::SeqCst), 3, "no two keys were taken as one");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            3,
+            "no two keys were taken as one"
+        );
     }
 
     #[tokio::test]
@@ -319,7 +324,11 @@ mod tests {
         db.run_now(|c| c.execute("INSERT INTO things VALUES ('x')", []))
             .unwrap();
         find("v:key", Some(7)).await.unwrap();
-        assert_eq!(runs.load(Ordering::SeqCst), 2, "a write makes it look again");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            2,
+            "a write makes it look again"
+        );
         assert_eq!(find("v:nope", None).await.unwrap(), None);
         assert_eq!(tenants.lock().len(), 2);
     }

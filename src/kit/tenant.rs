@@ -109,7 +109,11 @@ impl<T: Tenancy> Tenant<T> {
     /// The answer to `request` (the parsed request: everything the answer depends on besides
     /// the tenant), from the cache or computed by `query` on a reader; `None` when `query`
     /// finds nothing, which is never cached.
-    pub async fn answer<K, R, F>(&self, request: K, query: F) -> Result<Option<JsonBytes>, Error<T::Vendor>>
+    pub async fn answer<K, R, F>(
+        &self,
+        request: K,
+        query: F,
+    ) -> Result<Option<JsonBytes>, Error<T::Vendor>>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
         R: Serialize + Send + 'static,
@@ -128,14 +132,20 @@ impl<T: Tenancy> Tenant<T> {
     }
 
     /// [`Tenant::answer`] for a query that always finds an answer.
-    pub async fn answer_found<K, R, F>(&self, request: K, query: F) -> Result<JsonBytes, Error<T::Vendor>>
+    pub async fn answer_found<K, R, F>(
+        &self,
+        request: K,
+        query: F,
+    ) -> Result<JsonBytes, Error<T::Vendor>>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
         R: Serialize + Send + 'static,
         F: FnOnce(&Connection, &T, &K) -> rusqlite::Result<R> + Send + 'static,
     {
         let answer = self
-            .answer(request, move |conn, row, request| query(conn, row, request).map(Some))
+            .answer(request, move |conn, row, request| {
+                query(conn, row, request).map(Some)
+            })
             .await?;
         Ok(answer.unwrap_or_else(|| JsonBytes(axum::body::Bytes::from_static(b"null"))))
     }

@@ -298,7 +298,9 @@ fn check_generation_bounds(
         }
     }
     if total > MAX_GENERATED_TOTAL {
-        let file = documents.last().map_or_else(String::new, |d| d.source.name.clone());
+        let file = documents
+            .last()
+            .map_or_else(String::new, |d| d.source.name.clone());
         return Err(SeedError::Invalid {
             file,
             path: "generate".into(),

@@ -41,7 +41,10 @@ pub async fn search_contacts(account: Tenant<Account>, query: QueryPairs) -> Res
 }
 
 /// `getContact`, `GET /contacts/{contact_id}`: one contact in full.
-pub async fn get_contact(account: Tenant<Account>, ContactId { id, .. }: ContactId) -> Result<JsonBytes> {
+pub async fn get_contact(
+    account: Tenant<Account>,
+    ContactId { id, .. }: ContactId,
+) -> Result<JsonBytes> {
     account
         .answer(GetContact(id), |conn, account, GetContact(id)| {
             queries::get_contact(conn, account.id, id).map(|found| found.map(Envelope::new))
@@ -88,7 +91,10 @@ pub async fn update_contact(
 }
 
 /// `deleteContact`, `DELETE /contacts/{contact_id}`: `{"success":true}`.
-pub async fn delete_contact(account: Tenant<Account>, ContactId { id, .. }: ContactId) -> Result<Json<Value>> {
+pub async fn delete_contact(
+    account: Tenant<Account>,
+    ContactId { id, .. }: ContactId,
+) -> Result<Json<Value>> {
     let account_id = account.id;
     let deleted = account
         .db

@@ -399,7 +399,11 @@ mod tests {
         assert_eq!(list("sort=updated").unwrap().sort, Sort::Updated);
         assert_eq!(list("sort=name").unwrap().sort, Sort::Name);
         for bad in ["Name", "email", "", "created_at"] {
-            assert_eq!(message(list(&format!("sort={bad}"))), "sort must be one of: created, updated, name", "{bad}");
+            assert_eq!(
+                message(list(&format!("sort={bad}"))),
+                "sort must be one of: created, updated, name",
+                "{bad}"
+            );
         }
     }
 
@@ -440,7 +444,10 @@ mod tests {
         assert_eq!(message(create(json!({}))), "name is required");
         assert_eq!(message(create(json!({"name": "  "}))), "name is required");
         assert_eq!(message(create(json!({"name": null}))), "name is required");
-        assert_eq!(message(create(json!({"name": 5}))), "name must be a non-empty string");
+        assert_eq!(
+            message(create(json!({"name": 5}))),
+            "name must be a non-empty string"
+        );
         assert_eq!(message(NewContact::try_from(None)), "name is required");
         assert_eq!(
             message(create(json!({"name": "A", "email": 1}))),
@@ -462,7 +469,10 @@ mod tests {
             message(create(json!({"name": "A", "custom_fields": []}))),
             "custom_fields must be an object"
         );
-        assert_eq!(message(create(json!(["name"]))), "Request body must be a JSON object");
+        assert_eq!(
+            message(create(json!(["name"]))),
+            "Request body must be a JSON object"
+        );
         let created =
             create(json!({"name": "Ana", "tags": ["vip", "vip", "new"], "x": 1})).unwrap();
         assert_eq!(created.tags, ["vip", "new"]);

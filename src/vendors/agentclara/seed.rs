@@ -175,7 +175,10 @@ impl AccountLoader<'_, '_> {
             CONTACT_ID_PREFIX,
         )?;
         if seed.name.trim().is_empty() {
-            return Err(self.tenant.ctx.error(&format!("{path}.name"), "must not be blank"));
+            return Err(self
+                .tenant
+                .ctx
+                .error(&format!("{path}.name"), "must not be blank"));
         }
         if let Some(phone) = seed.phone.as_deref().filter(|phone| !is_e164(phone)) {
             return Err(self.tenant.ctx.error(
@@ -194,11 +197,18 @@ impl AccountLoader<'_, '_> {
             (Some(created), None) => (created, created),
             (None, Some(updated)) => (updated, updated),
             (None, None) => {
-                let created =
-                    whole_second(fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365));
+                let created = whole_second(fakes::instant_within_days(
+                    &mut self.tenant.rng,
+                    self.tenant.ctx.now,
+                    365,
+                ));
                 (
                     created,
-                    whole_second(fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now)),
+                    whole_second(fakes::instant_between(
+                        &mut self.tenant.rng,
+                        created,
+                        self.tenant.ctx.now,
+                    )),
                 )
             }
         };
@@ -308,8 +318,17 @@ impl AccountLoader<'_, '_> {
         timestamps.sort_unstable();
         // A contact is updated at least when its latest conversation happened.
         let last_activity = timestamps.last().copied().unwrap_or(created_at);
-        let updated_at = whole_second(fakes::instant_between(rng, last_activity, self.tenant.ctx.now));
-        let id = queries::fresh_id(self.tenant.ctx.tx, rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
+        let updated_at = whole_second(fakes::instant_between(
+            rng,
+            last_activity,
+            self.tenant.ctx.now,
+        ));
+        let id = queries::fresh_id(
+            self.tenant.ctx.tx,
+            rng,
+            "agentclara_contacts",
+            CONTACT_ID_PREFIX,
+        )?;
         queries::insert_contact(
             self.tenant.ctx.tx,
             &StoredContact {
@@ -368,9 +387,10 @@ impl AccountLoader<'_, '_> {
         prefix: &str,
     ) -> Result<String, SeedError> {
         match given {
-            Some(id) if id.trim().is_empty() => {
-                Err(self.tenant.ctx.error(&format!("{path}.id"), "must not be blank"))
-            }
+            Some(id) if id.trim().is_empty() => Err(self
+                .tenant
+                .ctx
+                .error(&format!("{path}.id"), "must not be blank")),
             Some(id) if queries::id_taken(self.tenant.ctx.tx, table, id)? => Err(self
                 .tenant
                 .ctx

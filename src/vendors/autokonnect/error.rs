@@ -13,7 +13,7 @@ pub static ERRORS: ErrorStyle = ErrorStyle {
     texts: ErrorTexts {
         missing_credentials: "Unauthorized",
         unknown_credentials: "Unauthorized",
-        bad_request: "Bad request",
+        bad_request: "Bad Request",
         malformed_body: "Request body is not valid JSON",
         wrong_content_type: "Content-Type must be application/json",
         unreadable_body: "Request body could not be read",

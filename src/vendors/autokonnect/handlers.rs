@@ -16,7 +16,10 @@ enum List {
 }
 
 /// `GET /api/v1/contacts`: the company's contacts, newest first, searchable.
-pub async fn list_contacts(company: Tenant<Company>, query: QueryPairs) -> Result<JsonBytes, Error> {
+pub async fn list_contacts(
+    company: Tenant<Company>,
+    query: QueryPairs,
+) -> Result<JsonBytes, Error> {
     let params = ListParams::from(&query);
     company
         .answer_found((List::Contacts, params), |conn, company, (_, params)| {

@@ -141,7 +141,10 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
         created_at: Option<Millis>,
     ) -> Result<String, SeedError> {
         if name.trim().is_empty() {
-            return Err(self.tenant.ctx.error(&format!("{path}.name"), "must not be blank"));
+            return Err(self
+                .tenant
+                .ctx
+                .error(&format!("{path}.name"), "must not be blank"));
         }
         if self.tag_ids_by_name.contains_key(name) {
             return Err(self.tenant.ctx.error(
@@ -161,9 +164,11 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 loader.tag_ids_by_name.values().any(|taken| taken == id)
             }),
         };
-        let color = color.unwrap_or_else(|| fakes::pick(&mut self.tenant.rng, TAG_COLORS).to_owned());
-        let created_at = created_at
-            .unwrap_or_else(|| fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 400));
+        let color =
+            color.unwrap_or_else(|| fakes::pick(&mut self.tenant.rng, TAG_COLORS).to_owned());
+        let created_at = created_at.unwrap_or_else(|| {
+            fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 400)
+        });
         self.tenant.ctx.tx.execute(
             "INSERT INTO autokonnect_tags (company_id, id, name, color, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![self.tenant.id, id, name, color, created_at.0],
@@ -188,7 +193,8 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
             (Some(created), None) => (created, created),
             (None, Some(updated)) => (updated, updated),
             (None, None) => {
-                let created = fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
+                let created =
+                    fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
                 (
                     created,
                     fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now),

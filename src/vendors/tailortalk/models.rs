@@ -276,9 +276,11 @@ mod tests {
         ] {
             assert_eq!(
                 params(json!({ "start_after": bad })).map_err(|e| e.to_string()),
-                Err("start_after must be an ISO 8601 timestamp with a timezone, \
+                Err(
+                    "start_after must be an ISO 8601 timestamp with a timezone, \
                      e.g. 2025-11-08T05:39:17+00:00"
-                    .to_owned()),
+                        .to_owned()
+                ),
                 "{bad}"
             );
         }

@@ -190,7 +190,11 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     /// A whole-second instant in the last year that no other contact of the agent has.
     fn fresh_created_at(&mut self) -> Millis {
         loop {
-            let at = whole_seconds(fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365));
+            let at = whole_seconds(fakes::instant_within_days(
+                &mut self.tenant.rng,
+                self.tenant.ctx.now,
+                365,
+            ));
             if !self.created_times.contains(&at) {
                 return at;
             }
@@ -198,7 +202,11 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     }
 
     fn updated_after(&mut self, created: Millis) -> Millis {
-        whole_seconds(fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now))
+        whole_seconds(fakes::instant_between(
+            &mut self.tenant.rng,
+            created,
+            self.tenant.ctx.now,
+        ))
     }
 
     fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {

@@ -125,9 +125,7 @@ impl TryFrom<&QueryPairs> for ListParams {
                 .map(str::to_owned),
             phone_numbers_only: query
                 .get("phone_numbers_only")
-                .map(|value| {
-                    parse_bool(value).ok_or(Error::invalid(INVALID_PHONE_NUMBERS_ONLY))
-                })
+                .map(|value| parse_bool(value).ok_or(Error::invalid(INVALID_PHONE_NUMBERS_ONLY)))
                 .transpose()?
                 .unwrap_or(false),
             tags: tag_list(query, &["tags", "tags[]"]),
@@ -365,8 +363,14 @@ mod tests {
         ] {
             assert_eq!(params(&format!("sort={value}")).map(|p| p.sort), Ok(field));
         }
-        assert_eq!(params("sort=Name"), Err("sort must be one of: name, created_at, updated_at, phone_number, email"));
-        assert_eq!(params("sort=tags"), Err("sort must be one of: name, created_at, updated_at, phone_number, email"));
+        assert_eq!(
+            params("sort=Name"),
+            Err("sort must be one of: name, created_at, updated_at, phone_number, email")
+        );
+        assert_eq!(
+            params("sort=tags"),
+            Err("sort must be one of: name, created_at, updated_at, phone_number, email")
+        );
         assert_eq!(
             params("sortDirection=ASC").map(|p| p.direction),
             Ok(SortDirection::Asc)
@@ -389,13 +393,19 @@ mod tests {
             json!({"phone_number": " "}),
             json!({"phone_number": 14155550100_u64}),
         ] {
-            assert_eq!(new_contact(body), Err("phone_number is required and must be a non-empty string"));
+            assert_eq!(
+                new_contact(body),
+                Err("phone_number is required and must be a non-empty string")
+            );
         }
         assert_eq!(
             NewContact::try_from(None).map_err(|e| e.to_string()),
             Err("phone_number is required and must be a non-empty string".to_owned())
         );
-        assert_eq!(new_contact(json!([])), Err("Request body must be a JSON object"));
+        assert_eq!(
+            new_contact(json!([])),
+            Err("Request body must be a JSON object")
+        );
     }
 
     #[test]

@@ -127,7 +127,10 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
         let id = match &seed.id {
             Some(id) if id.trim().is_empty() => {
-                return Err(self.tenant.ctx.error(&format!("{path}.id"), "must not be blank"));
+                return Err(self
+                    .tenant
+                    .ctx
+                    .error(&format!("{path}.id"), "must not be blank"));
             }
             Some(id) if self.contact_ids.contains(id) => {
                 return Err(self.tenant.ctx.error(

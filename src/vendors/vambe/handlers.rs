@@ -10,7 +10,10 @@ use crate::kit::Tenant;
 
 /// `GET /api/public/contacts`: the workspace's contacts matching the time, stage, pipeline and
 /// custom-field filters, as a bare array.
-pub async fn list_contacts(workspace: Tenant<Workspace>, query: QueryPairs) -> Result<JsonBytes, Error> {
+pub async fn list_contacts(
+    workspace: Tenant<Workspace>,
+    query: QueryPairs,
+) -> Result<JsonBytes, Error> {
     // "Last N days" follows the server's clock, so a frozen clock gives exact answers.
     let params = ListParams::parse(&query, workspace.window_end()).map_err(Error::fields)?;
     workspace

@@ -16,7 +16,6 @@ pub mod models;
 mod queries;
 mod seed;
 
-
 /// Names Vambe in its errors.
 pub struct Vambe;
 

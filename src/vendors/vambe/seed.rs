@@ -189,7 +189,10 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
 
     fn insert_pipeline(&mut self, path: &str, pipeline: &PipelineSeed) -> Result<(), SeedError> {
         if pipeline.name.trim().is_empty() {
-            return Err(self.tenant.ctx.error(&format!("{path}.name"), "must not be blank"));
+            return Err(self
+                .tenant
+                .ctx
+                .error(&format!("{path}.name"), "must not be blank"));
         }
         let id =
             self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
@@ -252,8 +255,10 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         let given = [seed.created_at, seed.last_message_at, seed.updated_at];
         let (created_at, last_message_at, updated_at) = match given {
             [None, None, None] => {
-                let created = fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
-                let updated = fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now);
+                let created =
+                    fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
+                let updated =
+                    fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now);
                 (created, updated, updated)
             }
             [created, message, updated] => {
@@ -526,7 +531,10 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             Some(given) => {
                 let id = self.uuid(path, given)?;
                 if taken(self, &id) {
-                    return Err(self.tenant.ctx.error(path, format!("duplicate id `{given}`")));
+                    return Err(self
+                        .tenant
+                        .ctx
+                        .error(path, format!("duplicate id `{given}`")));
                 }
                 Ok(id)
             }
