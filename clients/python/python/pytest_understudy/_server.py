@@ -98,11 +98,12 @@ def rfc3339(instant: Instant) -> str:
     raise TypeError(f"expected an RFC 3339 string or a datetime, got {type(instant).__name__}")
 
 
-def _namespace_name(label: str = "") -> str:
-    """A unique namespace name: `pytest-<worker>-<label>-<random>`, within the server's limits."""
+def _namespace_name(label: str = "", prefix: str = "understudy") -> str:
+    """A unique namespace name, `<prefix>-<xdist worker>-<label>-<random>`, within the server's
+    limits (the label is cut and reduced to letters, digits, `.`, `_` and `-`)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-")[:80]
-    parts = ["pytest", worker, stem, uuid.uuid4().hex[:12]]
+    parts = [prefix, worker, stem, uuid.uuid4().hex[:12]]
     return "-".join(part for part in parts if part)
 
 

@@ -121,7 +121,7 @@ def understudy(request: pytest.FixtureRequest, understudy_server: Server) -> Ite
     """A fresh namespace for this test: `url(slug)`, `headers(slug, tenant=0)`, `requests()`,
     `count()`, `fault()`, `freeze()`, `unfreeze()`, `reset()`. Its faults, clock and data are
     dropped at the end of the test."""
-    namespace = understudy_server.namespace(_namespace_name(request.node.name))
+    namespace = understudy_server.namespace(_namespace_name(request.node.name, prefix="pytest"))
     request.node.stash[_NAMESPACE] = namespace
     yield namespace
     namespace.close()
