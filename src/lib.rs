@@ -11,6 +11,7 @@
 //! 3. [`http`]: plumbing no API owns: query pairs, bodies read once, credential schemes, caches
 //!    keyed by parsed requests, paging arithmetic, rate limits, the error shape of unknown
 //!    paths and methods.
+//!    [`tenancy`]: where a vendor keeps its tenants, listed and found from that declaration.
 //! 4. [`seed`]: seed documents, JSON-path errors, generation bounds, fake data, and the loading
 //!    of a vendor's tenant list ([`seed::tenants`]).
 //! 5. [`control`]: the test-control state (namespaces, fault rules, journal); it knows no vendor.
@@ -42,6 +43,7 @@ pub mod kit;
 pub mod seed;
 pub mod state;
 pub mod store;
+pub mod tenancy;
 pub mod time;
 pub mod vendors;
 

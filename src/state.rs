@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
-use crate::contract::{TenantCard, VendorSpec};
+use crate::contract::VendorSpec;
 use crate::control::NamespaceDb;
 use crate::control::faults::Faults;
 use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
@@ -16,6 +16,7 @@ use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
+use crate::tenancy::{self, TenantCard};
 
 /// A vendor as this state serves it.
 pub type Vendor = VendorSpec<AppState>;
@@ -189,7 +190,7 @@ impl AppState {
             self.0
                 .vendors
                 .iter()
-                .map(|vendor| Ok((*vendor, (vendor.tenants)(conn)?)))
+                .map(|vendor| Ok((*vendor, tenancy::list(conn, &vendor.seed.table)?)))
                 .collect()
         })
     }

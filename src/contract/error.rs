@@ -92,6 +92,24 @@ pub struct ErrorTexts {
     pub internal: &'static str,
 }
 
+impl ErrorTexts {
+    /// The wording most vendors share: a vendor's texts start from it and name what differs.
+    pub const PLAIN: ErrorTexts = ErrorTexts {
+        missing_credentials: "Unauthorized",
+        unknown_credentials: "Unauthorized",
+        bad_request: "Bad request",
+        malformed_body: "Request body is not valid JSON",
+        wrong_content_type: "Content-Type must be application/json",
+        unreadable_body: "Request body could not be read",
+        body_too_large: "Request body is too large",
+        not_found: "Not found",
+        unknown_record: "Not found",
+        method_not_allowed: "Method not allowed",
+        rate_limited: "Too Many Requests",
+        internal: "Internal server error",
+    };
+}
+
 /// One invalid field of a request, for vendors whose 400 lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct FieldError {

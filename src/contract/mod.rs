@@ -8,4 +8,4 @@ pub mod spec;
 pub use error::{
     Cause, Error, ErrorStyle, ErrorTexts, Failure, FieldError, Result, Styled, success_false,
 };
-pub use spec::{TenantCard, VendorSpec};
+pub use spec::VendorSpec;

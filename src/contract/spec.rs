@@ -3,10 +3,9 @@
 //! holds the list of vendors.
 
 use axum::Router;
-use rusqlite::Connection;
 
 use super::error::ErrorStyle;
-use crate::http::auth::{CredentialScheme, Keys};
+use crate::http::auth::CredentialScheme;
 use crate::seed::Section;
 
 /// What the frame needs to know of a vendor.
@@ -28,31 +27,8 @@ pub struct VendorSpec<S: 'static> {
     /// Where requests carry credentials: tenants are found by them, fault rules match them,
     /// the journal masks them.
     pub credentials: CredentialScheme,
-    /// The vendor's seed section.
+    /// The vendor's seed section, with where its tenants are kept.
     pub seed: Section,
-    /// Every tenant's credentials, in seed order.
-    pub tenants: fn(&Connection) -> rusqlite::Result<Vec<TenantCard>>,
-}
-
-/// A tenant as the start-up banner and `GET /__admin/tenants` show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TenantCard {
-    pub keys: Keys,
-    /// A setting worth knowing, e.g. "rate limit on".
-    pub note: Option<&'static str>,
-}
-
-impl TenantCard {
-    /// A tenant selected by its secret alone.
-    pub fn of_secret(secret: String) -> Self {
-        Self {
-            keys: Keys {
-                secret,
-                selectors: Vec::new(),
-            },
-            note: None,
-        }
-    }
 }
 
 impl<S> std::fmt::Debug for VendorSpec<S> {

@@ -9,4 +9,55 @@ pub mod path;
 pub mod tenant;
 
 pub use path::RecordId;
-pub use tenant::{Tenancy, Tenant};
+pub use tenant::{Declared, Plain, Tenancy, Tenant};
+
+/// Declares a vendor from the conventional parts of its folder, so that no vendor re-types the
+/// wiring. It declares the folder's modules — `auth` (with `CREDENTIALS` and the tenant type),
+/// `error` (with `ERRORS`: texts and body shape), `handlers`, `models` (wire types),
+/// `queries` (with `SCHEMA`) and `seed` (with the section type named here) —
+/// and reads the OpenAPI document `openapi/<slug>.yaml`; the folder's `mod.rs` adds the route
+/// table `routes()`. It defines the vendor's marker type, which names the vendor in its
+/// errors, and `pub static VENDOR`, the declaration `vendors/mod.rs` lists.
+///
+/// `kit::vendor!(Marker, "slug", seed::SectionType);`, beside `NAME` (the vendor's own
+/// name) and `REAL_HOST` (the host its real API is served from) in the folder's `mod.rs`.
+macro_rules! vendor {
+    ($marker:ident, $slug:literal, $seed:ty) => {
+        mod auth;
+        mod error;
+        mod handlers;
+        mod models;
+        mod queries;
+        mod seed;
+
+        /// Names the vendor in its errors.
+        pub struct $marker;
+
+        impl $crate::contract::Styled for $marker {
+            const ERRORS: &'static $crate::contract::ErrorStyle = &error::ERRORS;
+        }
+
+        pub static VENDOR: $crate::state::Vendor = $crate::state::Vendor {
+            slug: $slug,
+            name: NAME,
+            real_host: REAL_HOST,
+            schema: queries::SCHEMA,
+            openapi: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/openapi/",
+                $slug,
+                ".yaml"
+            )),
+            routes,
+            errors: &error::ERRORS,
+            credentials: auth::CREDENTIALS,
+            seed: $crate::seed::tenants::section::<$seed>(),
+        };
+
+        impl $crate::kit::Declared for $marker {
+            const SPEC: &'static $crate::state::Vendor = &VENDOR;
+        }
+    };
+}
+
+pub(crate) use vendor;

@@ -4,6 +4,7 @@
 //! check always comes before any validation.
 
 use std::hash::Hash;
+use std::marker::PhantomData;
 use std::ops::Deref;
 
 use axum::extract::FromRequestParts;
@@ -19,21 +20,56 @@ use crate::http::cache::JsonBytes;
 use crate::http::rate_limit::{Limit, retry_after_seconds};
 use crate::state::{AppState, Vendor};
 use crate::store::Db;
+use crate::tenancy;
 use crate::time::Millis;
+
+/// A vendor's declaration, reached from its marker type (see [`crate::kit::vendor`]).
+pub trait Declared: Styled {
+    const SPEC: &'static Vendor;
+}
 
 /// A vendor's tenant row: what its credentials select.
 pub trait Tenancy: Clone + Send + Sync + 'static {
-    /// The vendor, whose words answer a failed check.
-    type Vendor: Styled;
-    /// The vendor's declaration: its credential scheme and slug.
-    const SPEC: &'static Vendor;
-    /// The tenant holding `keys`, if any: one indexed statement.
+    /// The vendor: its credential scheme, tenants table and words.
+    type Vendor: Declared;
+    /// The tenant holding `keys`, if any: one indexed statement (see [`tenancy::find`]).
     fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>>;
     /// The tenant's row id, which scopes its cached answers.
     fn id(&self) -> i64;
     /// The limits the tenant's requests are under; none unless its seed switches them on.
     fn limits(&self) -> &'static [Limit] {
         &[]
+    }
+}
+
+/// A tenant known by its row id alone: what most vendors' credentials select.
+pub struct Plain<V> {
+    pub id: i64,
+    vendor: PhantomData<fn() -> V>,
+}
+
+impl<V> Clone for Plain<V> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id,
+            vendor: PhantomData,
+        }
+    }
+}
+
+impl<V: Declared> Tenancy for Plain<V> {
+    type Vendor = V;
+
+    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
+        let found = tenancy::find(conn, &V::SPEC.seed.table, "", keys, |row| row.get(0))?;
+        Ok(found.map(|id| Self {
+            id,
+            vendor: PhantomData,
+        }))
+    }
+
+    fn id(&self) -> i64 {
+        self.id
     }
 }
 
@@ -63,7 +99,7 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let spec = T::SPEC;
+        let spec = <T::Vendor as Declared>::SPEC;
         let keys = spec
             .credentials
             .keys(&parts.headers)
@@ -120,7 +156,11 @@ impl<T: Tenancy> Tenant<T> {
         F: FnOnce(&Connection, &T, &K) -> rusqlite::Result<Option<R>> + Send + 'static,
     {
         let row = self.row.clone();
-        let key = (T::SPEC.slug, row.id(), request.clone());
+        let key = (
+            <T::Vendor as Declared>::SPEC.slug,
+            row.id(),
+            request.clone(),
+        );
         let answer = self
             .state
             .answers()

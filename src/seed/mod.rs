@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::store::StoreError;
+use crate::tenancy::TenantTable;
 use crate::time::Millis;
 
 pub mod fakes;
@@ -151,8 +152,8 @@ impl SeedContext<'_> {
 /// A vendor's section of seed documents: a list of tenants under one key, and its loader.
 #[derive(Debug, Clone, Copy)]
 pub struct Section {
-    /// The key of the section's tenant list (`accounts`, `teams`, …).
-    pub tenants: &'static str,
+    /// Where the tenants are listed and kept.
+    pub table: TenantTable,
     /// Parses and stores the section (see [`tenants::load`]).
     pub load: fn(&SeedContext<'_>, &Value) -> Result<(), SeedError>,
 }
@@ -278,7 +279,7 @@ fn check_generation_bounds(
             let Some(Value::Array(tenants)) = document
                 .sections
                 .get(*slug)
-                .and_then(|value| value.get(section.tenants))
+                .and_then(|value| value.get(section.table.list))
             else {
                 continue;
             };
@@ -289,7 +290,7 @@ fn check_generation_bounds(
                 };
                 if count > MAX_GENERATED_PER_TENANT {
                     return Err(document.source.invalid(
-                        &format!("{slug}.{}[{index}].generate", section.tenants),
+                        &format!("{slug}.{}[{index}].generate", section.table.list),
                         format!("must be at most {MAX_GENERATED_PER_TENANT}"),
                     ));
                 }

@@ -8,25 +8,28 @@ use rusqlite::Transaction;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{SeedContext, SeedError};
+use super::{Section, SeedContext, SeedError};
+use crate::tenancy::TenantTable;
 
-/// One tenant as a vendor's section lists it.
-pub trait TenantSeed: DeserializeOwned {
-    /// The credential fields, named as in the seed and as the columns of the tenants table.
-    fn credentials(&self) -> Vec<(&'static str, &str)>;
-    /// The tenant's own `generate`, overriding the document's `contacts_per_tenant`.
-    fn generate(&self) -> Option<u32>;
+/// A vendor's seed section: a list of tenants, each with its credentials and records.
+pub trait Tenants: 'static {
+    /// One tenant as the seed lists it, without `generate`: every tenant may give its own
+    /// count of contacts to generate, which the kit reads and takes out before parsing.
+    type Seed: DeserializeOwned;
+    /// Where the seed lists the tenants and where their credentials are kept.
+    const TABLE: TenantTable;
+    /// Inserts the tenant's own row (credentials and settings); its row id is read back.
+    fn insert(tx: &Transaction<'_>, seed: &Self::Seed) -> rusqlite::Result<usize>;
+    /// Stores the rest of the tenant: its records, listed and generated.
+    fn fill(tenant: Tenant<'_, '_>, seed: &Self::Seed) -> Result<(), SeedError>;
 }
 
-/// Where a vendor keeps its tenants.
-#[derive(Debug, Clone, Copy)]
-pub struct TenantTable {
-    /// The key of the section's list, e.g. `accounts`.
-    pub list: &'static str,
-    /// The table whose columns hold the credentials, e.g. `agentclara_accounts`.
-    pub table: &'static str,
-    /// What a tenant is called in messages, e.g. `account`.
-    pub kind: &'static str,
+/// The [`Section`] of a vendor whose seed section is `T`.
+pub const fn section<T: Tenants>() -> Section {
+    Section {
+        table: T::TABLE,
+        load: load::<T>,
+    }
 }
 
 /// One tenant being loaded.
@@ -67,40 +70,37 @@ impl Tenant<'_, '_> {
     }
 }
 
-/// Loads `section` (`{"<list>": [tenant, …]}`): each tenant is parsed as `T`, its credentials
-/// checked, its row inserted by `insert` (the row id is read back), then handed to `load`.
-pub fn load<T: TenantSeed>(
-    ctx: &SeedContext<'_>,
-    section: &Value,
-    table: TenantTable,
-    insert: impl Fn(&Transaction<'_>, &T) -> rusqlite::Result<usize>,
-    mut load: impl FnMut(Tenant<'_, '_>, &T) -> Result<(), SeedError>,
-) -> Result<(), SeedError> {
-    let tenants: Vec<T> = parse_list(ctx, section, table.list)?;
-    for (index, tenant) in tenants.iter().enumerate() {
+/// Loads `section` (`{"<list>": [tenant, …]}`): each tenant is parsed as `T::Seed`, its
+/// credentials checked, its row inserted, then the rest handed to [`Tenants::fill`].
+fn load<T: Tenants>(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
+    let table = T::TABLE;
+    let raw = tenant_list(ctx, section, table.list)?;
+    for (index, raw) in raw.iter().enumerate() {
         let path = format!("{}[{index}]", table.list);
-        for (field, value) in tenant.credentials() {
+        let (own_count, tenant) = parse_tenant::<T::Seed>(ctx, &path, raw)?;
+        for field in table.credentials {
+            let value = raw.get(field).and_then(Value::as_str).unwrap_or_default();
             check_credential(ctx, &table, &format!("{path}.{field}"), field, value)?;
         }
-        insert(ctx.tx, tenant)?;
+        T::insert(ctx.tx, &tenant)?;
         let loading = Tenant {
             ctx,
             path,
             id: ctx.tx.last_insert_rowid(),
             rng: ctx.rng(index),
-            generate: ctx.contacts_to_generate(tenant.generate()),
+            generate: ctx.contacts_to_generate(own_count),
         };
-        load(loading, tenant)?;
+        T::fill(loading, &tenant)?;
     }
     Ok(())
 }
 
-/// The section's one key, `list`, as a list of `T`; errors name the JSON path.
-fn parse_list<T: DeserializeOwned>(
+/// The section's one key, `list`: an array of tenants.
+fn tenant_list<'v>(
     ctx: &SeedContext<'_>,
-    section: &Value,
+    section: &'v Value,
     list: &str,
-) -> Result<Vec<T>, SeedError> {
+) -> Result<&'v [Value], SeedError> {
     let Value::Object(fields) = section else {
         return Err(ctx.error("", format!("expected an object with `{list}`")));
     };
@@ -110,18 +110,47 @@ fn parse_list<T: DeserializeOwned>(
             format!("unknown field `{unknown}`, expected `{list}`"),
         ));
     }
-    let items = fields
-        .get(list)
-        .ok_or_else(|| ctx.error("", format!("missing field `{list}`")))?;
-    serde_path_to_error::deserialize(items).map_err(|error| {
+    match fields.get(list) {
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(ctx.error(list, "expected an array of tenants")),
+        None => Err(ctx.error("", format!("missing field `{list}`"))),
+    }
+}
+
+/// One tenant at `path`: its own `generate` count, and the rest parsed as `T`.
+fn parse_tenant<T: DeserializeOwned>(
+    ctx: &SeedContext<'_>,
+    path: &str,
+    raw: &Value,
+) -> Result<(Option<u32>, T), SeedError> {
+    let mut fields = raw.clone();
+    let own_count = match fields
+        .as_object_mut()
+        .and_then(|fields| fields.remove("generate"))
+    {
+        None | Some(Value::Null) => None,
+        Some(count) => Some(
+            count
+                .as_u64()
+                .and_then(|count| u32::try_from(count).ok())
+                .ok_or_else(|| {
+                    ctx.error(
+                        &format!("{path}.generate"),
+                        "expected a count of contacts (a whole number from 0)",
+                    )
+                })?,
+        ),
+    };
+    let tenant = serde_path_to_error::deserialize(&fields).map_err(|error| {
         let below = error.path().to_string();
-        let path = if below == "." {
-            list.to_owned()
+        let at = if below == "." {
+            path.to_owned()
         } else {
-            format!("{list}{}", below_path(&below))
+            format!("{path}{}", below_path(&below))
         };
-        ctx.error(&path, error.into_inner().to_string())
-    })
+        ctx.error(&at, error.into_inner().to_string())
+    })?;
+    Ok((own_count, tenant))
 }
 
 /// `[0].contacts` stays as it is, `name` becomes `.name`.

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::{AgentClara, VENDOR, queries};
+use super::{AgentClara, VENDOR};
 use crate::http::auth::{CredentialScheme, Keys, Secret};
 use crate::http::rate_limit::Limit;
 use crate::kit::Tenancy;
-use crate::state::Vendor;
+use crate::tenancy;
 
 pub const CREDENTIALS: CredentialScheme = CredentialScheme {
     secret: Secret::Authorization { scheme: "Bearer" },
@@ -31,10 +31,14 @@ pub struct Account {
 
 impl Tenancy for Account {
     type Vendor = AgentClara;
-    const SPEC: &'static Vendor = &VENDOR;
 
     fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
-        queries::account_by_key(conn, &keys.secret)
+        tenancy::find(conn, &VENDOR.seed.table, "rate_limit", keys, |row| {
+            Ok(Self {
+                id: row.get(0)?,
+                rate_limited: row.get(1)?,
+            })
+        })
     }
 
     fn id(&self) -> i64 {

@@ -7,16 +7,10 @@ pub static ERRORS: ErrorStyle = ErrorStyle {
     texts: ErrorTexts {
         missing_credentials: UNAUTHORIZED,
         unknown_credentials: UNAUTHORIZED,
-        bad_request: "Bad request",
-        malformed_body: "Request body is not valid JSON",
-        wrong_content_type: "Content-Type must be application/json",
-        unreadable_body: "Request body could not be read",
         body_too_large: "Request body is too large (max 1 MiB)",
-        not_found: "Not found",
         unknown_record: "Contact not found",
-        method_not_allowed: "Method not allowed",
         rate_limited: "Rate limit exceeded. Please retry later.",
-        internal: "Internal server error",
+        ..ErrorTexts::PLAIN
     },
     shape: success_false,
 };

@@ -5,39 +5,15 @@
 use axum::Router;
 use axum::routing::get;
 
-use crate::contract::{ErrorStyle, Styled};
-use crate::seed::Section;
-use crate::state::{AppState, Vendor};
+use crate::kit;
+use crate::state::AppState;
 
-mod auth;
-pub mod error;
-mod handlers;
-mod models;
-mod queries;
-mod seed;
+kit::vendor!(AgentClara, "agentclara", seed::Accounts);
 
-/// Names AgentClara in its errors.
-pub struct AgentClara;
-
-impl Styled for AgentClara {
-    const ERRORS: &'static ErrorStyle = &error::ERRORS;
-}
-
-pub static VENDOR: Vendor = Vendor {
-    slug: "agentclara",
-    name: "AgentClara",
-    real_host: "api.agentclara.app",
-    schema: queries::SCHEMA,
-    openapi: include_str!("../../../openapi/agentclara.yaml"),
-    routes,
-    errors: &error::ERRORS,
-    credentials: auth::CREDENTIALS,
-    seed: Section {
-        tenants: seed::TENANTS.list,
-        load: seed::load,
-    },
-    tenants: queries::tenants,
-};
+/// The vendor's own name, for people.
+const NAME: &str = "AgentClara";
+/// The host the real API is served from.
+const REAL_HOST: &str = "api.agentclara.app";
 
 /// `/contacts/search` is a static segment, so the router prefers it to `{contact_id}`: no
 /// contact id is ever read from it.

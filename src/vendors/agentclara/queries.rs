@@ -7,13 +7,10 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::auth::Account;
 use super::models::{
     Contact, ContactChanges, ContactSummary, Conversation, ConversationsParams, ListParams,
     NewContact, SearchParams, Sort, TIMESTAMPS,
 };
-use crate::contract::TenantCard;
-use crate::http::auth::Keys;
 use crate::seed::fakes;
 use crate::store::like_contains;
 use crate::time::Millis;
@@ -71,34 +68,6 @@ pub const CONTACT_ID_PREFIX: &str = "cust_";
 /// Conversation ids are `conv_` and 12 characters of `[A-Za-z0-9]`.
 pub const CONVERSATION_ID_PREFIX: &str = "conv_";
 const ID_LENGTH: usize = 12;
-
-/// The account holding `api_key`.
-pub fn account_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Option<Account>> {
-    conn.prepare_cached("SELECT id, rate_limit FROM agentclara_accounts WHERE api_key = ?1")?
-        .query_row([api_key], |row| {
-            Ok(Account {
-                id: row.get(0)?,
-                rate_limited: row.get(1)?,
-            })
-        })
-        .optional()
-}
-
-/// Every account's key, in seed order.
-pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
-    conn.prepare("SELECT api_key, rate_limit FROM agentclara_accounts ORDER BY id")?
-        .query_map([], |row| {
-            let limited: bool = row.get(1)?;
-            Ok(TenantCard {
-                keys: Keys {
-                    secret: row.get(0)?,
-                    selectors: Vec::new(),
-                },
-                note: limited.then_some("rate limit on"),
-            })
-        })?
-        .collect()
-}
 
 /// The columns both contact shapes share, then `custom_fields` and the conversation count.
 const CONTACT_COLUMNS: &str = "

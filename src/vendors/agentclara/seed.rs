@@ -6,6 +6,7 @@
 use fake::Fake;
 use fake::faker::company::en::CompanyName;
 use rand::RngExt;
+use rusqlite::Transaction;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -14,21 +15,20 @@ use super::models::is_e164;
 use super::queries::{
     self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
 };
-use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
-use crate::seed::{SeedContext, SeedError, fakes};
+use crate::seed::tenants::{Tenant, Tenants};
+use crate::tenancy::TenantTable;
+use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AccountSeed {
+pub struct AccountSeed {
     api_key: String,
     /// Switches the documented rate limit on for this account (off by default).
     #[serde(default)]
     rate_limit: bool,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
-    /// Generated contacts for this account, overriding `generate.contacts_per_tenant`.
-    generate: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -119,36 +119,29 @@ const TOPICS: &[(&str, &str)] = &[
     ("Feedback", "Thanks, the service was great!"),
 ];
 
-/// Where AgentClara's seed lists its accounts.
-pub const TENANTS: TenantTable = TenantTable {
-    list: "accounts",
-    table: "agentclara_accounts",
-    kind: "account",
-};
+/// The section: its tenants, each with its records.
+pub struct Accounts;
 
-impl TenantSeed for AccountSeed {
-    fn credentials(&self) -> Vec<(&'static str, &str)> {
-        vec![("api_key", &self.api_key)]
+impl Tenants for Accounts {
+    type Seed = AccountSeed;
+    const TABLE: TenantTable = TenantTable {
+        list: "accounts",
+        table: "agentclara_accounts",
+        kind: "account",
+        credentials: &["api_key"],
+        note: "CASE WHEN rate_limit THEN 'rate limit on' END",
+    };
+
+    fn insert(tx: &Transaction<'_>, account: &AccountSeed) -> rusqlite::Result<usize> {
+        tx.execute(
+            "INSERT INTO agentclara_accounts (api_key, rate_limit) VALUES (?1, ?2)",
+            rusqlite::params![account.api_key, account.rate_limit],
+        )
     }
 
-    fn generate(&self) -> Option<u32> {
-        self.generate
+    fn fill(tenant: Tenant<'_, '_>, account: &AccountSeed) -> Result<(), SeedError> {
+        AccountLoader { tenant }.load(account)
     }
-}
-
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    tenants::load(
-        ctx,
-        section,
-        TENANTS,
-        |tx, account: &AccountSeed| {
-            tx.execute(
-                "INSERT INTO agentclara_accounts (api_key, rate_limit) VALUES (?1, ?2)",
-                rusqlite::params![account.api_key, account.rate_limit],
-            )
-        },
-        |tenant, account| AccountLoader { tenant }.load(account),
-    )
 }
 
 /// Loads one account's contacts and conversations.

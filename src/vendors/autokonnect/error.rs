@@ -11,18 +11,8 @@ use crate::contract::{ErrorStyle, ErrorTexts, FieldError};
 
 pub static ERRORS: ErrorStyle = ErrorStyle {
     texts: ErrorTexts {
-        missing_credentials: "Unauthorized",
-        unknown_credentials: "Unauthorized",
         bad_request: "Bad Request",
-        malformed_body: "Request body is not valid JSON",
-        wrong_content_type: "Content-Type must be application/json",
-        unreadable_body: "Request body could not be read",
-        body_too_large: "Request body is too large",
-        not_found: "Not found",
-        unknown_record: "Not found",
-        method_not_allowed: "Method not allowed",
-        rate_limited: "Too many requests",
-        internal: "Internal server error",
+        ..ErrorTexts::PLAIN
     },
     shape,
 };

@@ -5,39 +5,15 @@
 use axum::Router;
 use axum::routing::get;
 
-use crate::contract::{ErrorStyle, Styled};
-use crate::seed::Section;
-use crate::state::{AppState, Vendor};
+use crate::kit;
+use crate::state::AppState;
 
-mod auth;
-pub mod error;
-mod handlers;
-mod models;
-mod queries;
-mod seed;
+kit::vendor!(AutoKonnect, "autokonnect", seed::Companies);
 
-/// Names AutoKonnect in its errors.
-pub struct AutoKonnect;
-
-impl Styled for AutoKonnect {
-    const ERRORS: &'static ErrorStyle = &error::ERRORS;
-}
-
-pub static VENDOR: Vendor = Vendor {
-    slug: "autokonnect",
-    name: "AutoKonnect",
-    real_host: "api.autokonnect.com",
-    schema: queries::SCHEMA,
-    openapi: include_str!("../../../openapi/autokonnect.yaml"),
-    routes,
-    errors: &error::ERRORS,
-    credentials: auth::CREDENTIALS,
-    seed: Section {
-        tenants: seed::TENANTS.list,
-        load: seed::load,
-    },
-    tenants: queries::tenants,
-};
+/// The vendor's own name, for people.
+const NAME: &str = "AutoKonnect";
+/// The host the real API is served from.
+const REAL_HOST: &str = "api.autokonnect.com";
 
 fn routes() -> Router<AppState> {
     Router::new()

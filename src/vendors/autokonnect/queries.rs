@@ -1,9 +1,8 @@
 //! AutoKonnect's tables and the queries behind its two operations.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 
 use super::models::{Contact, ContactTag, ListParams, Page, TIMESTAMPS, Tag, TagCount};
-use crate::contract::TenantCard;
 use crate::http::pagination::{Window, total_pages};
 use crate::store::like_contains;
 use crate::time::Millis;
@@ -48,19 +47,6 @@ CREATE TABLE IF NOT EXISTS autokonnect_contact_tags (
 CREATE INDEX IF NOT EXISTS autokonnect_contact_tags_by_tag
     ON autokonnect_contact_tags (company_id, tag_id);
 ";
-
-pub fn company_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM autokonnect_companies WHERE api_key = ?1")?
-        .query_row([api_key], |row| row.get(0))
-        .optional()
-}
-
-/// Every company's key, in seed order.
-pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
-    conn.prepare("SELECT api_key FROM autokonnect_companies ORDER BY id")?
-        .query_map([], |row| Ok(TenantCard::of_secret(row.get(0)?)))?
-        .collect()
-}
 
 /// `?2` is NULL (no search) or a `LIKE` pattern matched against the contact's fields and the
 /// names of its tags.

@@ -3,24 +3,23 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rusqlite::Transaction;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::Value;
 
-use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
-use crate::seed::{SeedContext, SeedError, fakes};
+use crate::seed::tenants::{Tenant, Tenants};
+use crate::tenancy::TenantTable;
+use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CompanySeed {
+pub struct CompanySeed {
     api_key: String,
     #[serde(default)]
     tags: Vec<TagSeed>,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
-    /// Generated contacts for this company, overriding `generate.contacts_per_tenant`.
-    generate: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -65,36 +64,29 @@ const TAG_COLORS: &[&str] = &[
 ];
 const PHONE_COUNTRIES: &[&str] = &["254", "1", "44", "91", "55", "234", "27"];
 
-/// Where the seed lists this vendor's tenants.
-pub const TENANTS: TenantTable = TenantTable {
-    list: "companies",
-    table: "autokonnect_companies",
-    kind: "company",
-};
+/// The section: its tenants, each with its records.
+pub struct Companies;
 
-impl TenantSeed for CompanySeed {
-    fn credentials(&self) -> Vec<(&'static str, &str)> {
-        vec![("api_key", &self.api_key)]
+impl Tenants for Companies {
+    type Seed = CompanySeed;
+    const TABLE: TenantTable = TenantTable {
+        list: "companies",
+        table: "autokonnect_companies",
+        kind: "company",
+        credentials: &["api_key"],
+        note: "NULL",
+    };
+
+    fn insert(tx: &Transaction<'_>, tenant: &CompanySeed) -> rusqlite::Result<usize> {
+        tx.execute(
+            "INSERT INTO autokonnect_companies (api_key) VALUES (?1)",
+            [&tenant.api_key],
+        )
     }
 
-    fn generate(&self) -> Option<u32> {
-        self.generate
+    fn fill(tenant: Tenant<'_, '_>, seed: &CompanySeed) -> Result<(), SeedError> {
+        CompanyLoader::new(tenant).load(seed)
     }
-}
-
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    tenants::load(
-        ctx,
-        section,
-        TENANTS,
-        |tx, tenant: &CompanySeed| {
-            tx.execute(
-                "INSERT INTO autokonnect_companies (api_key) VALUES (?1)",
-                [&tenant.api_key],
-            )
-        },
-        |tenant, seed| CompanyLoader::new(tenant).load(seed),
-    )
 }
 
 /// Loads one company, keeping its tag and contact ids unique.

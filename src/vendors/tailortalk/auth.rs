@@ -3,10 +3,10 @@
 use rusqlite::Connection;
 
 use super::models::Envelope;
-use super::{TailorTalk, VENDOR, queries};
+use super::{TailorTalk, VENDOR};
 use crate::http::auth::{CredentialScheme, Keys, Secret};
 use crate::kit::Tenancy;
-use crate::state::Vendor;
+use crate::tenancy;
 
 pub const CREDENTIALS: CredentialScheme = CredentialScheme {
     secret: Secret::Authorization { scheme: "Agent" },
@@ -22,10 +22,14 @@ pub struct Agent {
 
 impl Tenancy for Agent {
     type Vendor = TailorTalk;
-    const SPEC: &'static Vendor = &VENDOR;
 
     fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
-        queries::agent_by_token(conn, &keys.secret)
+        tenancy::find(conn, &VENDOR.seed.table, "envelope", keys, |row| {
+            Ok(Self {
+                id: row.get(0)?,
+                envelope: Envelope::from_stored(&row.get::<_, String>(1)?),
+            })
+        })
     }
 
     fn id(&self) -> i64 {

@@ -8,15 +8,7 @@ pub static ERRORS: ErrorStyle = ErrorStyle {
         missing_credentials: UNAUTHORIZED,
         unknown_credentials: UNAUTHORIZED,
         bad_request: "Bad Request",
-        malformed_body: "Request body is not valid JSON",
-        wrong_content_type: "Content-Type must be application/json",
-        unreadable_body: "Request body could not be read",
-        body_too_large: "Request body is too large",
-        not_found: "Not found",
-        unknown_record: "Not found",
-        method_not_allowed: "Method not allowed",
-        rate_limited: "Too Many Requests",
-        internal: "Internal server error",
+        ..ErrorTexts::PLAIN
     },
     shape: success_false,
 };

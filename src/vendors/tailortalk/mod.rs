@@ -5,39 +5,15 @@
 use axum::Router;
 use axum::routing::get;
 
-use crate::contract::{ErrorStyle, Styled};
-use crate::seed::Section;
-use crate::state::{AppState, Vendor};
+use crate::kit;
+use crate::state::AppState;
 
-mod auth;
-pub mod error;
-mod handlers;
-mod models;
-mod queries;
-mod seed;
+kit::vendor!(TailorTalk, "tailortalk", seed::Agents);
 
-/// Names TailorTalk in its errors.
-pub struct TailorTalk;
-
-impl Styled for TailorTalk {
-    const ERRORS: &'static ErrorStyle = &error::ERRORS;
-}
-
-pub static VENDOR: Vendor = Vendor {
-    slug: "tailortalk",
-    name: "TailorTalk",
-    real_host: "service.tailortalk.ai",
-    schema: queries::SCHEMA,
-    openapi: include_str!("../../../openapi/tailortalk.yaml"),
-    routes,
-    errors: &error::ERRORS,
-    credentials: auth::CREDENTIALS,
-    seed: Section {
-        tenants: seed::TENANTS.list,
-        load: seed::load,
-    },
-    tenants: queries::tenants,
-};
+/// The vendor's own name, for people.
+const NAME: &str = "TailorTalk";
+/// The host the real API is served from.
+const REAL_HOST: &str = "service.tailortalk.ai";
 
 fn routes() -> Router<AppState> {
     // Every known client POSTs; GET with the same JSON body is accepted too (CONTRACTS.md,

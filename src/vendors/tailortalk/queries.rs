@@ -1,13 +1,10 @@
 //! TailorTalk's tables and the query behind `get_contacts`.
 
 use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 use serde_json::{Map, Value};
 
-use super::auth::Agent;
-use super::models::{Contact, ContactPage, Envelope, GetContactsParams};
-use crate::contract::TenantCard;
-use crate::http::auth::Keys;
+use super::models::{Contact, ContactPage, GetContactsParams};
 use crate::time::Millis;
 
 // `id` is internal only: the wire has no contact id, but ties on `created_at` need a stable
@@ -31,35 +28,6 @@ CREATE TABLE IF NOT EXISTS tailortalk_contacts (
 CREATE INDEX IF NOT EXISTS tailortalk_contacts_newest
     ON tailortalk_contacts (agent_id, created_at DESC, id DESC);
 ";
-
-/// The agent holding `token`.
-pub fn agent_by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<Agent>> {
-    conn.prepare_cached("SELECT id, envelope FROM tailortalk_agents WHERE token = ?1")?
-        .query_row([token], |row| {
-            Ok(Agent {
-                id: row.get(0)?,
-                envelope: Envelope::from_stored(&row.get::<_, String>(1)?),
-            })
-        })
-        .optional()
-}
-
-/// Every agent's token, in seed order.
-pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
-    conn.prepare("SELECT token, envelope FROM tailortalk_agents ORDER BY id")?
-        .query_map([], |row| {
-            let envelope: String = row.get(1)?;
-            Ok(TenantCard {
-                keys: Keys {
-                    secret: row.get(0)?,
-                    selectors: Vec::new(),
-                },
-                note: (Envelope::from_stored(&envelope) == Envelope::Wrapped)
-                    .then_some("wrapped envelope"),
-            })
-        })?
-        .collect()
-}
 
 /// One page of the agent's contacts created strictly before the cursor, newest first
 /// (ties: id descending).

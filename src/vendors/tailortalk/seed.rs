@@ -5,24 +5,24 @@
 use std::collections::HashSet;
 
 use rand::rngs::StdRng;
+use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
 use super::models::Envelope;
-use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
-use crate::seed::{SeedContext, SeedError, fakes};
+use crate::seed::tenants::{Tenant, Tenants};
+use crate::tenancy::TenantTable;
+use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AgentSeed {
+pub struct AgentSeed {
     token: String,
     #[serde(default)]
     envelope: Envelope,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
-    /// Generated contacts for this agent, overriding `generate.contacts_per_tenant`.
-    generate: Option<u32>,
 }
 
 /// A contact as the API renders it. Unknown keys are the point here (they are the custom
@@ -58,36 +58,29 @@ const LANGUAGES: &[&str] = &[
 ];
 const SOURCES: &[&str] = &["WhatsApp", "Instagram", "Website", "CSV import", "Walk-in"];
 
-/// Where the seed lists this vendor's tenants.
-pub const TENANTS: TenantTable = TenantTable {
-    list: "agents",
-    table: "tailortalk_agents",
-    kind: "agent",
-};
+/// The section: its tenants, each with its records.
+pub struct Agents;
 
-impl TenantSeed for AgentSeed {
-    fn credentials(&self) -> Vec<(&'static str, &str)> {
-        vec![("token", &self.token)]
+impl Tenants for Agents {
+    type Seed = AgentSeed;
+    const TABLE: TenantTable = TenantTable {
+        list: "agents",
+        table: "tailortalk_agents",
+        kind: "agent",
+        credentials: &["token"],
+        note: "CASE WHEN envelope = 'wrapped' THEN 'wrapped envelope' END",
+    };
+
+    fn insert(tx: &Transaction<'_>, tenant: &AgentSeed) -> rusqlite::Result<usize> {
+        tx.execute(
+            "INSERT INTO tailortalk_agents (token, envelope) VALUES (?1, ?2)",
+            rusqlite::params![tenant.token, tenant.envelope.as_str()],
+        )
     }
 
-    fn generate(&self) -> Option<u32> {
-        self.generate
+    fn fill(tenant: Tenant<'_, '_>, seed: &AgentSeed) -> Result<(), SeedError> {
+        AgentLoader::new(tenant).load(seed)
     }
-}
-
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    tenants::load(
-        ctx,
-        section,
-        TENANTS,
-        |tx, tenant: &AgentSeed| {
-            tx.execute(
-                "INSERT INTO tailortalk_agents (token, envelope) VALUES (?1, ?2)",
-                rusqlite::params![tenant.token, tenant.envelope.as_str()],
-            )
-        },
-        |tenant, seed| AgentLoader::new(tenant).load(seed),
-    )
 }
 
 /// Loads one agent, keeping generated creation times distinct from every other of its

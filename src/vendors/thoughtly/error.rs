@@ -12,16 +12,10 @@ pub static ERRORS: ErrorStyle = ErrorStyle {
     texts: ErrorTexts {
         missing_credentials: "Missing x-api-token or team_id header",
         unknown_credentials: "Invalid x-api-token or team_id",
-        bad_request: "Bad request",
         malformed_body: "Malformed JSON body",
-        wrong_content_type: "Content-Type must be application/json",
-        unreadable_body: "Request body could not be read",
         body_too_large: "Request body is larger than 1 MiB",
-        not_found: "Not found",
         unknown_record: "Contact not found",
-        method_not_allowed: "Method not allowed",
-        rate_limited: "Too Many Requests",
-        internal: "Internal server error",
+        ..ErrorTexts::PLAIN
     },
     shape,
 };

@@ -5,39 +5,15 @@
 use axum::Router;
 use axum::routing::{delete, get, post};
 
-use crate::contract::{ErrorStyle, Styled};
-use crate::seed::Section;
-use crate::state::{AppState, Vendor};
+use crate::kit;
+use crate::state::AppState;
 
-mod auth;
-pub mod error;
-mod handlers;
-mod models;
-mod queries;
-mod seed;
+kit::vendor!(Thoughtly, "thoughtly", seed::Teams);
 
-/// Names Thoughtly in its errors.
-pub struct Thoughtly;
-
-impl Styled for Thoughtly {
-    const ERRORS: &'static ErrorStyle = &error::ERRORS;
-}
-
-pub static VENDOR: Vendor = Vendor {
-    slug: "thoughtly",
-    name: "Thoughtly",
-    real_host: "api.thoughtly.com",
-    schema: queries::SCHEMA,
-    openapi: include_str!("../../../openapi/thoughtly.yaml"),
-    routes,
-    errors: &error::ERRORS,
-    credentials: auth::CREDENTIALS,
-    seed: Section {
-        tenants: seed::TENANTS.list,
-        load: seed::load,
-    },
-    tenants: queries::tenants,
-};
+/// The vendor's own name, for people.
+const NAME: &str = "Thoughtly";
+/// The host the real API is served from.
+const REAL_HOST: &str = "api.thoughtly.com";
 
 fn routes() -> Router<AppState> {
     Router::new()

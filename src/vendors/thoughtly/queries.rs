@@ -5,8 +5,6 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Map, Value};
 
 use super::models::{Contact, ContactList, ListParams, SortDirection, SortField, TIMESTAMPS};
-use crate::contract::TenantCard;
-use crate::http::auth::Keys;
 use crate::http::pagination::Window;
 use crate::store::like_contains;
 use crate::time::Millis;
@@ -49,32 +47,6 @@ CREATE TABLE IF NOT EXISTS thoughtly_contact_tags (
 CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_tag
     ON thoughtly_contact_tags (team, tag, contact_id);
 ";
-
-/// The team the two headers name together, if any.
-pub fn team_by_credentials(
-    conn: &Connection,
-    api_token: &str,
-    team_id: &str,
-) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM thoughtly_teams WHERE api_token = ?1 AND team_id = ?2")?
-        .query_row([api_token, team_id], |row| row.get(0))
-        .optional()
-}
-
-/// Every team's token and id, in seed order.
-pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
-    conn.prepare("SELECT api_token, team_id FROM thoughtly_teams ORDER BY id")?
-        .query_map([], |row| {
-            Ok(TenantCard {
-                keys: Keys {
-                    secret: row.get(0)?,
-                    selectors: vec![row.get(1)?],
-                },
-                note: None,
-            })
-        })?
-        .collect()
-}
 
 /// A contact as stored; `attributes` is rendered to JSON text on insert.
 pub struct StoredContact<'a> {

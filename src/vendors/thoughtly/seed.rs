@@ -3,23 +3,23 @@
 
 use std::collections::HashSet;
 
+use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::queries::{self, StoredContact};
-use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
-use crate::seed::{SeedContext, SeedError, fakes};
+use crate::seed::tenants::{Tenant, Tenants};
+use crate::tenancy::TenantTable;
+use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TeamSeed {
+pub struct TeamSeed {
     team_id: String,
     api_token: String,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
-    /// Generated contacts for this team, overriding `generate.contacts_per_tenant`.
-    generate: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -68,36 +68,29 @@ const SOURCES: &[&str] = &[
     "inbound_call",
 ];
 
-/// Where the seed lists this vendor's tenants.
-pub const TENANTS: TenantTable = TenantTable {
-    list: "teams",
-    table: "thoughtly_teams",
-    kind: "team",
-};
+/// The section: its tenants, each with its records.
+pub struct Teams;
 
-impl TenantSeed for TeamSeed {
-    fn credentials(&self) -> Vec<(&'static str, &str)> {
-        vec![("team_id", &self.team_id), ("api_token", &self.api_token)]
+impl Tenants for Teams {
+    type Seed = TeamSeed;
+    const TABLE: TenantTable = TenantTable {
+        list: "teams",
+        table: "thoughtly_teams",
+        kind: "team",
+        credentials: &["api_token", "team_id"],
+        note: "NULL",
+    };
+
+    fn insert(tx: &Transaction<'_>, tenant: &TeamSeed) -> rusqlite::Result<usize> {
+        tx.execute(
+            "INSERT INTO thoughtly_teams (team_id, api_token) VALUES (?1, ?2)",
+            [&tenant.team_id, &tenant.api_token],
+        )
     }
 
-    fn generate(&self) -> Option<u32> {
-        self.generate
+    fn fill(tenant: Tenant<'_, '_>, seed: &TeamSeed) -> Result<(), SeedError> {
+        TeamLoader::new(tenant).load(seed)
     }
-}
-
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    tenants::load(
-        ctx,
-        section,
-        TENANTS,
-        |tx, tenant: &TeamSeed| {
-            tx.execute(
-                "INSERT INTO thoughtly_teams (team_id, api_token) VALUES (?1, ?2)",
-                [&tenant.team_id, &tenant.api_token],
-            )
-        },
-        |tenant, seed| TeamLoader::new(tenant).load(seed),
-    )
 }
 
 /// Loads one team, keeping its contact ids unique.

@@ -10,18 +10,12 @@ use crate::contract::{ErrorStyle, ErrorTexts, FieldError};
 
 pub static ERRORS: ErrorStyle = ErrorStyle {
     texts: ErrorTexts {
-        missing_credentials: "Unauthorized",
-        unknown_credentials: "Unauthorized",
         bad_request: VALIDATION_FAILED,
-        malformed_body: "Request body is not valid JSON",
-        wrong_content_type: "Content-Type must be application/json",
-        unreadable_body: "Request body could not be read",
         body_too_large: "Payload Too Large",
         not_found: "Not Found",
         unknown_record: "Not Found",
         method_not_allowed: "Method Not Allowed",
-        rate_limited: "Too Many Requests",
-        internal: "Internal server error",
+        ..ErrorTexts::PLAIN
     },
     shape,
 };

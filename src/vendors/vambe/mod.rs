@@ -5,39 +5,15 @@
 use axum::Router;
 use axum::routing::get;
 
-use crate::contract::{ErrorStyle, Styled};
-use crate::seed::Section;
-use crate::state::{AppState, Vendor};
+use crate::kit;
+use crate::state::AppState;
 
-mod auth;
-pub mod error;
-mod handlers;
-pub mod models;
-mod queries;
-mod seed;
+kit::vendor!(Vambe, "vambe", seed::Workspaces);
 
-/// Names Vambe in its errors.
-pub struct Vambe;
-
-impl Styled for Vambe {
-    const ERRORS: &'static ErrorStyle = &error::ERRORS;
-}
-
-pub static VENDOR: Vendor = Vendor {
-    slug: "vambe",
-    name: "Vambe",
-    real_host: "api.vambe.me",
-    schema: queries::SCHEMA,
-    openapi: include_str!("../../../openapi/vambe.yaml"),
-    routes,
-    errors: &error::ERRORS,
-    credentials: auth::CREDENTIALS,
-    seed: Section {
-        tenants: seed::TENANTS.list,
-        load: seed::load,
-    },
-    tenants: queries::tenants,
-};
+/// The vendor's own name, for people.
+const NAME: &str = "Vambe";
+/// The host the real API is served from.
+const REAL_HOST: &str = "api.vambe.me";
 
 fn routes() -> Router<AppState> {
     Router::new().route("/api/public/contacts", get(handlers::list_contacts))

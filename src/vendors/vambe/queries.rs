@@ -1,9 +1,8 @@
 //! Vambe's tables and the query behind "Get contacts by time filters".
 
-use rusqlite::{Connection, OptionalExtension, Row, named_params};
+use rusqlite::{Connection, Row, named_params};
 
 use super::models::{ActiveTicket, Contact, ListParams, Order, StageRef, TIMESTAMPS};
-use crate::contract::TenantCard;
 use crate::http::pagination::Window;
 use crate::time::Millis;
 
@@ -69,19 +68,6 @@ CREATE TABLE IF NOT EXISTS vambe_custom_fields (
 CREATE INDEX IF NOT EXISTS vambe_custom_fields_by_value
     ON vambe_custom_fields (workspace_id, key, value, entity, contact_id);
 ";
-
-pub fn workspace_by_key(conn: &Connection, api_key: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM vambe_workspaces WHERE api_key = ?1")?
-        .query_row([api_key], |row| row.get(0))
-        .optional()
-}
-
-/// Every workspace's key, in seed order.
-pub fn tenants(conn: &Connection) -> rusqlite::Result<Vec<TenantCard>> {
-    conn.prepare("SELECT api_key FROM vambe_workspaces ORDER BY id")?
-        .query_map([], |row| Ok(TenantCard::of_secret(row.get(0)?)))?
-        .collect()
-}
 
 /// Every filter is AND-ed; a NULL parameter switches its filter off.
 const CONTACT_FILTER: &str = "

@@ -7,12 +7,14 @@ use std::collections::{BTreeMap, HashSet};
 
 use rand::RngExt;
 use rand::rngs::StdRng;
+use rusqlite::Transaction;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::models::{CHAT_STATUSES, EntityType, PLATFORMS, is_vambe_uuid};
-use crate::seed::tenants::{self, Tenant, TenantSeed, TenantTable};
+use crate::seed::tenants::{Tenant, Tenants};
+use crate::tenancy::TenantTable;
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
 
@@ -20,14 +22,12 @@ const DAY_MS: i64 = 86_400_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WorkspaceSeed {
+pub struct WorkspaceSeed {
     api_key: String,
     #[serde(default)]
     pipelines: Vec<PipelineSeed>,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
-    /// Generated contacts for this workspace, overriding `generate.contacts_per_tenant`.
-    generate: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -112,36 +112,29 @@ const GENERATED_PLATFORMS: &[&str] = &[
     "playground",
 ];
 
-/// Where the seed lists this vendor's tenants.
-pub const TENANTS: TenantTable = TenantTable {
-    list: "workspaces",
-    table: "vambe_workspaces",
-    kind: "workspace",
-};
+/// The section: its tenants, each with its records.
+pub struct Workspaces;
 
-impl TenantSeed for WorkspaceSeed {
-    fn credentials(&self) -> Vec<(&'static str, &str)> {
-        vec![("api_key", &self.api_key)]
+impl Tenants for Workspaces {
+    type Seed = WorkspaceSeed;
+    const TABLE: TenantTable = TenantTable {
+        list: "workspaces",
+        table: "vambe_workspaces",
+        kind: "workspace",
+        credentials: &["api_key"],
+        note: "NULL",
+    };
+
+    fn insert(tx: &Transaction<'_>, tenant: &WorkspaceSeed) -> rusqlite::Result<usize> {
+        tx.execute(
+            "INSERT INTO vambe_workspaces (api_key) VALUES (?1)",
+            [&tenant.api_key],
+        )
     }
 
-    fn generate(&self) -> Option<u32> {
-        self.generate
+    fn fill(tenant: Tenant<'_, '_>, seed: &WorkspaceSeed) -> Result<(), SeedError> {
+        WorkspaceLoader::new(tenant).load(seed)
     }
-}
-
-pub fn load(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    tenants::load(
-        ctx,
-        section,
-        TENANTS,
-        |tx, tenant: &WorkspaceSeed| {
-            tx.execute(
-                "INSERT INTO vambe_workspaces (api_key) VALUES (?1)",
-                [&tenant.api_key],
-            )
-        },
-        |tenant, seed| WorkspaceLoader::new(tenant).load(seed),
-    )
 }
 
 /// Loads one workspace, keeping its pipeline, stage and contact ids unique and every
