@@ -4,23 +4,23 @@
 //! count of contacts to generate. The vendor stores the rest (contacts, tags, …) itself.
 
 use rand::rngs::StdRng;
-use rusqlite::Transaction;
+use rusqlite::{ToSql, Transaction, params_from_iter};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{Section, SeedContext, SeedError};
 use crate::tenancy::TenantTable;
 
 /// A vendor's seed section: a list of tenants, each with its credentials and records.
 pub trait Tenants: 'static {
-    /// One tenant as the seed lists it, without `generate`: every tenant may give its own
-    /// count of contacts to generate, which the kit reads and takes out before parsing.
+    /// One tenant as the seed lists it, less what the kit takes out before parsing: its
+    /// credentials (checked and stored by the kit) and `generate` (its own count of contacts
+    /// to generate).
     type Seed: DeserializeOwned;
     /// Where the seed lists the tenants and where their credentials are kept.
     const TABLE: TenantTable;
-    /// Inserts the tenant's own row (credentials and settings); its row id is read back.
-    fn insert(tx: &Transaction<'_>, seed: &Self::Seed) -> rusqlite::Result<usize>;
-    /// Stores the rest of the tenant: its records, listed and generated.
+    /// Stores the rest of the tenant, whose row the kit has inserted: its settings (see
+    /// [`Tenant::set`]) and records, listed and generated.
     fn fill(tenant: Tenant<'_, '_>, seed: &Self::Seed) -> Result<(), SeedError>;
 }
 
@@ -35,6 +35,7 @@ pub const fn section<T: Tenants>() -> Section {
 /// One tenant being loaded.
 pub struct Tenant<'a, 'c> {
     pub ctx: &'a SeedContext<'c>,
+    table: TenantTable,
     /// The tenant's JSON path within the section, e.g. `accounts[0]`.
     pub path: String,
     /// The tenant's row id.
@@ -64,9 +65,46 @@ impl Tenant<'_, '_> {
             .map(move |(index, item)| (format!("{prefix}[{index}]"), item))
     }
 
-    /// An error at `path` (within the section, as [`Tenant::each`] gives it).
+    /// Sets one of the tenant's settings: a column of its row.
+    pub fn set(&self, column: &str, value: impl ToSql) -> Result<(), SeedError> {
+        self.ctx.tx.execute(
+            &format!(
+                "UPDATE {} SET {column} = ?1 WHERE id = ?2",
+                self.table.table
+            ),
+            rusqlite::params![value, self.id],
+        )?;
+        Ok(())
+    }
+
+    /// An error at `path` (within the section, as [`Tenant::listed`] gives it).
     pub fn error(&self, path: &str, message: impl Into<String>) -> SeedError {
         self.ctx.error(path, message)
+    }
+}
+
+/// Loads a tenant's contacts: those its seed lists, each with its JSON path, then as many
+/// generated ones as the tenant asks for.
+pub trait ContactLoader<'a, 'c: 'a> {
+    /// A contact as the seed lists it.
+    type Contact;
+
+    fn tenant(&self) -> &Tenant<'a, 'c>;
+
+    /// Stores one listed contact, found at `path` in the seed.
+    fn insert_listed_contact(&mut self, path: &str, seed: &Self::Contact) -> Result<(), SeedError>;
+
+    /// Stores one generated contact.
+    fn insert_generated_contact(&mut self) -> Result<(), SeedError>;
+
+    fn load_contacts(&mut self, listed: &[Self::Contact]) -> Result<(), SeedError> {
+        for (path, contact) in self.tenant().listed("contacts", listed) {
+            self.insert_listed_contact(&path, contact)?;
+        }
+        for _ in 0..self.tenant().generate {
+            self.insert_generated_contact()?;
+        }
+        Ok(())
     }
 }
 
@@ -77,22 +115,50 @@ fn load<T: Tenants>(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedEr
     let raw = tenant_list(ctx, section, table.list)?;
     for (index, raw) in raw.iter().enumerate() {
         let path = format!("{}[{index}]", table.list);
-        let (own_count, tenant) = parse_tenant::<T::Seed>(ctx, &path, raw)?;
-        for field in table.credentials {
-            let value = raw.get(field).and_then(Value::as_str).unwrap_or_default();
-            check_credential(ctx, &table, &format!("{path}.{field}"), field, value)?;
-        }
-        T::insert(ctx.tx, &tenant)?;
+        let mut fields = match raw {
+            Value::Object(fields) => fields.clone(),
+            other => {
+                let message = serde_json::from_value::<Map<String, Value>>(other.clone())
+                    .err()
+                    .map_or_else(|| "expected an object".to_owned(), |e| e.to_string());
+                return Err(ctx.error(&path, message));
+            }
+        };
+        let credentials = table
+            .credentials
+            .iter()
+            .map(|field| take_credential(ctx, &table, &path, field, &mut fields))
+            .collect::<Result<Vec<_>, _>>()?;
+        let own_count = take_count(ctx, &path, &mut fields)?;
+        let seed: T::Seed = parse_at(ctx, &path, &Value::Object(fields))?;
+        insert_row(ctx.tx, &table, &credentials)?;
         let loading = Tenant {
             ctx,
+            table,
             path,
             id: ctx.tx.last_insert_rowid(),
             rng: ctx.rng(index),
             generate: ctx.contacts_to_generate(own_count),
         };
-        T::fill(loading, &tenant)?;
+        T::fill(loading, &seed)?;
     }
     Ok(())
+}
+
+/// Inserts a tenant's row with its credentials; settings keep their defaults until set.
+fn insert_row(
+    tx: &Transaction<'_>,
+    table: &TenantTable,
+    credentials: &[String],
+) -> rusqlite::Result<usize> {
+    let places: Vec<String> = (1..=credentials.len()).map(|n| format!("?{n}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        table.table,
+        table.credentials.join(", "),
+        places.join(", ")
+    );
+    tx.execute(&sql, params_from_iter(credentials))
 }
 
 /// The section's one key, `list`: an array of tenants.
@@ -117,31 +183,34 @@ fn tenant_list<'v>(
     }
 }
 
-/// One tenant at `path`: its own `generate` count, and the rest parsed as `T`.
-fn parse_tenant<T: DeserializeOwned>(
+/// Takes the tenant's own `generate` count out of its fields.
+fn take_count(
     ctx: &SeedContext<'_>,
     path: &str,
-    raw: &Value,
-) -> Result<(Option<u32>, T), SeedError> {
-    let mut fields = raw.clone();
-    let own_count = match fields
-        .as_object_mut()
-        .and_then(|fields| fields.remove("generate"))
-    {
-        None | Some(Value::Null) => None,
-        Some(count) => Some(
-            count
-                .as_u64()
-                .and_then(|count| u32::try_from(count).ok())
-                .ok_or_else(|| {
-                    ctx.error(
-                        &format!("{path}.generate"),
-                        "expected a count of contacts (a whole number from 0)",
-                    )
-                })?,
-        ),
-    };
-    let tenant = serde_path_to_error::deserialize(&fields).map_err(|error| {
+    fields: &mut Map<String, Value>,
+) -> Result<Option<u32>, SeedError> {
+    match fields.remove("generate") {
+        None | Some(Value::Null) => Ok(None),
+        Some(count) => count
+            .as_u64()
+            .and_then(|count| u32::try_from(count).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                ctx.error(
+                    &format!("{path}.generate"),
+                    "expected a count of contacts (a whole number from 0)",
+                )
+            }),
+    }
+}
+
+/// `value`, found at `path`, parsed as `T`; errors name the JSON path below it.
+fn parse_at<T: DeserializeOwned>(
+    ctx: &SeedContext<'_>,
+    path: &str,
+    value: &Value,
+) -> Result<T, SeedError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
         let below = error.path().to_string();
         let at = if below == "." {
             path.to_owned()
@@ -149,8 +218,7 @@ fn parse_tenant<T: DeserializeOwned>(
             format!("{path}{}", below_path(&below))
         };
         ctx.error(&at, error.into_inner().to_string())
-    })?;
-    Ok((own_count, tenant))
+    })
 }
 
 /// `[0].contacts` stays as it is, `name` becomes `.name`.
@@ -162,39 +230,46 @@ fn below_path(path: &str) -> String {
     }
 }
 
-/// A credential must be sendable in a header and held by one tenant of the vendor only.
-fn check_credential(
+/// Takes a credential out of a tenant's fields: a string, sendable in a header, held by one
+/// tenant of the vendor only.
+fn take_credential(
     ctx: &SeedContext<'_>,
     table: &TenantTable,
     path: &str,
-    column: &str,
-    value: &str,
-) -> Result<(), SeedError> {
+    field: &str,
+    fields: &mut Map<String, Value>,
+) -> Result<String, SeedError> {
+    let value = match fields.remove(field) {
+        None => return Err(ctx.error(path, format!("missing field `{field}`"))),
+        Some(value) => value,
+    };
+    let path = format!("{path}.{field}");
+    let value: String = parse_at(ctx, &path, &value)?;
     if value.trim().is_empty() {
-        return Err(ctx.error(path, "must not be blank"));
+        return Err(ctx.error(&path, "must not be blank"));
     }
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ctx.error(
-            path,
+            &path,
             "must not contain whitespace (it could never be sent in a header)",
         ));
     }
     let taken: bool = ctx.tx.query_row(
         &format!(
-            "SELECT EXISTS (SELECT 1 FROM {} WHERE {column} = ?1)",
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE {field} = ?1)",
             table.table
         ),
-        [value],
+        [&value],
         |row| row.get(0),
     )?;
     if taken {
         return Err(ctx.error(
-            path,
+            &path,
             format!(
                 "duplicate credential `{value}`: another {} already uses it",
                 table.kind
             ),
         ));
     }
-    Ok(())
+    Ok(value)
 }

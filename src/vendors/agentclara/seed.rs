@@ -6,7 +6,6 @@
 use fake::Fake;
 use fake::faker::company::en::CompanyName;
 use rand::RngExt;
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -15,7 +14,7 @@ use super::models::is_e164;
 use super::queries::{
     self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
 };
-use crate::seed::tenants::{Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
@@ -23,7 +22,6 @@ use crate::time::Millis;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSeed {
-    api_key: String,
     /// Switches the documented rate limit on for this account (off by default).
     #[serde(default)]
     rate_limit: bool,
@@ -132,15 +130,9 @@ impl Tenants for Accounts {
         note: "CASE WHEN rate_limit THEN 'rate limit on' END",
     };
 
-    fn insert(tx: &Transaction<'_>, account: &AccountSeed) -> rusqlite::Result<usize> {
-        tx.execute(
-            "INSERT INTO agentclara_accounts (api_key, rate_limit) VALUES (?1, ?2)",
-            rusqlite::params![account.api_key, account.rate_limit],
-        )
-    }
-
     fn fill(tenant: Tenant<'_, '_>, account: &AccountSeed) -> Result<(), SeedError> {
-        AccountLoader { tenant }.load(account)
+        tenant.set("rate_limit", account.rate_limit)?;
+        AccountLoader { tenant }.load_contacts(&account.contacts)
     }
 }
 
@@ -149,15 +141,11 @@ struct AccountLoader<'a, 'c> {
     tenant: Tenant<'a, 'c>,
 }
 
-impl AccountLoader<'_, '_> {
-    fn load(mut self, account: &AccountSeed) -> Result<(), SeedError> {
-        for (path, contact) in self.tenant.listed("contacts", &account.contacts) {
-            self.insert_listed_contact(&path, contact)?;
-        }
-        for _ in 0..self.tenant.generate {
-            self.insert_generated_contact()?;
-        }
-        Ok(())
+impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
+    type Contact = ContactSeed;
+
+    fn tenant(&self) -> &Tenant<'a, 'c> {
+        &self.tenant
     }
 
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
@@ -223,51 +211,6 @@ impl AccountLoader<'_, '_> {
             let path = format!("{path}.conversations[{index}]");
             self.insert_listed_conversation(&path, &id, created_at, conversation)?;
         }
-        Ok(())
-    }
-
-    fn insert_listed_conversation(
-        &mut self,
-        path: &str,
-        contact_id: &str,
-        contact_created_at: Millis,
-        seed: &ConversationSeed,
-    ) -> Result<(), SeedError> {
-        let id = self.id_or_fresh(
-            path,
-            seed.id.as_deref(),
-            "agentclara_conversations",
-            CONVERSATION_ID_PREFIX,
-        )?;
-        for (field, value) in [("channel", &seed.channel), ("status", &seed.status)] {
-            if value.trim().is_empty() {
-                return Err(self
-                    .tenant
-                    .ctx
-                    .error(&format!("{path}.{field}"), "must not be blank"));
-            }
-        }
-        let timestamp = seed.timestamp.unwrap_or_else(|| {
-            whole_second(fakes::instant_between(
-                &mut self.tenant.rng,
-                contact_created_at,
-                self.tenant.ctx.now,
-            ))
-        });
-        queries::insert_conversation(
-            self.tenant.ctx.tx,
-            &StoredConversation {
-                account: self.tenant.id,
-                id: &id,
-                contact_id,
-                channel: &seed.channel,
-                subject: seed.subject.as_deref(),
-                last_message: seed.last_message.as_deref(),
-                timestamp,
-                status: &seed.status,
-                unread: seed.unread,
-            },
-        )?;
         Ok(())
     }
 
@@ -368,6 +311,53 @@ impl AccountLoader<'_, '_> {
                 },
             )?;
         }
+        Ok(())
+    }
+}
+
+impl AccountLoader<'_, '_> {
+    fn insert_listed_conversation(
+        &mut self,
+        path: &str,
+        contact_id: &str,
+        contact_created_at: Millis,
+        seed: &ConversationSeed,
+    ) -> Result<(), SeedError> {
+        let id = self.id_or_fresh(
+            path,
+            seed.id.as_deref(),
+            "agentclara_conversations",
+            CONVERSATION_ID_PREFIX,
+        )?;
+        for (field, value) in [("channel", &seed.channel), ("status", &seed.status)] {
+            if value.trim().is_empty() {
+                return Err(self
+                    .tenant
+                    .ctx
+                    .error(&format!("{path}.{field}"), "must not be blank"));
+            }
+        }
+        let timestamp = seed.timestamp.unwrap_or_else(|| {
+            whole_second(fakes::instant_between(
+                &mut self.tenant.rng,
+                contact_created_at,
+                self.tenant.ctx.now,
+            ))
+        });
+        queries::insert_conversation(
+            self.tenant.ctx.tx,
+            &StoredConversation {
+                account: self.tenant.id,
+                id: &id,
+                contact_id,
+                channel: &seed.channel,
+                subject: seed.subject.as_deref(),
+                last_message: seed.last_message.as_deref(),
+                timestamp,
+                status: &seed.status,
+                unread: seed.unread,
+            },
+        )?;
         Ok(())
     }
 

@@ -3,11 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::seed::tenants::{Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
@@ -15,7 +14,6 @@ use crate::time::Millis;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompanySeed {
-    api_key: String,
     #[serde(default)]
     tags: Vec<TagSeed>,
     #[serde(default)]
@@ -77,13 +75,6 @@ impl Tenants for Companies {
         note: "NULL",
     };
 
-    fn insert(tx: &Transaction<'_>, tenant: &CompanySeed) -> rusqlite::Result<usize> {
-        tx.execute(
-            "INSERT INTO autokonnect_companies (api_key) VALUES (?1)",
-            [&tenant.api_key],
-        )
-    }
-
     fn fill(tenant: Tenant<'_, '_>, seed: &CompanySeed) -> Result<(), SeedError> {
         CompanyLoader::new(tenant).load(seed)
     }
@@ -94,6 +85,91 @@ struct CompanyLoader<'a, 'c> {
     tenant: Tenant<'a, 'c>,
     tag_ids_by_name: HashMap<String, String>,
     contact_ids: HashSet<String>,
+}
+
+impl<'a, 'c> ContactLoader<'a, 'c> for CompanyLoader<'a, 'c> {
+    type Contact = ContactSeed;
+
+    fn tenant(&self) -> &Tenant<'a, 'c> {
+        &self.tenant
+    }
+
+    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
+        let id = match &seed.id {
+            Some(id) if self.contact_ids.contains(id) => {
+                return Err(self.tenant.ctx.error(
+                    &format!("{path}.id"),
+                    format!("duplicate contact id `{id}`"),
+                ));
+            }
+            Some(id) => id.clone(),
+            None => self.fresh_id(10, |loader, id| loader.contact_ids.contains(id)),
+        };
+        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
+            (Some(created), Some(updated)) => (created, updated),
+            (Some(created), None) => (created, created),
+            (None, Some(updated)) => (updated, updated),
+            (None, None) => {
+                let created =
+                    fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
+                (
+                    created,
+                    fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now),
+                )
+            }
+        };
+        let mut tag_ids = Vec::with_capacity(seed.tags.len());
+        for (index, tag) in seed.tags.iter().enumerate() {
+            let tag_path = format!("{path}.tags[{index}]");
+            tag_ids.push(self.resolve_tag(&tag_path, tag)?);
+        }
+        let contact = StoredContact {
+            id,
+            first_name: seed.first_name.clone(),
+            last_name: seed.last_name.clone(),
+            email: seed.email.clone(),
+            phone_number: seed.phone_number.clone(),
+            phone_number_lid: seed.phone_number_lid.clone(),
+            profile_picture: seed.profile_picture.clone(),
+            created_at,
+            updated_at,
+            tag_ids,
+        };
+        self.insert_contact(contact)
+    }
+
+    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
+        let rng = &mut self.tenant.rng;
+        let first = fakes::first_name(rng);
+        let last = fakes::last_name(rng);
+        let email = fakes::chance(rng, 0.9).then(|| fakes::email(rng, &first, &last));
+        let phone = fakes::phone_digits(rng, PHONE_COUNTRIES);
+        let lid = fakes::chance(rng, 0.25).then(|| fakes::digits(rng, 15));
+        let created_at = fakes::instant_within_days(rng, self.tenant.ctx.now, 365);
+        let updated_at = fakes::instant_between(rng, created_at, self.tenant.ctx.now);
+        let tag_names: Vec<String> = self.tag_ids_by_name.keys().cloned().collect();
+        let mut sorted_names: Vec<&str> = tag_names.iter().map(String::as_str).collect();
+        sorted_names.sort_unstable();
+        let tag_ids = fakes::some_of(rng, &sorted_names, 3)
+            .into_iter()
+            .map(|name| self.tag_ids_by_name[name].clone())
+            .collect();
+        let id = self.fresh_id(10, |loader, id| loader.contact_ids.contains(id));
+        let profile_picture = fakes::chance(&mut self.tenant.rng, 0.7)
+            .then(|| format!("https://cdn.example.com/avatars/{id}.jpg"));
+        self.insert_contact(StoredContact {
+            id,
+            first_name: Some(first),
+            last_name: Some(last),
+            email,
+            phone_number: Some(phone),
+            phone_number_lid: lid,
+            profile_picture,
+            created_at,
+            updated_at,
+            tag_ids,
+        })
+    }
 }
 
 impl<'a, 'c> CompanyLoader<'a, 'c> {
@@ -115,13 +191,7 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 tag.created_at,
             )?;
         }
-        for (path, contact) in self.tenant.listed("contacts", &company.contacts) {
-            self.insert_listed_contact(&path, contact)?;
-        }
-        for _ in 0..self.tenant.generate {
-            self.insert_generated_contact()?;
-        }
-        Ok(())
+        self.load_contacts(&company.contacts)
     }
 
     fn insert_tag(
@@ -169,50 +239,6 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
         Ok(id)
     }
 
-    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
-        let id = match &seed.id {
-            Some(id) if self.contact_ids.contains(id) => {
-                return Err(self.tenant.ctx.error(
-                    &format!("{path}.id"),
-                    format!("duplicate contact id `{id}`"),
-                ));
-            }
-            Some(id) => id.clone(),
-            None => self.fresh_id(10, |loader, id| loader.contact_ids.contains(id)),
-        };
-        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
-            (Some(created), Some(updated)) => (created, updated),
-            (Some(created), None) => (created, created),
-            (None, Some(updated)) => (updated, updated),
-            (None, None) => {
-                let created =
-                    fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
-                (
-                    created,
-                    fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now),
-                )
-            }
-        };
-        let mut tag_ids = Vec::with_capacity(seed.tags.len());
-        for (index, tag) in seed.tags.iter().enumerate() {
-            let tag_path = format!("{path}.tags[{index}]");
-            tag_ids.push(self.resolve_tag(&tag_path, tag)?);
-        }
-        let contact = StoredContact {
-            id,
-            first_name: seed.first_name.clone(),
-            last_name: seed.last_name.clone(),
-            email: seed.email.clone(),
-            phone_number: seed.phone_number.clone(),
-            phone_number_lid: seed.phone_number_lid.clone(),
-            profile_picture: seed.profile_picture.clone(),
-            created_at,
-            updated_at,
-            tag_ids,
-        };
-        self.insert_contact(contact)
-    }
-
     fn resolve_tag(&mut self, path: &str, tag: &TagRef) -> Result<String, SeedError> {
         match (&tag.id, &tag.name) {
             (Some(id), _) => {
@@ -234,39 +260,6 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
                 .ctx
                 .error(path, "a contact's tag needs an `id` or a `name`")),
         }
-    }
-
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.tenant.rng;
-        let first = fakes::first_name(rng);
-        let last = fakes::last_name(rng);
-        let email = fakes::chance(rng, 0.9).then(|| fakes::email(rng, &first, &last));
-        let phone = fakes::phone_digits(rng, PHONE_COUNTRIES);
-        let lid = fakes::chance(rng, 0.25).then(|| fakes::digits(rng, 15));
-        let created_at = fakes::instant_within_days(rng, self.tenant.ctx.now, 365);
-        let updated_at = fakes::instant_between(rng, created_at, self.tenant.ctx.now);
-        let tag_names: Vec<String> = self.tag_ids_by_name.keys().cloned().collect();
-        let mut sorted_names: Vec<&str> = tag_names.iter().map(String::as_str).collect();
-        sorted_names.sort_unstable();
-        let tag_ids = fakes::some_of(rng, &sorted_names, 3)
-            .into_iter()
-            .map(|name| self.tag_ids_by_name[name].clone())
-            .collect();
-        let id = self.fresh_id(10, |loader, id| loader.contact_ids.contains(id));
-        let profile_picture = fakes::chance(&mut self.tenant.rng, 0.7)
-            .then(|| format!("https://cdn.example.com/avatars/{id}.jpg"));
-        self.insert_contact(StoredContact {
-            id,
-            first_name: Some(first),
-            last_name: Some(last),
-            email,
-            phone_number: Some(phone),
-            phone_number_lid: lid,
-            profile_picture,
-            created_at,
-            updated_at,
-            tag_ids,
-        })
     }
 
     fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {

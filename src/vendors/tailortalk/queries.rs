@@ -14,7 +14,7 @@ pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tailortalk_agents (
     id INTEGER PRIMARY KEY,
     token TEXT NOT NULL UNIQUE,
-    envelope TEXT NOT NULL CHECK (envelope IN ('documented', 'wrapped'))
+    envelope TEXT NOT NULL DEFAULT 'documented' CHECK (envelope IN ('documented', 'wrapped'))
 );
 CREATE TABLE IF NOT EXISTS tailortalk_contacts (
     id INTEGER PRIMARY KEY,

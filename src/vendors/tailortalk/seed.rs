@@ -5,12 +5,11 @@
 use std::collections::HashSet;
 
 use rand::rngs::StdRng;
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
 use super::models::Envelope;
-use crate::seed::tenants::{Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
@@ -18,7 +17,6 @@ use crate::time::Millis;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentSeed {
-    token: String,
     #[serde(default)]
     envelope: Envelope,
     #[serde(default)]
@@ -71,15 +69,9 @@ impl Tenants for Agents {
         note: "CASE WHEN envelope = 'wrapped' THEN 'wrapped envelope' END",
     };
 
-    fn insert(tx: &Transaction<'_>, tenant: &AgentSeed) -> rusqlite::Result<usize> {
-        tx.execute(
-            "INSERT INTO tailortalk_agents (token, envelope) VALUES (?1, ?2)",
-            rusqlite::params![tenant.token, tenant.envelope.as_str()],
-        )
-    }
-
     fn fill(tenant: Tenant<'_, '_>, seed: &AgentSeed) -> Result<(), SeedError> {
-        AgentLoader::new(tenant).load(seed)
+        tenant.set("envelope", seed.envelope.as_str())?;
+        AgentLoader::new(tenant).load_contacts(&seed.contacts)
     }
 }
 
@@ -90,22 +82,11 @@ struct AgentLoader<'a, 'c> {
     created_times: HashSet<Millis>,
 }
 
-impl<'a, 'c> AgentLoader<'a, 'c> {
-    fn new(tenant: Tenant<'a, 'c>) -> Self {
-        Self {
-            tenant,
-            created_times: HashSet::new(),
-        }
-    }
+impl<'a, 'c> ContactLoader<'a, 'c> for AgentLoader<'a, 'c> {
+    type Contact = ContactSeed;
 
-    fn load(mut self, agent: &AgentSeed) -> Result<(), SeedError> {
-        for (path, contact) in self.tenant.listed("contacts", &agent.contacts) {
-            self.insert_listed_contact(&path, contact)?;
-        }
-        for _ in 0..self.tenant.generate {
-            self.insert_generated_contact()?;
-        }
-        Ok(())
+    fn tenant(&self) -> &Tenant<'a, 'c> {
+        &self.tenant
     }
 
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
@@ -152,6 +133,15 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
             updated_at,
             custom_attributes,
         })
+    }
+}
+
+impl<'a, 'c> AgentLoader<'a, 'c> {
+    fn new(tenant: Tenant<'a, 'c>) -> Self {
+        Self {
+            tenant,
+            created_times: HashSet::new(),
+        }
     }
 
     /// Most contacts carry a few attributes, some none at all; which ones varies.

@@ -3,12 +3,11 @@
 
 use std::collections::HashSet;
 
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::queries::{self, StoredContact};
-use crate::seed::tenants::{Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
@@ -16,8 +15,6 @@ use crate::time::Millis;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeamSeed {
-    team_id: String,
-    api_token: String,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
 }
@@ -81,15 +78,8 @@ impl Tenants for Teams {
         note: "NULL",
     };
 
-    fn insert(tx: &Transaction<'_>, tenant: &TeamSeed) -> rusqlite::Result<usize> {
-        tx.execute(
-            "INSERT INTO thoughtly_teams (team_id, api_token) VALUES (?1, ?2)",
-            [&tenant.team_id, &tenant.api_token],
-        )
-    }
-
     fn fill(tenant: Tenant<'_, '_>, seed: &TeamSeed) -> Result<(), SeedError> {
-        TeamLoader::new(tenant).load(seed)
+        TeamLoader::new(tenant).load_contacts(&seed.contacts)
     }
 }
 
@@ -99,22 +89,11 @@ struct TeamLoader<'a, 'c> {
     contact_ids: HashSet<String>,
 }
 
-impl<'a, 'c> TeamLoader<'a, 'c> {
-    fn new(tenant: Tenant<'a, 'c>) -> Self {
-        Self {
-            tenant,
-            contact_ids: HashSet::new(),
-        }
-    }
+impl<'a, 'c> ContactLoader<'a, 'c> for TeamLoader<'a, 'c> {
+    type Contact = ContactSeed;
 
-    fn load(mut self, team: &TeamSeed) -> Result<(), SeedError> {
-        for (path, contact) in self.tenant.listed("contacts", &team.contacts) {
-            self.insert_listed_contact(&path, contact)?;
-        }
-        for _ in 0..self.tenant.generate {
-            self.insert_generated_contact()?;
-        }
-        Ok(())
+    fn tenant(&self) -> &Tenant<'a, 'c> {
+        &self.tenant
     }
 
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
@@ -200,6 +179,15 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
             created_at,
             updated_at,
         })
+    }
+}
+
+impl<'a, 'c> TeamLoader<'a, 'c> {
+    fn new(tenant: Tenant<'a, 'c>) -> Self {
+        Self {
+            tenant,
+            contact_ids: HashSet::new(),
+        }
     }
 
     fn generated_times(&mut self) -> (Millis, Millis) {

@@ -7,13 +7,12 @@ use std::collections::{BTreeMap, HashSet};
 
 use rand::RngExt;
 use rand::rngs::StdRng;
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::models::{CHAT_STATUSES, EntityType, PLATFORMS, is_vambe_uuid};
-use crate::seed::tenants::{Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
@@ -23,7 +22,6 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceSeed {
-    api_key: String,
     #[serde(default)]
     pipelines: Vec<PipelineSeed>,
     #[serde(default)]
@@ -125,13 +123,6 @@ impl Tenants for Workspaces {
         note: "NULL",
     };
 
-    fn insert(tx: &Transaction<'_>, tenant: &WorkspaceSeed) -> rusqlite::Result<usize> {
-        tx.execute(
-            "INSERT INTO vambe_workspaces (api_key) VALUES (?1)",
-            [&tenant.api_key],
-        )
-    }
-
     fn fill(tenant: Tenant<'_, '_>, seed: &WorkspaceSeed) -> Result<(), SeedError> {
         WorkspaceLoader::new(tenant).load(seed)
     }
@@ -152,71 +143,11 @@ struct WorkspaceLoader<'a, 'c> {
     created_ats: HashSet<i64>,
 }
 
-impl<'a, 'c> WorkspaceLoader<'a, 'c> {
-    fn new(mut tenant: Tenant<'a, 'c>) -> Self {
-        let client_id = fakes::uuid_v4(&mut tenant.rng);
-        Self {
-            tenant,
-            client_id,
-            pipeline_ids: HashSet::new(),
-            stage_ids: Vec::new(),
-            contact_ids: HashSet::new(),
-            ticket_ids: HashSet::new(),
-            updated_ats: HashSet::new(),
-            created_ats: HashSet::new(),
-        }
-    }
+impl<'a, 'c> ContactLoader<'a, 'c> for WorkspaceLoader<'a, 'c> {
+    type Contact = ContactSeed;
 
-    fn load(mut self, workspace: &WorkspaceSeed) -> Result<(), SeedError> {
-        for (path, pipeline) in self.tenant.listed("pipelines", &workspace.pipelines) {
-            self.insert_pipeline(&path, pipeline)?;
-        }
-        for (path, contact) in self.tenant.listed("contacts", &workspace.contacts) {
-            self.insert_listed_contact(&path, contact)?;
-        }
-        for _ in 0..self.tenant.generate {
-            self.insert_generated_contact()?;
-        }
-        Ok(())
-    }
-
-    fn insert_pipeline(&mut self, path: &str, pipeline: &PipelineSeed) -> Result<(), SeedError> {
-        if pipeline.name.trim().is_empty() {
-            return Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.name"), "must not be blank"));
-        }
-        let id =
-            self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
-                me.pipeline_ids.contains(id)
-            })?;
-        self.tenant.ctx.tx.execute(
-            "INSERT INTO vambe_pipelines (workspace_id, id, name) VALUES (?1, ?2, ?3)",
-            rusqlite::params![self.tenant.id, id, pipeline.name],
-        )?;
-        self.pipeline_ids.insert(id.clone());
-        for (index, stage) in pipeline.stages.iter().enumerate() {
-            let stage_path = format!("{path}.stages[{index}]");
-            if stage.name.trim().is_empty() {
-                return Err(self
-                    .tenant
-                    .ctx
-                    .error(&format!("{stage_path}.name"), "must not be blank"));
-            }
-            let stage_id = self.given_or_fresh_id(
-                &format!("{stage_path}.id"),
-                stage.id.as_deref(),
-                |me, id| me.stage_ids.iter().any(|taken| taken == id),
-            )?;
-            self.tenant.ctx.tx.execute(
-                "INSERT INTO vambe_stages (workspace_id, id, pipeline_id, name, position)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![self.tenant.id, stage_id, id, stage.name, index as i64],
-            )?;
-            self.stage_ids.push(stage_id);
-        }
-        Ok(())
+    fn tenant(&self) -> &Tenant<'a, 'c> {
+        &self.tenant
     }
 
     fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
@@ -291,33 +222,6 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         })
     }
 
-    fn listed_ticket(&mut self, path: &str, seed: &TicketSeed) -> Result<StoredTicket, SeedError> {
-        let id = self.given_or_fresh_id(&format!("{path}.id"), seed.id.as_deref(), |me, id| {
-            me.ticket_ids.contains(id)
-        })?;
-        let stage_path = format!("{path}.current_stage_id");
-        let stage_id = self.uuid(&stage_path, &seed.current_stage_id)?;
-        if !self.stage_ids.contains(&stage_id) {
-            return Err(self.tenant.ctx.error(
-                &stage_path,
-                format!(
-                    "no stage `{}` in this workspace's pipelines",
-                    seed.current_stage_id
-                ),
-            ));
-        }
-        let fields = custom_fields(
-            self.tenant.ctx,
-            &format!("{path}.custom_fields"),
-            &seed.custom_fields,
-        )?;
-        Ok(StoredTicket {
-            id,
-            stage_id,
-            fields,
-        })
-    }
-
     fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
         let now = self.tenant.ctx.now;
         let rng = &mut self.tenant.rng;
@@ -389,6 +293,95 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             is_chat_read,
             customer_fields,
             ticket,
+        })
+    }
+}
+
+impl<'a, 'c> WorkspaceLoader<'a, 'c> {
+    fn new(mut tenant: Tenant<'a, 'c>) -> Self {
+        let client_id = fakes::uuid_v4(&mut tenant.rng);
+        Self {
+            tenant,
+            client_id,
+            pipeline_ids: HashSet::new(),
+            stage_ids: Vec::new(),
+            contact_ids: HashSet::new(),
+            ticket_ids: HashSet::new(),
+            updated_ats: HashSet::new(),
+            created_ats: HashSet::new(),
+        }
+    }
+
+    fn load(mut self, workspace: &WorkspaceSeed) -> Result<(), SeedError> {
+        for (path, pipeline) in self.tenant.listed("pipelines", &workspace.pipelines) {
+            self.insert_pipeline(&path, pipeline)?;
+        }
+        self.load_contacts(&workspace.contacts)
+    }
+
+    fn insert_pipeline(&mut self, path: &str, pipeline: &PipelineSeed) -> Result<(), SeedError> {
+        if pipeline.name.trim().is_empty() {
+            return Err(self
+                .tenant
+                .ctx
+                .error(&format!("{path}.name"), "must not be blank"));
+        }
+        let id =
+            self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
+                me.pipeline_ids.contains(id)
+            })?;
+        self.tenant.ctx.tx.execute(
+            "INSERT INTO vambe_pipelines (workspace_id, id, name) VALUES (?1, ?2, ?3)",
+            rusqlite::params![self.tenant.id, id, pipeline.name],
+        )?;
+        self.pipeline_ids.insert(id.clone());
+        for (index, stage) in pipeline.stages.iter().enumerate() {
+            let stage_path = format!("{path}.stages[{index}]");
+            if stage.name.trim().is_empty() {
+                return Err(self
+                    .tenant
+                    .ctx
+                    .error(&format!("{stage_path}.name"), "must not be blank"));
+            }
+            let stage_id = self.given_or_fresh_id(
+                &format!("{stage_path}.id"),
+                stage.id.as_deref(),
+                |me, id| me.stage_ids.iter().any(|taken| taken == id),
+            )?;
+            self.tenant.ctx.tx.execute(
+                "INSERT INTO vambe_stages (workspace_id, id, pipeline_id, name, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![self.tenant.id, stage_id, id, stage.name, index as i64],
+            )?;
+            self.stage_ids.push(stage_id);
+        }
+        Ok(())
+    }
+
+    fn listed_ticket(&mut self, path: &str, seed: &TicketSeed) -> Result<StoredTicket, SeedError> {
+        let id = self.given_or_fresh_id(&format!("{path}.id"), seed.id.as_deref(), |me, id| {
+            me.ticket_ids.contains(id)
+        })?;
+        let stage_path = format!("{path}.current_stage_id");
+        let stage_id = self.uuid(&stage_path, &seed.current_stage_id)?;
+        if !self.stage_ids.contains(&stage_id) {
+            return Err(self.tenant.ctx.error(
+                &stage_path,
+                format!(
+                    "no stage `{}` in this workspace's pipelines",
+                    seed.current_stage_id
+                ),
+            ));
+        }
+        let fields = custom_fields(
+            self.tenant.ctx,
+            &format!("{path}.custom_fields"),
+            &seed.custom_fields,
+        )?;
+        Ok(StoredTicket {
+            id,
+            stage_id,
+            fields,
         })
     }
 
