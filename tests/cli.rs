@@ -281,3 +281,71 @@ fn a_bad_vendor_port_is_refused_with_help() {
     assert!(failed_start(&["--vendor-port", "acme=4012"]).contains("unknown vendor `acme`"));
     assert!(failed_start(&["--vendor-port", "vambe"]).contains("expected SLUG=PORT"));
 }
+
+#[test]
+fn the_tenants_endpoint_lists_what_the_banner_prints() {
+    let mut banner = Vec::new();
+    let mut base = None;
+    let mut command = common::process::command();
+    command.args(["--port", "0"]);
+    let server = Server::launch_at(command, |line| {
+        banner.push(line.to_owned());
+        if let Some(url) = line.strip_prefix("Understudy listening on ") {
+            base = Some(url.trim().to_owned());
+        }
+        line.trim_start()
+            .starts_with("admin")
+            .then(|| base.clone().expect("the first line names the URL"))
+    });
+    let (status, body) = server.get("/__admin/tenants", &[]);
+    assert_eq!(status, 200);
+    let vendors = body["vendors"].as_array().expect("vendors");
+    let slugs: Vec<&str> = vendors
+        .iter()
+        .map(|v| v["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        [
+            "tailortalk",
+            "agentclara",
+            "thoughtly",
+            "autokonnect",
+            "vambe"
+        ]
+    );
+    for vendor in vendors {
+        let tenants = vendor["tenants"].as_array().expect("tenants");
+        assert!(!tenants.is_empty(), "{vendor}");
+        for tenant in tenants {
+            let headers: Vec<String> = tenant["headers"]
+                .as_object()
+                .expect("headers")
+                .iter()
+                .map(|(name, value)| format!("{name}: {}", value.as_str().unwrap()))
+                .collect();
+            assert!(
+                banner.iter().any(|printed| {
+                    let printed: Vec<&str> = printed
+                        .split("  #")
+                        .next()
+                        .unwrap()
+                        .split("; ")
+                        .map(str::trim)
+                        .collect();
+                    headers
+                        .iter()
+                        .all(|header| printed.contains(&header.as_str()))
+                        && printed.len() == headers.len()
+                }),
+                "{headers:?} is not a line of the banner:\n{}",
+                banner.join("\n")
+            );
+        }
+    }
+    assert_eq!(
+        vendors[2]["tenants"][0]["headers"],
+        json!({"x-api-token": "c8e1f0b2a94d47e6b3d5a1f07c2e9b48", "team_id": "65f1c0a2e4b0d93a7c1e5f21"})
+    );
+    assert_eq!(vendors[1]["base_path"], "/agentclara");
+}

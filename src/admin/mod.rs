@@ -92,6 +92,7 @@ pub fn router() -> Router<AppState> {
                 .delete(control::clear_faults),
         )
         .route("/faults/{id}", delete(control::remove_fault))
+        .route("/tenants", get(tenants))
         .route("/namespaces", get(control::list_namespaces))
         .route("/namespaces/{name}", delete(control::drop_namespace));
     with_error_shape(routes, render_status)
@@ -105,6 +106,36 @@ fn render_status(status: StatusCode) -> Response {
 /// Readiness probe: answers once the seed is loaded (the server binds only after that).
 async fn health() -> axum::Json<Value> {
     axum::Json(json!({ "status": "ok" }))
+}
+
+/// `GET /__admin/tenants`: per vendor, each tenant with the request headers that authenticate
+/// as it (what the start-up banner prints), in seed order.
+async fn tenants(State(state): State<AppState>) -> Result<axum::Json<Value>> {
+    let listed = blocking(move || state.tenants().map_err(AdminError::from)).await?;
+    let vendors: Vec<Value> = listed
+        .into_iter()
+        .map(|(vendor, tenants)| {
+            let tenants: Vec<Value> = tenants
+                .into_iter()
+                .map(|tenant| {
+                    let headers: serde_json::Map<String, Value> = vendor
+                        .credentials
+                        .headers(&tenant.keys)
+                        .into_iter()
+                        .map(|(name, value)| (name, Value::String(value)))
+                        .collect();
+                    json!({ "headers": headers, "note": tenant.note })
+                })
+                .collect();
+            json!({
+                "slug": vendor.slug,
+                "name": vendor.name,
+                "base_path": format!("/{}", vendor.slug),
+                "tenants": tenants,
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "vendors": vendors })))
 }
 
 /// Puts the data back to exactly what the seed files produced: the default namespace's, or
