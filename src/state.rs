@@ -53,7 +53,7 @@ struct Shared {
     clock: Clock,
     journal: Journal,
     faults: Faults,
-    /// Lives as long as the state: reset and reseed leave it alone.
+    /// Counts per namespace, forgotten with the namespace's reset or drop and on reseed.
     rate_limiter: RateLimiter,
     answers: AnswerCache,
     tenants: TenantCache,
@@ -148,6 +148,9 @@ impl AppState {
     /// Puts the data back to exactly what the seed files produced: the default namespace's, or
     /// the named one's (`false` if it does not exist). Blocking.
     pub fn reset(&self, namespace: Option<&str>) -> Result<bool, StoreError> {
+        self.0
+            .rate_limiter
+            .forget(Some(namespace.unwrap_or("default")));
         match namespace {
             None => self.0.store.reset().map(|()| true),
             Some(name) => self.0.store.reset_namespace(name),
@@ -156,6 +159,8 @@ impl AppState {
 
     /// Drops a namespace; `false` if it did not exist.
     pub fn drop_namespace(&self, name: &str) -> bool {
+        self.0.rate_limiter.forget(Some(name));
+        self.0.clock.freeze(Some(name), None);
         self.0.store.drop_namespace(name)
     }
 
@@ -167,12 +172,13 @@ impl AppState {
     /// afresh from the new seed. Blocking. On error nothing changes.
     pub fn reseed(&self, source: SeedSource) -> Result<(), SeedError> {
         self.load_template(std::slice::from_ref(&source))?;
+        self.0.rate_limiter.forget(None);
         self.0.store.drop_namespaces();
         Ok(self.0.store.reset()?)
     }
 
     fn load_template(&self, sources: &[SeedSource]) -> Result<(), SeedError> {
-        let now = self.0.clock.now();
+        let now = self.0.clock.now(None);
         let sections: Vec<_> = self
             .0
             .vendors

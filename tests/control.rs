@@ -569,3 +569,96 @@ async fn a_request_for_the_vendors_real_host_is_routed_to_it() {
             .starts_with("HTTP/1.1 200")
     );
 }
+
+#[tokio::test]
+async fn a_namespace_freezes_its_own_clock_and_the_default_one_stays_put() {
+    let app = spawn_app().await;
+    let (status, clock) = app
+        .send(
+            Method::PUT,
+            "/__admin/clock?namespace=later",
+            &[],
+            Some(&json!({"now": "2030-06-01T08:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        clock,
+        json!({"now": "2030-06-01T08:00:00.000Z", "frozen": true, "namespace": "later"})
+    );
+    let (_, default_clock) = app.get("/__admin/clock", &[]).await;
+    assert_eq!(default_clock["now"], "2026-01-15T12:00:00.000Z");
+
+    let create = async |namespace: &'static str| {
+        app.send(
+            Method::POST,
+            "/agentclara/contacts",
+            &[AGENTCLARA, (NAMESPACE, namespace)],
+            Some(&json!({"name": "Stamped"})),
+        )
+        .await
+    };
+    let (_, in_later) = create("later").await;
+    let (_, in_default) = create("default").await;
+    assert_eq!(in_later["data"]["created_at"], "2030-06-01T08:00:00Z");
+    assert_eq!(in_default["data"]["created_at"], "2026-01-15T12:00:00Z");
+
+    // Four years on, nobody wrote in the last year; in the default namespace some did.
+    let last_year = async |namespace: &'static str| {
+        app.get(
+            "/vambe/api/public/contacts?days=365",
+            &[VAMBE, (NAMESPACE, namespace)],
+        )
+        .await
+    };
+    let (_, later) = last_year("later").await;
+    let (_, default) = last_year("default").await;
+    assert_eq!(later, json!([]));
+    assert!(!default.as_array().expect("array").is_empty());
+
+    let (_, released) = app
+        .send(Method::DELETE, "/__admin/clock?namespace=later", &[], None)
+        .await;
+    assert_eq!(
+        released["now"], "2026-01-15T12:00:00.000Z",
+        "it follows the default clock again"
+    );
+    let (status, _) = app.get("/__admin/clock?namespace=two%20words", &[]).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn rate_limits_count_per_namespace_and_a_reset_clears_them() {
+    let seed =
+        json!({"agentclara": {"accounts": [{"api_key": "sk_limited_1", "rate_limit": true}]}});
+    let app = common::spawn_app_with_seed(seed).await;
+    let list = async |namespace: &'static str| {
+        app.get(
+            "/agentclara/contacts",
+            &[
+                ("Authorization", "Bearer sk_limited_1"),
+                (NAMESPACE, namespace),
+            ],
+        )
+        .await
+    };
+    for _ in 0..100 {
+        assert_eq!(list("a").await.0, 200);
+    }
+    let (status, body) = list("a").await;
+    assert_eq!(status, 429);
+    assert_eq!(
+        body,
+        json!({"success": false, "error": "Rate limit exceeded. Please retry later."})
+    );
+    assert_eq!(
+        list("b").await.0,
+        200,
+        "another namespace counts on its own"
+    );
+    let (status, _) = app
+        .send(Method::POST, "/__admin/reset?namespace=a", &[], None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list("a").await.0, 200, "the reset cleared the count");
+}

@@ -172,8 +172,10 @@ async fn seed(
     Ok(axum::Json(json!({ "status": "ok" })))
 }
 
-async fn clock(State(state): State<AppState>) -> axum::Json<Value> {
-    axum::Json(clock_body(&state))
+/// `GET /__admin/clock[?namespace=<name>]`: the default clock, or that namespace's.
+async fn clock(State(state): State<AppState>, query: QueryPairs) -> Result<axum::Json<Value>> {
+    let namespace = clock_namespace(&query)?;
+    Ok(axum::Json(clock_body(&state, namespace.as_deref())))
 }
 
 #[derive(Deserialize)]
@@ -182,29 +184,59 @@ struct FreezeClock {
     now: Millis,
 }
 
-/// Freezes the clock at the given instant.
+/// The most namespaces that may hold a frozen clock of their own at once.
+const MAX_NAMESPACE_CLOCKS: usize = 10_000;
+
+/// `PUT /__admin/clock[?namespace=<name>]`: freezes that clock at the given instant.
 async fn freeze_clock(
     State(state): State<AppState>,
+    query: QueryPairs,
     JsonBody(body, _): JsonBody<AdminError>,
 ) -> Result<axum::Json<Value>> {
+    let namespace = clock_namespace(&query)?;
     let body = body.unwrap_or(Value::Null);
     let FreezeClock { now } = serde_json::from_value(body).map_err(|error| {
         AdminError::BadRequest(format!(
             "expected {{\"now\": \"<RFC 3339 instant>\"}}: {error}"
         ))
     })?;
-    state.clock().freeze(Some(now));
-    Ok(axum::Json(clock_body(&state)))
+    if namespace.is_some() && state.clock().namespace_clocks() >= MAX_NAMESPACE_CLOCKS {
+        return Err(AdminError::BadRequest(format!(
+            "namespace: at most {MAX_NAMESPACE_CLOCKS} namespaces may freeze their own clock; \
+             release some first (DELETE /__admin/clock?namespace=<name>)"
+        )));
+    }
+    state.clock().freeze(namespace.as_deref(), Some(now));
+    Ok(axum::Json(clock_body(&state, namespace.as_deref())))
 }
 
-async fn unfreeze_clock(State(state): State<AppState>) -> axum::Json<Value> {
-    state.clock().freeze(None);
-    axum::Json(clock_body(&state))
+/// `DELETE /__admin/clock[?namespace=<name>]`: the default clock runs again; a namespace's
+/// follows the default clock again.
+async fn unfreeze_clock(
+    State(state): State<AppState>,
+    query: QueryPairs,
+) -> Result<axum::Json<Value>> {
+    let namespace = clock_namespace(&query)?;
+    state.clock().freeze(namespace.as_deref(), None);
+    Ok(axum::Json(clock_body(&state, namespace.as_deref())))
 }
 
-fn clock_body(state: &AppState) -> Value {
+/// The `namespace` a clock call names: `None` for the default one.
+fn clock_namespace(query: &QueryPairs) -> Result<Option<String>> {
+    let Some(name) = query.get("namespace") else {
+        return Ok(None);
+    };
+    crate::control::namespace_name(name)
+        .map_err(|error| AdminError::BadRequest(format!("namespace: {error}")))
+}
+
+fn clock_body(state: &AppState, namespace: Option<&str>) -> Value {
     let clock = state.clock();
-    json!({ "now": ADMIN_TIME.render(clock.now()), "frozen": clock.frozen().is_some() })
+    json!({
+        "now": ADMIN_TIME.render(clock.now(namespace)),
+        "frozen": clock.frozen(namespace).is_some(),
+        "namespace": namespace.unwrap_or("default"),
+    })
 }
 
 /// `GET /__admin/openapi/<slug>.yaml`: the vendor's OpenAPI document.

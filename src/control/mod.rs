@@ -30,7 +30,12 @@ pub fn namespace_of(headers: &HeaderMap) -> Result<Option<String>, InvalidNamesp
     let Some(value) = headers.get(NAMESPACE_HEADER) else {
         return Ok(None);
     };
-    let name = value.to_str().map_err(|_| InvalidNamespace)?.trim();
+    namespace_name(value.to_str().map_err(|_| InvalidNamespace)?)
+}
+
+/// A namespace name as given (in the header or the admin API): `None` for `default`.
+pub fn namespace_name(name: &str) -> Result<Option<String>, InvalidNamespace> {
+    let name = name.trim();
     let valid = !name.is_empty()
         && name.len() <= MAX_NAMESPACE_LEN
         && name.bytes().all(|b| b.is_ascii_graphic());

@@ -1,6 +1,6 @@
-//! A sliding-window request limiter keyed by any string (an API key, a tenant, a fault rule),
-//! on real monotonic time: a vendor asks it whether one more request fits under its limits and
-//! answers a refusal in its own shape.
+//! A sliding-window request limiter keyed by any string (an API key, a tenant) within a scope
+//! (a namespace), on real monotonic time: a vendor asks it whether one more request fits under
+//! its limits and answers a refusal in its own shape. A scope's counts can be forgotten at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -24,7 +24,7 @@ impl Limit {
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     // A std mutex: held for a few pushes and pops, never across `.await`.
-    accepted: Mutex<HashMap<String, VecDeque<Instant>>>,
+    accepted: Mutex<HashMap<(String, String), VecDeque<Instant>>>,
 }
 
 impl RateLimiter {
@@ -32,20 +32,28 @@ impl RateLimiter {
         Self::default()
     }
 
-    /// Records one request for `key` if it fits under every limit; otherwise how long until it
-    /// would.
-    pub fn check(&self, key: &str, limits: &[Limit]) -> Result<(), Duration> {
-        self.check_at(key, limits, Instant::now())
+    /// Records one request for `key` in `scope` if it fits under every limit; otherwise how
+    /// long until it would.
+    pub fn check(&self, scope: &str, key: &str, limits: &[Limit]) -> Result<(), Duration> {
+        self.check_at(scope, key, limits, Instant::now())
     }
 
     /// [`check`](Self::check) at a given instant (instants must not go backwards per key).
-    pub fn check_at(&self, key: &str, limits: &[Limit], now: Instant) -> Result<(), Duration> {
+    pub fn check_at(
+        &self,
+        scope: &str,
+        key: &str,
+        limits: &[Limit],
+        now: Instant,
+    ) -> Result<(), Duration> {
         let longest = limits.iter().map(|limit| limit.window).max();
         let Some(longest) = longest else {
             return Ok(());
         };
-        let mut accepted = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
-        let log = accepted.entry(key.to_owned()).or_default();
+        let mut accepted = self.lock();
+        let log = accepted
+            .entry((scope.to_owned(), key.to_owned()))
+            .or_default();
         while log
             .front()
             .is_some_and(|at| now.saturating_duration_since(*at) >= longest)
@@ -73,6 +81,19 @@ impl RateLimiter {
             Err(wait)
         }
     }
+
+    /// Forgets every count of `scope`, or of every scope.
+    pub fn forget(&self, scope: Option<&str>) {
+        let mut accepted = self.lock();
+        match scope {
+            Some(scope) => accepted.retain(|(known, _), _| known != scope),
+            None => accepted.clear(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), VecDeque<Instant>>> {
+        self.accepted.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// A wait as `Retry-After` seconds: rounded up, at least 1.
@@ -94,13 +115,13 @@ mod tests {
         let start = Instant::now();
         for i in 0..3 {
             let at = start + Duration::from_secs(i);
-            assert_eq!(limiter.check_at("k", &[BURST, MINUTE], at), Ok(()));
+            assert_eq!(limiter.check_at("s", "k", &[BURST, MINUTE], at), Ok(()));
         }
-        let refused = limiter.check_at("k", &[BURST, MINUTE], start + Duration::from_secs(3));
+        let refused = limiter.check_at("s", "k", &[BURST, MINUTE], start + Duration::from_secs(3));
         // The first request leaves the 10 s window at start + 10 s.
         assert_eq!(refused, Err(Duration::from_secs(7)));
         assert_eq!(
-            limiter.check_at("k", &[BURST, MINUTE], start + Duration::from_secs(10)),
+            limiter.check_at("s", "k", &[BURST, MINUTE], start + Duration::from_secs(10)),
             Ok(())
         );
     }
@@ -111,15 +132,15 @@ mod tests {
         let start = Instant::now();
         for i in 0..5 {
             let at = start + Duration::from_secs(i * 11);
-            assert_eq!(limiter.check_at("k", &[BURST, MINUTE], at), Ok(()));
+            assert_eq!(limiter.check_at("s", "k", &[BURST, MINUTE], at), Ok(()));
         }
         let at = start + Duration::from_secs(56);
         assert_eq!(
-            limiter.check_at("k", &[BURST, MINUTE], at),
+            limiter.check_at("s", "k", &[BURST, MINUTE], at),
             Err(Duration::from_secs(4))
         );
         assert_eq!(
-            limiter.check_at("k", &[BURST, MINUTE], start + Duration::from_secs(60)),
+            limiter.check_at("s", "k", &[BURST, MINUTE], start + Duration::from_secs(60)),
             Ok(())
         );
     }
@@ -129,9 +150,24 @@ mod tests {
         let limiter = RateLimiter::new();
         let now = Instant::now();
         let one = [Limit::per(1, Duration::from_secs(10))];
-        assert_eq!(limiter.check_at("a", &one, now), Ok(()));
-        assert!(limiter.check_at("a", &one, now).is_err());
-        assert_eq!(limiter.check_at("b", &one, now), Ok(()));
+        assert_eq!(limiter.check_at("s", "a", &one, now), Ok(()));
+        assert!(limiter.check_at("s", "a", &one, now).is_err());
+        assert_eq!(limiter.check_at("s", "b", &one, now), Ok(()));
+    }
+
+    #[test]
+    fn scopes_are_independent_and_forgotten_whole() {
+        let limiter = RateLimiter::new();
+        let now = Instant::now();
+        let one = [Limit::per(1, Duration::from_secs(10))];
+        assert_eq!(limiter.check_at("ns1", "k", &one, now), Ok(()));
+        assert!(limiter.check_at("ns1", "k", &one, now).is_err());
+        assert_eq!(limiter.check_at("ns2", "k", &one, now), Ok(()));
+        limiter.forget(Some("ns1"));
+        assert_eq!(limiter.check_at("ns1", "k", &one, now), Ok(()));
+        assert!(limiter.check_at("ns2", "k", &one, now).is_err());
+        limiter.forget(None);
+        assert_eq!(limiter.check_at("ns2", "k", &one, now), Ok(()));
     }
 
     #[test]

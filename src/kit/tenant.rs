@@ -79,6 +79,8 @@ pub struct Tenant<T> {
     pub row: T,
     /// The database of the request's namespace.
     pub db: Db,
+    /// The request's namespace, `None` for the default one.
+    namespace: Option<String>,
     state: AppState,
     /// What the request weighs (URI and body bytes): the cost of caching its answer.
     request_bytes: usize,
@@ -108,8 +110,7 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
         let namespace = parts
             .extensions
             .get::<NamespaceDb>()
-            .map_or("default", |namespace| namespace.name.as_str())
-            .to_owned();
+            .map(|namespace| namespace.name.clone());
         let row = state
             .tenant_cache()
             .find(&db, (spec.slug, keys.clone()), |conn, (_, keys)| {
@@ -119,10 +120,11 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
             .ok_or(Failure::UnknownCredentials)?;
         let limits = row.limits();
         if !limits.is_empty() {
-            let key = format!("{namespace}\n{}\n{}", spec.slug, keys.secret);
+            let scope = namespace.as_deref().unwrap_or("default");
+            let key = format!("{}\n{}", spec.slug, keys.secret);
             state
                 .rate_limiter()
-                .check(&key, limits)
+                .check(scope, &key, limits)
                 .map_err(|wait| Failure::RateLimited {
                     retry_after: retry_after_seconds(wait),
                 })?;
@@ -135,6 +137,7 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
         Ok(Self {
             row,
             db,
+            namespace,
             state: state.clone(),
             request_bytes,
         })
@@ -192,11 +195,11 @@ impl<T: Tenancy> Tenant<T> {
 
     /// Now, by the clock of the request's namespace: what writes are stamped with.
     pub fn now(&self) -> Millis {
-        self.state.clock().now()
+        self.state.clock().now(self.namespace.as_deref())
     }
 
-    /// The instant "last N days" windows count back from.
+    /// The instant "last N days" windows count back from, by the namespace's clock.
     pub fn window_end(&self) -> Millis {
-        self.state.clock().window_end()
+        self.state.clock().window_end(self.namespace.as_deref())
     }
 }
