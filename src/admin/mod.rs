@@ -235,7 +235,6 @@ fn clock_body(state: &AppState, namespace: Option<&str>) -> Value {
     json!({
         "now": ADMIN_TIME.render(clock.now(namespace)),
         "frozen": clock.frozen(namespace).is_some(),
-        "namespace": namespace.unwrap_or("default"),
     })
 }
 
