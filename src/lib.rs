@@ -14,6 +14,8 @@
 //! - [`vendors`]: the one list of vendors; each `vendors/<slug>/` owns its routes, auth, wire
 //!   types, queries, seed section and error shape.
 //! - [`admin`]: `/__admin`, the mock's own control API.
+//! - [`server`]: the HTTP server under it all: timeouts, a connection cap, shutdown with a
+//!   deadline.
 //!
 //! [`app`] builds the whole router; [`service`] adds routing by the vendors' real host names;
 //! [`vendor_service`] serves one vendor at the root of its own port; [`run`] and [`serve`] serve
@@ -35,6 +37,7 @@ pub mod config;
 pub mod control;
 pub mod http;
 pub mod seed;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod time;
@@ -138,15 +141,14 @@ fn rewrite_paths(
         ))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then drains open requests.
+/// Serves `router` on `listener` until `shutdown` completes, then drains open requests, with
+/// the default [`server::ServerOptions`].
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve(listener, router, shutdown, server::ServerOptions::default()).await
 }
 
 /// Serves [`service`] on `listener` until `shutdown` completes.

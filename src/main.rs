@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use understudy::config::{Config, VendorPort};
 use understudy::seed::SeedSource;
 use understudy::vendors::VendorSpec;
-use understudy::{AppState, StateOptions, vendors};
+use understudy::{AppState, StateOptions, server, vendors};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    config.check_exposure().map_err(|error| error.to_string())?;
     let seeds = config
         .seeds
         .iter()
@@ -41,6 +42,8 @@ async fn serve(config: Config) -> Result<(), String> {
         seeds,
         now: config.now,
         journal_size: Some(config.journal_size),
+        journal_bytes: Some(config.journal_bytes),
+        admin_token: config.admin_token.clone(),
     };
     let state = tokio::task::spawn_blocking(move || AppState::build(options))
         .await
@@ -72,12 +75,19 @@ async fn serve(config: Config) -> Result<(), String> {
             let _ = stopped.wait_for(|stop| *stop).await;
         }
     };
+    let options = config.server_options();
     let mut servers = tokio::task::JoinSet::new();
     for (vendor, listener) in vendor_listeners {
         let router = understudy::vendor_service(state.clone(), vendor);
-        servers.spawn(understudy::serve(listener, router, until_stopped()));
+        servers.spawn(server::serve(
+            listener,
+            router,
+            until_stopped(),
+            options.clone(),
+        ));
     }
-    servers.spawn(understudy::run(listener, state, until_stopped()));
+    let router = understudy::service(state.clone());
+    servers.spawn(server::serve(listener, router, until_stopped(), options));
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop.send(true);
@@ -87,7 +97,11 @@ async fn serve(config: Config) -> Result<(), String> {
             .map_err(|error| error.to_string())?
             .map_err(|error| error.to_string())?;
     }
-    Ok(())
+    // With `--db`, the file alone must hold every acknowledged write, not the file plus its WAL.
+    tokio::task::spawn_blocking(move || state.checkpoint())
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| format!("could not checkpoint the database: {error}"))
 }
 
 fn print_banner(

@@ -27,6 +27,10 @@ pub struct StateOptions {
     pub now: Option<DateTime<Utc>>,
     /// How many requests the journal keeps (`None`: the default).
     pub journal_size: Option<usize>,
+    /// How many bytes the journal may hold (`None`: the default).
+    pub journal_bytes: Option<usize>,
+    /// The bearer token every admin call but health needs (`--admin-token`).
+    pub admin_token: Option<String>,
 }
 
 /// Why the server could not start.
@@ -152,6 +156,12 @@ impl AppState {
         self.0
             .store
             .replace_template(|tx| seed::load(sources, vendors::ALL, now, tx))
+    }
+
+    /// Moves every committed write of a `--db` file out of its write-ahead log into the file
+    /// itself, so a copy of the file alone is whole (at shutdown). Blocking.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.0.store.live().checkpoint()
     }
 
     /// Each vendor's slug with one line per tenant on how to authenticate as it.

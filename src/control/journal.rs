@@ -12,6 +12,8 @@ use crate::time::Millis;
 
 /// How many entries are kept unless `--journal-size` says otherwise.
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
+/// How many bytes the entries may hold unless `--journal-bytes` says otherwise.
+pub const DEFAULT_JOURNAL_BYTES: usize = 64 * 1024 * 1024;
 
 /// A recorded request. Credentials in `headers` and `tenant` are masked when recorded; the rest
 /// is kept as the request carried it and rendered only when listed, so recording stays cheap.
