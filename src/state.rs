@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::clock::Clock;
 use crate::control::NamespaceDb;
 use crate::control::faults::Faults;
-use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
+use crate::control::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal};
 use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
@@ -66,7 +66,10 @@ impl AppState {
         let state = Self(Arc::new(Shared {
             store,
             clock: Clock::new(options.now),
-            journal: Journal::new(options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE)),
+            journal: Journal::new(
+                options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE),
+                options.journal_bytes.unwrap_or(DEFAULT_JOURNAL_BYTES),
+            ),
             faults: Faults::default(),
             rate_limiter: RateLimiter::new(),
             answers: AnswerCache::default(),

@@ -28,6 +28,9 @@ pub enum AdminError {
     /// 404: no such document.
     #[error("{0}")]
     NotFound(String),
+    /// 409: the request is valid but the current state refuses it (the fault rules are full).
+    #[error("{0}")]
+    Conflict(String),
     /// 413 / 400: the body could not be read as JSON.
     #[error(transparent)]
     Body(#[from] BodyError),
@@ -56,6 +59,7 @@ impl IntoResponse for AdminError {
         let status = match &self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Body(BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Body(_) => StatusCode::BAD_REQUEST,
             Self::Internal(cause) => {

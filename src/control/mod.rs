@@ -22,6 +22,7 @@ use crate::time::Millis;
 use crate::vendors::VendorSpec;
 
 pub mod faults;
+pub mod glob;
 pub mod journal;
 
 use faults::{Action, Target};
@@ -39,8 +40,6 @@ const SECRET_HEADERS: &[&str] = &[
     "cookie",
     "proxy-authorization",
 ];
-/// The most of a request body the journal keeps.
-const JOURNAL_BODY_BYTES: usize = 64 * 1024;
 
 /// The database a request's namespace resolved to, for [`AppState::db`].
 #[derive(Clone, Debug)]
@@ -66,31 +65,6 @@ pub fn namespace_of(headers: &HeaderMap) -> Result<Option<String>, InvalidNamesp
     Ok((name != "default").then(|| name.to_owned()))
 }
 
-/// Whether `text` matches `pattern`, where `*` stands for any run and `?` for one character.
-pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    // Classic two-pointer match with backtracking to the last `*`: linear in practice.
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
 /// The middleware around each vendor's router.
 pub async fn control(
     State((state, vendor)): State<(AppState, &'static VendorSpec)>,
@@ -113,7 +87,7 @@ pub async fn control(
         Ok(body)
     } else {
         to_bytes(body, MAX_BODY_BYTES).await.map(|bytes| {
-            entry.body = (!bytes.is_empty()).then(|| journal_body(&bytes));
+            entry.keep_body(&bytes);
             Body::from(bytes)
         })
     };
@@ -201,14 +175,10 @@ fn journal_entry(
         uri: parts.uri.clone(),
         headers,
         body: None,
+        body_truncated: false,
         status: 0,
         duration_ms: 0.0,
     }
-}
-
-fn journal_body(bytes: &Bytes) -> String {
-    let kept = &bytes[..bytes.len().min(JOURNAL_BODY_BYTES)];
-    String::from_utf8_lossy(kept).into_owned()
 }
 
 /// Keeps a scheme word and the last four characters of a secret: `Bearer ****e7a2`.
@@ -247,16 +217,6 @@ impl http_body::Body for DroppedConnection {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_match_runs_and_single_characters() {
-        assert!(glob_matches("/api/v1/contacts*", "/api/v1/contacts/tags"));
-        assert!(glob_matches("*", ""));
-        assert!(glob_matches("/contacts/?", "/contacts/7"));
-        assert!(glob_matches("*/tags", "/api/v1/contacts/tags"));
-        assert!(!glob_matches("/contacts/?", "/contacts/77"));
-        assert!(!glob_matches("/api", "/api/v1"));
-    }
 
     #[test]
     fn secrets_are_masked_keeping_scheme_and_tail() {
