@@ -47,7 +47,7 @@ pub use state::{AppState, StartError, StateOptions};
 
 /// Every vendor under `/<slug>`, the admin API under `/__admin`.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new().nest("/__admin", admin::router());
+    let mut router = Router::new().nest("/__admin", admin::router(&state));
     for vendor in vendors::ALL {
         router = router.nest(
             &format!("/{}", vendor.slug),

@@ -55,6 +55,7 @@ struct Shared {
     rate_limiter: RateLimiter,
     answers: AnswerCache,
     tenants: TenantCache,
+    admin_token: Option<String>,
 }
 
 impl AppState {
@@ -74,6 +75,7 @@ impl AppState {
             rate_limiter: RateLimiter::new(),
             answers: AnswerCache::default(),
             tenants: TenantCache::default(),
+            admin_token: options.admin_token,
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -97,6 +99,11 @@ impl AppState {
 
     pub fn faults(&self) -> &Faults {
         &self.0.faults
+    }
+
+    /// The token admin calls must carry (`--admin-token`), if any.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.0.admin_token.as_deref()
     }
 
     /// Rendered read answers, for vendors' list and get operations.

@@ -74,8 +74,10 @@ impl IntoResponse for AdminError {
 type Result<T, E = AdminError> = std::result::Result<T, E>;
 
 mod control;
+pub mod guard;
 
-pub fn router() -> Router<AppState> {
+/// The admin routes, behind [`guard`] (the access rules of `state`'s `--admin-token`).
+pub fn router(state: &AppState) -> Router<AppState> {
     let routes = Router::new()
         .route("/health", get(health))
         .route("/reset", post(reset))
@@ -99,7 +101,9 @@ pub fn router() -> Router<AppState> {
         .route("/faults/{id}", delete(control::remove_fault))
         .route("/namespaces", get(control::list_namespaces))
         .route("/namespaces/{name}", delete(control::drop_namespace));
+    let access = guard::AdminAccess::new(state.admin_token());
     with_error_shape(routes, render_status)
+        .layer(axum::middleware::from_fn_with_state(access, guard::guard))
 }
 
 fn render_status(status: StatusCode) -> Response {
