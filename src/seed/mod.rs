@@ -75,6 +75,10 @@ impl SeedSource {
     }
 }
 
+/// The most contacts `generate.contacts_per_tenant` may ask for: a million takes seconds and
+/// hundreds of MiB; the field's full range (four billion) would take hours and all memory.
+pub const MAX_GENERATED_PER_TENANT: u32 = 1_000_000;
+
 /// The document's `generate` block.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -188,27 +192,19 @@ pub fn load(
     now: Millis,
     tx: &Transaction<'_>,
 ) -> Result<(), SeedError> {
+    // Every document is read and its `generate` block checked before anything is generated,
+    // so an absurd count in the last file is refused at once, not after the first ones load.
+    let documents = sources
+        .iter()
+        .map(read_document)
+        .collect::<Result<Vec<_>, _>>()?;
     let progress = Progress::to_terminal();
-    for (source_index, source) in sources.iter().enumerate() {
-        let document: Value =
-            serde_json::from_str(&source.text).map_err(|error| SeedError::Unreadable {
-                file: source.name.clone(),
-                message: format!("not valid JSON: {error}"),
-            })?;
+    for (source_index, (source, (sections, settings))) in sources.iter().zip(documents).enumerate()
+    {
         let invalid = |path: &str, message: String| SeedError::Invalid {
             file: source.name.clone(),
             path: path.to_string(),
             message,
-        };
-        let Value::Object(sections) = document else {
-            return Err(invalid("$", "a seed document must be a JSON object".into()));
-        };
-        let settings = match sections.get("generate") {
-            Some(value) => serde_path_to_error::deserialize(value).map_err(|error| {
-                let path = format!("generate.{}", error.path()).replace("generate..", "generate");
-                invalid(&path, error.into_inner().to_string())
-            })?,
-            None => GenerateSettings::default(),
         };
         for (name, section) in &sections {
             if name == "generate" {
@@ -241,6 +237,42 @@ pub fn load(
     Ok(())
 }
 
+/// A seed document's sections and its checked `generate` block.
+fn read_document(
+    source: &SeedSource,
+) -> Result<(serde_json::Map<String, Value>, GenerateSettings), SeedError> {
+    let invalid = |path: &str, message: String| SeedError::Invalid {
+        file: source.name.clone(),
+        path: path.to_string(),
+        message,
+    };
+    let document: Value =
+        serde_json::from_str(&source.text).map_err(|error| SeedError::Unreadable {
+            file: source.name.clone(),
+            message: format!("not valid JSON: {error}"),
+        })?;
+    let Value::Object(sections) = document else {
+        return Err(invalid("$", "a seed document must be a JSON object".into()));
+    };
+    let settings: GenerateSettings = match sections.get("generate") {
+        Some(value) => serde_path_to_error::deserialize(value).map_err(|error| {
+            let path = format!("generate.{}", error.path()).replace("generate..", "generate");
+            invalid(&path, error.into_inner().to_string())
+        })?,
+        None => GenerateSettings::default(),
+    };
+    if settings.contacts_per_tenant > MAX_GENERATED_PER_TENANT {
+        return Err(invalid(
+            "generate.contacts_per_tenant",
+            format!(
+                "{} is more than the {MAX_GENERATED_PER_TENANT} contacts a tenant may generate",
+                settings.contacts_per_tenant
+            ),
+        ));
+    }
+    Ok((sections, settings))
+}
+
 /// Progress of a seed load on stderr, shown only when stderr is a terminal (a large seed takes
 /// seconds; CI logs should not fill with it).
 struct Progress {
@@ -265,5 +297,34 @@ impl Progress {
         if self.shown {
             eprintln!("\rseeding {slug}: done in {:.2} s", took.as_secs_f64());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(text: &str) -> Result<GenerateSettings, SeedError> {
+        let source = SeedSource {
+            name: "seed.json".into(),
+            text: text.into(),
+        };
+        read_document(&source).map(|(_, settings)| settings)
+    }
+
+    #[test]
+    fn generate_up_to_the_maximum_per_tenant_is_accepted() {
+        let settings = document(r#"{"generate": {"contacts_per_tenant": 1000000}}"#).unwrap();
+        assert_eq!(settings.contacts_per_tenant, MAX_GENERATED_PER_TENANT);
+    }
+
+    #[test]
+    fn generate_above_the_maximum_per_tenant_names_the_json_path() {
+        let error = document(r#"{"generate": {"contacts_per_tenant": 4000000000}}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "seed.json: generate.contacts_per_tenant: 4000000000 is more than the 1000000 \
+             contacts a tenant may generate"
+        );
     }
 }
