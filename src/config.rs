@@ -88,7 +88,9 @@ pub struct Config {
 
     /// Serve the admin API without a token on a non-loopback `--host` (for example on a
     /// private container network); without this or `--admin-token` such a host is refused.
-    #[arg(long, env = "UNDERSTUDY_ADMIN_OPEN")]
+    /// The variable takes `1`/`true`/`yes` or `0`/`false`/`no`.
+    #[arg(long, env = "UNDERSTUDY_ADMIN_OPEN",
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub admin_open: bool,
 
     /// Also serve a vendor at the root of its own port, at its real paths, for clients that

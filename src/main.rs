@@ -65,6 +65,7 @@ async fn serve(config: Config) -> Result<(), String> {
             })?;
         vendor_listeners.push((*vendor, listener));
     }
+    let signalled = shutdown_signal();
     print_banner(address, &state, &vendor_listeners);
 
     // One shutdown signal stops every listener.
@@ -89,7 +90,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let router = understudy::service(state.clone());
     servers.spawn(server::serve(listener, router, until_stopped(), options));
     tokio::spawn(async move {
-        shutdown_signal().await;
+        signalled.await;
         let _ = stop.send(true);
     });
     while let Some(finished) = servers.join_next().await {
@@ -137,23 +138,32 @@ fn print_banner(
     print!("{banner}");
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers for SIGINT and SIGTERM right away, and completes on either. Called before the
+/// banner announces the server: a signal sent as soon as it appears must find the handler in
+/// place, not end the process abruptly.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let received = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = received(interrupt) => {},
+                () = received(terminate) => {},
             }
-            Err(_) => std::future::pending().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
