@@ -350,7 +350,9 @@ impl Faults {
             .cloned()
             .collect();
         let removed = rules.len() != current.len();
-        self.replace(rules);
+        if removed {
+            self.replace(rules);
+        }
         removed
     }
 
