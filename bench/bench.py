@@ -6,7 +6,9 @@ numbers on shared machines say little, so each scenario is also measured on
 `examples/ceiling.rs`, a bare axum server answering the byte-identical body, and the table
 reports Understudy's share of that ceiling.
 
-Steps: start-up time and idle memory with the default seed; namespace creation time; a large
+Steps: start-up time and idle memory with the default seed; namespace creation time; issue 13's
+bounds (memory after many namespaces, namespace creation under concurrent creators, memory after
+requests with 40 KB query strings), each on a fresh server with the default seed; a large
 seed (one tenant per vendor with BENCH_CONTACTS generated contacts) from which each scenario's
 query values are chosen by asking the server; wrk on every scenario at each connection count,
 Understudy then the ceiling; memory after the load; AgentClara creates on a `--db` file, with
@@ -21,6 +23,10 @@ Environment (all optional):
   BENCH_CONNS=1,32         connection counts
   BENCH_SCENARIOS=a,b      only scenarios whose name contains one of these
   BENCH_NAMESPACES=50      fresh namespaces timed
+  BENCH_MANY_NAMESPACES=1000  namespaces made, one AgentClara request each, for their memory
+  BENCH_CREATORS=16        concurrent namespace creators ...
+  BENCH_CREATIONS=20       ... each making this many fresh namespaces
+  BENCH_LONG_QUERIES=2000  requests with 40 KB query strings, for the memory they leave
   BENCH_PIN=0              let the scheduler place one-connection runs (see `measure`)
   BENCH_KEEP=1             keep the temporary directory (seeds, bodies, wrk scripts, logs)
 
@@ -61,6 +67,11 @@ WARMUP = env_int("BENCH_WARMUP", 0 if SMOKE else 1)
 CONTACTS = env_int("BENCH_CONTACTS", 2_000 if SMOKE else 100_000)
 CONNS = [int(c) for c in os.environ.get("BENCH_CONNS", "1,32").split(",") if c.strip()]
 NAMESPACES = env_int("BENCH_NAMESPACES", 5 if SMOKE else 50)
+MANY_NAMESPACES = env_int("BENCH_MANY_NAMESPACES", 20 if SMOKE else 1000)
+CREATORS = env_int("BENCH_CREATORS", 4 if SMOKE else 16)
+CREATIONS = env_int("BENCH_CREATIONS", 3 if SMOKE else 20)
+LONG_QUERIES = env_int("BENCH_LONG_QUERIES", 20 if SMOKE else 2000)
+LONG_QUERY_BYTES = 40 * 1024
 SCENARIO_FILTER = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s.strip()]
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
 PIN = os.environ.get("BENCH_PIN", "1") not in ("", "0")
@@ -569,6 +580,114 @@ def namespace_creation(server):
     return fresh, default
 
 
+AGENTCLARA = {"Authorization": "Bearer sk_test_bistro_4f8a2c9e71d3"}
+
+
+def percentile(values, p):
+    """The p-th percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * p // 100) - 1)]
+
+
+def namespace_creators(server, prefix):
+    """Latencies of the first request in a fresh namespace, CREATORS clients at once, each
+    making CREATIONS namespaces one after another on a connection of its own."""
+    latencies, failures = [], []
+    lock = threading.Lock()
+    start = threading.Barrier(CREATORS)
+
+    def creator(n):
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+        try:
+            start.wait()
+            for i in range(CREATIONS):
+                headers = {**AGENTCLARA, "X-Understudy-Namespace": f"{prefix}-{n}-{i}"}
+                started = time.perf_counter()
+                conn.request("GET", "/agentclara/contacts", headers=headers)
+                response = conn.getresponse()
+                response.read()
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status != 200:
+                        failures.append(response.status)
+        except OSError as error:
+            with lock:
+                failures.append(str(error))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=creator, args=(n,)) for n in range(CREATORS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise Broken(f"namespace creators: {len(failures)} failed, e.g. {failures[:3]}")
+    return percentile(latencies, 50), percentile(latencies, 99)
+
+
+def many_namespaces(server):
+    """Current RSS (MiB) before and after MANY_NAMESPACES namespaces, one request each."""
+    before = server.memory()[1]
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    try:
+        for i in range(MANY_NAMESPACES):
+            conn.request("GET", "/agentclara/contacts",
+                         headers={**AGENTCLARA, "X-Understudy-Namespace": f"many-{i}"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise Broken(f"many namespaces: namespace {i} answered {response.status}")
+    finally:
+        conn.close()
+    return before, server.memory()[1]
+
+
+def long_queries(server):
+    """Current RSS (MiB) before and after LONG_QUERIES AgentClara lists, each with a different
+    query string of LONG_QUERY_BYTES, and the statuses they got."""
+    before = server.memory()[1]
+    statuses = {}
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    try:
+        for i in range(LONG_QUERIES):
+            head = f"/agentclara/contacts?search={i}-"
+            path = head + "x" * (LONG_QUERY_BYTES - len(head))
+            conn.request("GET", path, headers=AGENTCLARA)
+            response = conn.getresponse()
+            response.read()
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+    finally:
+        conn.close()
+    return before, server.memory()[1], statuses
+
+
+def hardening(workdir):
+    """Issue 13's measures, each on a fresh server with the default seed."""
+    results = {}
+    server = understudy("creators-empty", workdir)
+    try:
+        server.wait_healthy()
+        results["creators_empty"] = namespace_creators(server, "empty")
+    finally:
+        server.stop()
+    server = understudy("many-namespaces", workdir)
+    try:
+        server.wait_healthy()
+        results["many_namespaces"] = many_namespaces(server)
+        results["creators_full"] = namespace_creators(server, "full")
+    finally:
+        server.stop()
+    server = understudy("long-queries", workdir)
+    try:
+        server.wait_healthy()
+        results["long_queries"] = long_queries(server)
+    finally:
+        server.stop()
+    return results
+
+
 def creates(workdir):
     """AgentClara creates per second at 32 connections on a `--db` file, then the durability
     check: after SIGKILL, every create that was answered 201 must be in the file."""
@@ -616,6 +735,10 @@ def main():
     try:
         log(f"== default seed: {DEFAULT_STARTS} starts, idle memory, {NAMESPACES} namespaces")
         start_times, idle_default, (ns_fresh, ns_default) = default_seed_starts(workdir)
+
+        log(f"== bounds: {MANY_NAMESPACES} namespaces, {CREATORS} creators × {CREATIONS}, "
+            f"{LONG_QUERIES} requests with {LONG_QUERY_BYTES // 1024} KB query strings")
+        bounds = hardening(workdir)
 
         seed_path = os.path.join(workdir, "large-seed.json")
         tenants, total_contacts = write_large_seed(seed_path, CONTACTS)
@@ -718,6 +841,23 @@ def main():
               f"vs {statistics.mean(ns_default) * 1e3:.2f} ms in the default namespace, "
               f"difference mean {statistics.mean(ns_diff) * 1e3:.2f} ms, max "
               f"{max(ns_diff) * 1e3:.2f} ms")
+        before, after = bounds["many_namespaces"]
+        print(f"- RSS after {MANY_NAMESPACES:,} namespaces, one GET /agentclara/contacts each "
+              f"(default seed): {before:.1f} → {after:.1f} MiB, growth {after - before:+.1f} MiB "
+              "(target ≤ 512 MiB)")
+        (empty_p50, empty_p99), (full_p50, full_p99) = (bounds["creators_empty"],
+                                                        bounds["creators_full"])
+        print(f"- namespace creation, {CREATORS} creators at once × {CREATIONS} fresh namespaces "
+              f"each (first request GET /agentclara/contacts): p50 {empty_p50 * 1e3:.2f} ms, "
+              f"p99 {empty_p99 * 1e3:.2f} ms on an empty server; p50 {full_p50 * 1e3:.2f} ms, "
+              f"p99 {full_p99 * 1e3:.2f} ms with {MANY_NAMESPACES:,} namespaces made "
+              "(target p50 ≤ 5 ms)")
+        before, after, statuses = bounds["long_queries"]
+        status_text = ", ".join(f"{n:,}× {code}" for code, n in sorted(statuses.items()))
+        print(f"- RSS after {LONG_QUERIES:,} requests with {LONG_QUERY_BYTES // 1024} KB query "
+              f"strings (GET /agentclara/contacts?search=<different each time>; {status_text}): "
+              f"{before:.1f} → {after:.1f} MiB, growth {after - before:+.1f} MiB "
+              "(target ≤ 200 MiB)")
         stored_text = f"{stored:,}" if isinstance(stored, int) else stored
         print(f"- AgentClara creates, 32 connections, --db file: {rate(created['rps'])}/s, "
               f"p50 {ms(created['p50_us'])}, p99 {ms(created['p99_us'])}, "

@@ -24,8 +24,8 @@
 //!    list of them.
 //! 10. [`admin`] (`/__admin`, the mock's own API), [`app`] (the whole router and the control
 //!     middleware), [`config`] (the command line).
-//!
-//! [`run`] and [`serve`] serve the application on a bound listener until shutdown.
+//! 11. [`server`]: the HTTP server under it all: timeouts, a connection cap, shutdown with a
+//!     deadline. [`run`] and [`serve`] serve the application on a bound listener with it.
 
 use std::future::Future;
 
@@ -41,6 +41,7 @@ pub mod control;
 pub mod http;
 pub mod kit;
 pub mod seed;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod tenancy;
@@ -50,15 +51,14 @@ pub mod vendors;
 pub use app::{app, service, vendor_service};
 pub use state::{AppState, StartError, StateOptions};
 
-/// Serves `router` on `listener` until `shutdown` completes, then drains open requests.
+/// Serves `router` on `listener` until `shutdown` completes, then drains open requests, with
+/// the default [`server::ServerOptions`].
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve(listener, router, shutdown, server::ServerOptions::default()).await
 }
 
 /// Serves [`service`] on `listener` until `shutdown` completes.

@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use understudy::config::{Config, VendorPort};
 use understudy::seed::SeedSource;
 use understudy::state::Vendor;
-use understudy::{AppState, StateOptions};
+use understudy::{AppState, StateOptions, server};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    config.check_exposure().map_err(|error| error.to_string())?;
     let seeds = config
         .seeds
         .iter()
@@ -41,6 +42,8 @@ async fn serve(config: Config) -> Result<(), String> {
         seeds,
         now: config.now,
         journal_size: Some(config.journal_size),
+        journal_bytes: Some(config.journal_bytes),
+        admin_token: config.admin_token.clone(),
     };
     let state = tokio::task::spawn_blocking(move || AppState::build(options))
         .await
@@ -62,6 +65,7 @@ async fn serve(config: Config) -> Result<(), String> {
             })?;
         vendor_listeners.push((*vendor, listener));
     }
+    let signalled = shutdown_signal();
     print_banner(address, &state, &vendor_listeners);
 
     // One shutdown signal stops every listener.
@@ -72,14 +76,21 @@ async fn serve(config: Config) -> Result<(), String> {
             let _ = stopped.wait_for(|stop| *stop).await;
         }
     };
+    let options = config.server_options();
     let mut servers = tokio::task::JoinSet::new();
     for (vendor, listener) in vendor_listeners {
         let router = understudy::vendor_service(state.clone(), vendor);
-        servers.spawn(understudy::serve(listener, router, until_stopped()));
+        servers.spawn(server::serve(
+            listener,
+            router,
+            until_stopped(),
+            options.clone(),
+        ));
     }
-    servers.spawn(understudy::run(listener, state, until_stopped()));
+    let router = understudy::service(state.clone());
+    servers.spawn(server::serve(listener, router, until_stopped(), options));
     tokio::spawn(async move {
-        shutdown_signal().await;
+        signalled.await;
         let _ = stop.send(true);
     });
     while let Some(finished) = servers.join_next().await {
@@ -87,7 +98,11 @@ async fn serve(config: Config) -> Result<(), String> {
             .map_err(|error| error.to_string())?
             .map_err(|error| error.to_string())?;
     }
-    Ok(())
+    // With `--db`, the file alone must hold every acknowledged write, not the file plus its WAL.
+    tokio::task::spawn_blocking(move || state.checkpoint())
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| format!("could not checkpoint the database: {error}"))
 }
 
 fn print_banner(address: SocketAddr, state: &AppState, vendor_ports: &[(&Vendor, TcpListener)]) {
@@ -123,23 +138,32 @@ fn print_banner(address: SocketAddr, state: &AppState, vendor_ports: &[(&Vendor,
     print!("{banner}");
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers for SIGINT and SIGTERM right away, and completes on either. Called before the
+/// banner announces the server: a signal sent as soon as it appears must find the handler in
+/// place, not end the process abruptly.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let received = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = received(interrupt) => {},
+                () = received(terminate) => {},
             }
-            Err(_) => std::future::pending().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::contract::VendorSpec;
 use crate::control::NamespaceDb;
 use crate::control::faults::Faults;
-use crate::control::journal::{DEFAULT_JOURNAL_SIZE, Journal};
+use crate::control::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal};
 use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
@@ -32,6 +32,10 @@ pub struct StateOptions {
     pub now: Option<DateTime<Utc>>,
     /// How many requests the journal keeps (`None`: the default).
     pub journal_size: Option<usize>,
+    /// How many bytes the journal may hold (`None`: the default).
+    pub journal_bytes: Option<usize>,
+    /// The bearer token every admin call but health needs (`--admin-token`).
+    pub admin_token: Option<String>,
 }
 
 /// Why the server could not start.
@@ -57,6 +61,7 @@ struct Shared {
     rate_limiter: RateLimiter,
     answers: AnswerCache,
     tenants: TenantCache,
+    admin_token: Option<String>,
 }
 
 impl AppState {
@@ -72,11 +77,15 @@ impl AppState {
             vendors,
             store,
             clock: Clock::new(options.now),
-            journal: Journal::new(options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE)),
+            journal: Journal::new(
+                options.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE),
+                options.journal_bytes.unwrap_or(DEFAULT_JOURNAL_BYTES),
+            ),
             faults: Faults::default(),
             rate_limiter: RateLimiter::new(),
             answers: AnswerCache::default(),
             tenants: TenantCache::default(),
+            admin_token: options.admin_token,
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -114,6 +123,11 @@ impl AppState {
 
     pub fn faults(&self) -> &Faults {
         &self.0.faults
+    }
+
+    /// The token admin calls must carry (`--admin-token`), if any.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.0.admin_token.as_deref()
     }
 
     /// Rendered read answers, for vendors' list and get operations.
@@ -188,6 +202,12 @@ impl AppState {
         self.0
             .store
             .replace_template(|tx| seed::load(sources, &sections, now, tx))
+    }
+
+    /// Moves every committed write of a `--db` file out of its write-ahead log into the file
+    /// itself, so a copy of the file alone is whole (at shutdown). Blocking.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.0.store.live().checkpoint()
     }
 
     /// Each vendor with its tenants' credentials, in seed order. Blocking.

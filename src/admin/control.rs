@@ -1,6 +1,8 @@
 //! `/__admin/requests`, `/__admin/faults`, `/__admin/namespaces`: the journal, fault rules and
 //! namespaces of the test-control layer.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::{AdminError, Result};
 use crate::control::faults::{RuleSpec, RuleView};
+use crate::control::glob::Glob;
 use crate::control::journal::{Entry, Filter};
 use crate::http::body::JsonBody;
 use crate::http::query::QueryPairs;
@@ -34,10 +37,14 @@ fn journal_filter(query: &QueryPairs) -> Result<Filter> {
         })?),
         None => None,
     };
+    let path = text("path")
+        .map(|pattern| Glob::new(&pattern))
+        .transpose()
+        .map_err(|error| AdminError::BadRequest(format!("path: {error}")))?;
     Ok(Filter {
         vendor: text("vendor"),
         method: text("method"),
-        path: text("path"),
+        path,
         status,
         since,
         namespace: text("namespace"),
@@ -59,7 +66,8 @@ pub async fn list_requests(
             .ok_or_else(|| AdminError::BadRequest("limit: must be a positive integer".into()))?,
         None => DEFAULT_REQUEST_LIMIT,
     };
-    let requests: Vec<Entry> = state.journal().find(&filter, limit);
+    let found = state.journal().find(&filter, limit);
+    let requests: Vec<&Entry> = found.iter().map(Arc::as_ref).collect();
     Ok(Json(json!({ "requests": requests })))
 }
 
@@ -86,9 +94,13 @@ pub async fn add_fault(
     let body =
         body.ok_or_else(|| AdminError::BadRequest("body: a fault rule is required".into()))?;
     let vendors: Vec<&str> = state.vendors().iter().map(|vendor| vendor.slug).collect();
-    let spec = RuleSpec::parse(&body, &vendors)
+    let rule = RuleSpec::parse(&body, &vendors)
         .map_err(|error| AdminError::BadRequest(error.to_string()))?;
-    Ok((StatusCode::CREATED, Json(state.faults().add(spec))))
+    let added = state
+        .faults()
+        .add(rule)
+        .map_err(|full| AdminError::Conflict(full.to_string()))?;
+    Ok((StatusCode::CREATED, Json(added)))
 }
 
 /// `GET /__admin/faults`: the rules, with how often each fired.

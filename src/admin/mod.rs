@@ -27,6 +27,9 @@ pub enum AdminError {
     /// 404: no such document.
     #[error("{0}")]
     NotFound(String),
+    /// 409: the request is valid but the current state refuses it (the fault rules are full).
+    #[error("{0}")]
+    Conflict(String),
     /// 413 / 400: the body could not be read as JSON.
     #[error(transparent)]
     Body(#[from] BodyError),
@@ -55,6 +58,7 @@ impl IntoResponse for AdminError {
         let status = match &self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Body(BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Body(_) => StatusCode::BAD_REQUEST,
             Self::Internal(cause) => {
@@ -69,8 +73,10 @@ impl IntoResponse for AdminError {
 type Result<T, E = AdminError> = std::result::Result<T, E>;
 
 mod control;
+pub mod guard;
 
-pub fn router() -> Router<AppState> {
+/// The admin routes, behind [`guard`] (the access rules of `state`'s `--admin-token`).
+pub fn router(state: &AppState) -> Router<AppState> {
     let routes = Router::new()
         .route("/health", get(health))
         .route("/reset", post(reset))
@@ -95,7 +101,9 @@ pub fn router() -> Router<AppState> {
         .route("/tenants", get(tenants))
         .route("/namespaces", get(control::list_namespaces))
         .route("/namespaces/{name}", delete(control::drop_namespace));
+    let access = guard::AdminAccess::new(state.admin_token());
     with_error_shape(routes, render_status)
+        .layer(axum::middleware::from_fn_with_state(access, guard::guard))
 }
 
 fn render_status(status: StatusCode) -> Response {

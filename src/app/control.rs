@@ -23,8 +23,6 @@ use crate::time::Millis;
 
 /// Secrets of any request, whatever the vendor; each vendor's own secret header is added.
 const GENERIC_SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
-/// The most of a request body the journal keeps.
-const JOURNAL_BODY_BYTES: usize = 64 * 1024;
 
 /// The middleware around each vendor's router.
 pub async fn control(
@@ -44,9 +42,7 @@ pub async fn control(
         received,
     );
     let body = ReadBody::read(&parts.headers, body).await;
-    if !body.bytes.is_empty() {
-        entry.body = Some(journal_body(&body.bytes));
-    }
+    entry.keep_body(&body.bytes);
     let bytes = body.bytes.clone();
     parts.extensions.insert(body);
     let response = match namespace {
@@ -144,14 +140,10 @@ fn journal_entry(
         uri: parts.uri.clone(),
         headers,
         body: None,
+        body_truncated: false,
         status: 0,
         duration_ms: 0.0,
     }
-}
-
-fn journal_body(bytes: &Bytes) -> String {
-    let kept = &bytes[..bytes.len().min(JOURNAL_BODY_BYTES)];
-    String::from_utf8_lossy(kept).into_owned()
 }
 
 /// A response body that fails at once, so the server closes the connection unanswered.

@@ -27,7 +27,7 @@ impl AppState {
 
 /// Every vendor under `/<slug>`, the admin API under `/__admin`.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new().nest("/__admin", admin::router());
+    let mut router = Router::new().nest("/__admin", admin::router(&state));
     for vendor in state.vendors() {
         router = router.nest(&format!("/{}", vendor.slug), vendor_router(vendor, &state));
     }

@@ -1,6 +1,13 @@
 //! Fault injection: rules that make a vendor fail on purpose, matched per request.
+//!
+//! Every vendor request consults the rules, so matching must stay cheap whatever a test posts:
+//! at most [`MAX_RULES`] rules, each path glob compiled once (linear-time matching, see
+//! [`Glob`]), and the list kept as an immutable snapshot that a request takes with one brief
+//! read lock and then matches with no lock held. Counts are atomics; a rule's random draws take
+//! that rule's own lock only.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -8,10 +15,12 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::control::glob_matches;
+use crate::control::glob::Glob;
 
 /// The longest delay a rule may ask for.
 pub const MAX_DELAY_MS: u64 = 60_000;
+/// How many rules may exist at once.
+pub const MAX_RULES: usize = 1_000;
 
 /// A rule as posted to `POST /__admin/faults`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -104,9 +113,16 @@ fn invalid(field: &str, message: impl Into<String>) -> RuleError {
     }
 }
 
+/// A checked rule, its path glob compiled, ready for [`Faults::add`].
+#[derive(Debug)]
+pub struct ParsedRule {
+    spec: RuleSpec,
+    path: Option<Glob>,
+}
+
 impl RuleSpec {
     /// Parses and checks a posted rule; `vendors` are the slugs it may name.
-    pub fn parse(body: &Value, vendors: &[&str]) -> Result<Self, RuleError> {
+    pub fn parse(body: &Value, vendors: &[&str]) -> Result<ParsedRule, RuleError> {
         let spec: Self = serde_path_to_error::deserialize(body).map_err(|error| {
             let field = error.path().to_string();
             invalid(
@@ -115,7 +131,13 @@ impl RuleSpec {
             )
         })?;
         spec.check(vendors)?;
-        Ok(spec)
+        let path = spec
+            .path
+            .as_deref()
+            .map(Glob::new)
+            .transpose()
+            .map_err(|error| invalid("path", error.to_string()))?;
+        Ok(ParsedRule { spec, path })
     }
 
     fn check(&self, vendors: &[&str]) -> Result<(), RuleError> {
@@ -175,15 +197,25 @@ pub struct Target<'a> {
     pub namespace: Option<&'a str>,
 }
 
+/// The rule list is full: the 1,001st rule.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "at most {MAX_RULES} fault rules may exist at once; remove some first \
+     (DELETE /__admin/faults/<id>, or DELETE /__admin/faults for all)"
+)]
+pub struct TooManyRules;
+
 #[derive(Debug)]
 struct Rule {
     id: u64,
     spec: RuleSpec,
-    fired: u64,
-    rng: StdRng,
+    path: Option<Glob>,
+    fired: AtomicU64,
+    rng: Mutex<StdRng>,
 }
 
 impl Rule {
+    /// Whether the rule applies to `target` and may still fire.
     fn matches(&self, target: &Target<'_>) -> bool {
         let spec = &self.spec;
         spec.vendor == target.vendor
@@ -192,10 +224,6 @@ impl Rule {
                 .as_deref()
                 .is_none_or(|m| m.eq_ignore_ascii_case(target.method))
             && spec
-                .path
-                .as_deref()
-                .is_none_or(|p| glob_matches(p, target.path))
-            && spec
                 .tenant
                 .as_deref()
                 .is_none_or(|t| Some(t) == target.credential)
@@ -203,10 +231,33 @@ impl Rule {
                 .namespace
                 .as_deref()
                 .is_none_or(|n| n == target.namespace.unwrap_or("default"))
-            && spec.times.is_none_or(|times| self.fired < times)
+            && self.has_firings_left()
+            // The glob last: it is the costliest test.
+            && self.path.as_ref().is_none_or(|glob| glob.is_match(target.path))
     }
 
-    fn action(&mut self) -> Action {
+    fn has_firings_left(&self) -> bool {
+        let fired = self.fired.load(Ordering::Acquire);
+        self.spec.times.is_none_or(|times| fired < times)
+    }
+
+    /// Whether this request is among the `probability` share that the rule affects.
+    fn draws_a_hit(&self) -> bool {
+        let probability = self.spec.probability;
+        probability >= 1.0 || self.rng().random_bool(probability)
+    }
+
+    /// Counts a firing; `false` when another request took the last one first.
+    fn fire(&self) -> bool {
+        let times = self.spec.times;
+        self.fired
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |fired| {
+                times.is_none_or(|times| fired < times).then_some(fired + 1)
+            })
+            .is_ok()
+    }
+
+    fn action(&self) -> Action {
         match &self.spec.effect {
             Effect::Status { status, body } => Action::Respond {
                 status: *status,
@@ -215,7 +266,7 @@ impl Rule {
             Effect::Delay { ms, min_ms, max_ms } => {
                 let ms = match (ms, min_ms, max_ms) {
                     (Some(ms), _, _) => *ms,
-                    (None, Some(min), Some(max)) => self.rng.random_range(*min..=*max),
+                    (None, Some(min), Some(max)) => self.rng().random_range(*min..=*max),
                     _ => 0,
                 };
                 Action::Delay(Duration::from_millis(ms))
@@ -224,6 +275,19 @@ impl Rule {
                 retry_after: *retry_after,
             },
             Effect::Drop => Action::Drop,
+        }
+    }
+
+    fn rng(&self) -> MutexGuard<'_, StdRng> {
+        // A draw cannot leave the generator half-updated; a poisoned lock is still usable.
+        self.rng.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn view(&self) -> RuleView {
+        RuleView {
+            id: self.id,
+            spec: self.spec.clone(),
+            fired: self.fired.load(Ordering::Acquire),
         }
     }
 }
@@ -237,70 +301,88 @@ pub struct RuleView {
     pub fired: u64,
 }
 
+/// The rules, in the order they were added.
 #[derive(Debug, Default)]
 pub struct Faults {
-    rules: Mutex<(u64, Vec<Rule>)>,
+    /// Replaced whole on every change, never changed in place.
+    rules: RwLock<Arc<Vec<Arc<Rule>>>>,
+    /// Serialises changes (add, remove, clear), so none is lost between reading the list and
+    /// replacing it; requests never take it.
+    changing: Mutex<u64>,
 }
 
 impl Faults {
-    pub fn add(&self, spec: RuleSpec) -> RuleView {
-        let mut guard = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-        let (next_id, rules) = &mut *guard;
-        *next_id += 1;
-        let rng = StdRng::seed_from_u64(spec.seed.unwrap_or(*next_id));
-        rules.push(Rule {
-            id: *next_id,
-            spec: spec.clone(),
-            fired: 0,
-            rng,
-        });
-        RuleView {
-            id: *next_id,
-            spec,
-            fired: 0,
+    /// Adds a rule at the end of the list; refused when [`MAX_RULES`] exist.
+    pub fn add(&self, parsed: ParsedRule) -> Result<RuleView, TooManyRules> {
+        let mut next_id = lock(&self.changing);
+        let current = self.snapshot();
+        if current.len() >= MAX_RULES {
+            return Err(TooManyRules);
         }
+        *next_id += 1;
+        let ParsedRule { spec, path } = parsed;
+        let rule = Arc::new(Rule {
+            id: *next_id,
+            rng: Mutex::new(StdRng::seed_from_u64(spec.seed.unwrap_or(*next_id))),
+            spec,
+            path,
+            fired: AtomicU64::new(0),
+        });
+        let view = rule.view();
+        let mut rules = Vec::with_capacity(current.len() + 1);
+        rules.extend(current.iter().cloned());
+        rules.push(rule);
+        self.replace(rules);
+        Ok(view)
     }
 
     pub fn list(&self) -> Vec<RuleView> {
-        let guard = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .1
-            .iter()
-            .map(|rule| RuleView {
-                id: rule.id,
-                spec: rule.spec.clone(),
-                fired: rule.fired,
-            })
-            .collect()
+        self.snapshot().iter().map(|rule| rule.view()).collect()
     }
 
     pub fn remove(&self, id: u64) -> bool {
-        let mut guard = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-        let before = guard.1.len();
-        guard.1.retain(|rule| rule.id != id);
-        guard.1.len() != before
+        let _changing = lock(&self.changing);
+        let current = self.snapshot();
+        let rules: Vec<Arc<Rule>> = current
+            .iter()
+            .filter(|rule| rule.id != id)
+            .cloned()
+            .collect();
+        let removed = rules.len() != current.len();
+        if removed {
+            self.replace(rules);
+        }
+        removed
     }
 
     pub fn clear(&self) {
-        self.rules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .1
-            .clear();
+        let _changing = lock(&self.changing);
+        self.replace(Vec::new());
     }
 
     /// The first matching rule that fires decides; a rule whose draw misses lets the next try.
     pub fn decide(&self, target: &Target<'_>) -> Option<Action> {
-        let mut guard = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-        for rule in guard.1.iter_mut().filter(|rule| rule.matches(target)) {
-            let probability = rule.spec.probability;
-            if probability >= 1.0 || rule.rng.random_bool(probability) {
-                rule.fired += 1;
-                return Some(rule.action());
-            }
-        }
-        None
+        let rules = self.snapshot();
+        rules
+            .iter()
+            .filter(|rule| rule.matches(target))
+            .find(|rule| rule.draws_a_hit() && rule.fire())
+            .map(|rule| rule.action())
     }
+
+    /// The current list: one brief read lock to clone an `Arc`.
+    fn snapshot(&self) -> Arc<Vec<Arc<Rule>>> {
+        self.rules.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn replace(&self, rules: Vec<Arc<Rule>>) {
+        *self.rules.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(rules);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The guarded values are replaced whole, never left half-changed by a panic.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
@@ -329,7 +411,7 @@ mod tests {
             VENDORS,
         )
         .unwrap();
-        faults.add(spec);
+        faults.add(spec).unwrap();
         let fired = (0..5)
             .filter(|_| faults.decide(&target("/x")).is_some())
             .count();
@@ -341,14 +423,16 @@ mod tests {
     fn the_same_seed_fires_on_the_same_requests() {
         let pattern = || {
             let faults = Faults::default();
-            faults.add(
-                RuleSpec::parse(
-                    &json!({"vendor": "autokonnect", "probability": 0.5, "seed": 9,
+            faults
+                .add(
+                    RuleSpec::parse(
+                        &json!({"vendor": "autokonnect", "probability": 0.5, "seed": 9,
                     "effect": {"type": "drop"}}),
-                    VENDORS,
+                        VENDORS,
+                    )
+                    .unwrap(),
                 )
-                .unwrap(),
-            );
+                .unwrap();
             (0..64)
                 .map(|_| faults.decide(&target("/x")).is_some())
                 .collect::<Vec<_>>()
@@ -362,15 +446,17 @@ mod tests {
     #[test]
     fn rules_stay_inside_their_match() {
         let faults = Faults::default();
-        faults.add(
-            RuleSpec::parse(
-                &json!({"vendor": "autokonnect", "path": "/api/v1/contacts/tags",
+        faults
+            .add(
+                RuleSpec::parse(
+                    &json!({"vendor": "autokonnect", "path": "/api/v1/contacts/tags",
                 "method": "get", "tenant": "key", "namespace": "default",
                 "effect": {"type": "rate_limit", "retry_after": 7}}),
-                VENDORS,
+                    VENDORS,
+                )
+                .unwrap(),
             )
-            .unwrap(),
-        );
+            .unwrap();
         assert_eq!(faults.decide(&target("/api/v1/contacts")), None);
         assert_eq!(
             faults.decide(&target("/api/v1/contacts/tags")),
@@ -420,5 +506,84 @@ mod tests {
             let error = RuleSpec::parse(&rule, VENDORS).unwrap_err();
             assert_eq!(error.field, field, "{rule}: {error}");
         }
+    }
+
+    fn drop_rule() -> ParsedRule {
+        RuleSpec::parse(
+            &json!({"vendor": "autokonnect", "effect": {"type": "drop"}}),
+            VENDORS,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_rule_after_the_cap_is_refused_and_removing_one_makes_room() {
+        let faults = Faults::default();
+        for _ in 0..MAX_RULES {
+            faults.add(drop_rule()).unwrap();
+        }
+        let refused = faults.add(drop_rule()).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "at most 1000 fault rules may exist at once; remove some first \
+             (DELETE /__admin/faults/<id>, or DELETE /__admin/faults for all)"
+        );
+        assert!(faults.remove(1));
+        assert_eq!(faults.add(drop_rule()).unwrap().id, MAX_RULES as u64 + 1);
+        assert_eq!(faults.list().len(), MAX_RULES);
+    }
+
+    #[test]
+    fn a_long_path_glob_is_refused_naming_the_field() {
+        let path = format!("/{}", "a".repeat(600));
+        let error = RuleSpec::parse(
+            &json!({"vendor": "autokonnect", "path": path,
+            "effect": {"type": "drop"}}),
+            VENDORS,
+        )
+        .unwrap_err();
+        assert_eq!(error.to_string(), "path: must be at most 512 bytes");
+    }
+
+    #[test]
+    fn a_rule_fires_exactly_its_times_under_concurrent_requests() {
+        let faults = Arc::new(Faults::default());
+        faults
+            .add(
+                RuleSpec::parse(
+                    &json!({"vendor": "autokonnect", "times": 50,
+                    "effect": {"type": "drop"}}),
+                    VENDORS,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let faults = faults.clone();
+                std::thread::spawn(move || {
+                    (0..100)
+                        .filter(|_| faults.decide(&target("/x")).is_some())
+                        .count()
+                })
+            })
+            .collect();
+        let fired: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(fired, 50);
+        assert_eq!(faults.list()[0].fired, 50);
+    }
+
+    #[test]
+    fn the_path_glob_is_compiled_when_the_rule_is_added() {
+        let parsed = RuleSpec::parse(
+            &json!({"vendor": "autokonnect", "path": "/api/*/tags",
+            "effect": {"type": "drop"}}),
+            VENDORS,
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.path.as_ref().map(Glob::compiled),
+            Some(r"^(?s:/api/.*/tags)$")
+        );
     }
 }

@@ -1,17 +1,31 @@
-//! The request journal: every vendor request with its answer, newest last, bounded.
+//! The request journal: every vendor request with its answer, newest last, bounded both in
+//! entries and in bytes (a URL of 60 KB costs what it weighs, not one entry's share).
+//!
+//! Entries are shared (`Arc`): a query copies the list of them under the lock, which takes
+//! microseconds, and filters with no lock held, so a slow filter never delays recording.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::{HeaderMap, Method, Uri};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::control::glob::Glob;
 use crate::time::{ADMIN_TIME, Millis};
 
 /// How many entries are kept unless `--journal-size` says otherwise.
 pub const DEFAULT_JOURNAL_SIZE: usize = 10_000;
+/// How many bytes the entries may hold unless `--journal-bytes` says otherwise.
+pub const DEFAULT_JOURNAL_BYTES: usize = 64 * 1024 * 1024;
+/// The most of a request body an entry keeps; the rest is cut, with a marker.
+pub const MAX_STORED_BODY: usize = 64 * 1024;
+/// What an entry costs besides the bytes of its URL, headers and body: the entry itself, its
+/// allocations and its place in the list (an estimate).
+const ENTRY_OVERHEAD: usize = std::mem::size_of::<Entry>() + 64;
+/// What a header costs besides its name and value in a `HeaderMap` (an estimate).
+const HEADER_OVERHEAD: usize = 64;
 
 /// A recorded request. Credentials in `headers` and `tenant` are masked when recorded; the rest
 /// is kept as the request carried it and rendered only when listed, so recording stays cheap.
@@ -28,8 +42,53 @@ pub struct Entry {
     pub uri: Uri,
     pub headers: HeaderMap,
     pub body: Option<String>,
+    /// The body was longer than [`MAX_STORED_BODY`]: `body` holds its start and a marker.
+    pub body_truncated: bool,
     pub status: u16,
     pub duration_ms: f64,
+}
+
+impl Entry {
+    /// Keeps a request body (nothing when empty): at most [`MAX_STORED_BODY`] bytes of it, cut
+    /// at a character boundary and marked `…[truncated: N bytes in all]`.
+    pub fn keep_body(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if bytes.len() <= MAX_STORED_BODY {
+            self.body = Some(String::from_utf8_lossy(bytes).into_owned());
+            return;
+        }
+        let mut kept = &bytes[..MAX_STORED_BODY];
+        // A character cut in two at the end is left out rather than shown as U+FFFD.
+        if let Err(error) = std::str::from_utf8(kept)
+            && error.error_len().is_none()
+        {
+            kept = &kept[..error.valid_up_to()];
+        }
+        let mut text = String::from_utf8_lossy(kept).into_owned();
+        text.push_str(&format!("…[truncated: {} bytes in all]", bytes.len()));
+        self.body = Some(text);
+        self.body_truncated = true;
+    }
+
+    /// What the entry holds in memory, estimated: its URL, headers, body and overhead.
+    pub fn cost(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + HEADER_OVERHEAD)
+            .sum();
+        let text = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        let uri = self.uri.path_and_query().map_or(0, |pq| pq.as_str().len())
+            + self.uri.authority().map_or(0, |a| a.as_str().len());
+        ENTRY_OVERHEAD
+            + uri
+            + headers
+            + text(&self.body)
+            + text(&self.tenant)
+            + text(&self.namespace)
+    }
 }
 
 impl Serialize for Entry {
@@ -42,7 +101,7 @@ impl Serialize for Entry {
                 (name.as_str().to_owned(), Value::String(text))
             })
             .collect();
-        let mut entry = serializer.serialize_struct("Entry", 12)?;
+        let mut entry = serializer.serialize_struct("Entry", 13)?;
         entry.serialize_field("id", &self.id)?;
         entry.serialize_field("time", &ADMIN_TIME.render(self.received))?;
         entry.serialize_field("vendor", self.vendor)?;
@@ -53,6 +112,7 @@ impl Serialize for Entry {
         entry.serialize_field("query", &self.uri.query())?;
         entry.serialize_field("headers", &headers)?;
         entry.serialize_field("body", &self.body)?;
+        entry.serialize_field("body_truncated", &self.body_truncated)?;
         entry.serialize_field("status", &self.status)?;
         entry.serialize_field("duration_ms", &self.duration_ms)?;
         entry.end()
@@ -64,7 +124,7 @@ impl Serialize for Entry {
 pub struct Filter {
     pub vendor: Option<String>,
     pub method: Option<String>,
-    pub path: Option<String>,
+    pub path: Option<Glob>,
     pub status: Option<u16>,
     pub since: Option<Millis>,
     /// `default` for requests without a namespace header.
@@ -81,8 +141,8 @@ impl Filter {
                 .is_none_or(|m| m.eq_ignore_ascii_case(entry.method.as_str()))
             && self
                 .path
-                .as_deref()
-                .is_none_or(|p| crate::control::glob_matches(p, entry.uri.path()))
+                .as_ref()
+                .is_none_or(|glob| glob.is_match(entry.uri.path()))
             && self.status.is_none_or(|s| s == entry.status)
             && self.since.is_none_or(|since| entry.received >= since)
             && self
@@ -96,59 +156,95 @@ impl Filter {
     }
 }
 
+/// The journal: at most `capacity` entries and `byte_budget` bytes (as [`Entry::cost`] counts).
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<(u64, VecDeque<Entry>)>,
+    byte_budget: usize,
+    kept: Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    next_id: u64,
+    /// The sum of the entries' costs.
+    bytes: usize,
+    /// Each entry with its cost, oldest first.
+    entries: VecDeque<(Arc<Entry>, usize)>,
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, byte_budget: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new((0, VecDeque::new())),
+            byte_budget,
+            kept: Mutex::new(Kept::default()),
         }
     }
 
-    /// Records `entry`, giving it the next id; the oldest entry goes when full.
+    /// Records `entry`, giving it the next id; the oldest entries go to make room. An entry
+    /// costing more than the whole budget is not kept (its id is still used up).
     pub fn record(&self, mut entry: Entry) {
         if self.capacity == 0 {
             return;
         }
-        let mut guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let (next_id, entries) = &mut *guard;
-        *next_id += 1;
-        entry.id = *next_id;
-        if entries.len() == self.capacity {
-            entries.pop_front();
+        let cost = entry.cost();
+        let mut kept = self.lock();
+        kept.next_id += 1;
+        entry.id = kept.next_id;
+        if cost > self.byte_budget {
+            return;
         }
-        entries.push_back(entry);
+        while kept.entries.len() >= self.capacity || kept.bytes + cost > self.byte_budget {
+            match kept.entries.pop_front() {
+                Some((_, freed)) => kept.bytes -= freed,
+                None => break,
+            }
+        }
+        kept.bytes += cost;
+        kept.entries.push_back((Arc::new(entry), cost));
     }
 
     /// Matching entries, newest first, at most `limit`.
-    pub fn find(&self, filter: &Filter, limit: usize) -> Vec<Entry> {
-        let guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        guard
-            .1
-            .iter()
+    pub fn find(&self, filter: &Filter, limit: usize) -> Vec<Arc<Entry>> {
+        self.snapshot()
+            .into_iter()
             .rev()
-            .filter(|e| filter.matches(e))
+            .filter(|entry| filter.matches(entry))
             .take(limit)
-            .cloned()
             .collect()
     }
 
     pub fn count(&self, filter: &Filter) -> usize {
-        let guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.iter().filter(|e| filter.matches(e)).count()
+        self.snapshot()
+            .iter()
+            .filter(|entry| filter.matches(entry))
+            .count()
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .1
-            .clear();
+        let mut kept = self.lock();
+        kept.entries.clear();
+        kept.bytes = 0;
+    }
+
+    /// The bytes the entries hold now, as [`Entry::cost`] counts them.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// Every entry, oldest first, taken under the lock; filtering happens after it is released.
+    fn snapshot(&self) -> Vec<Arc<Entry>> {
+        let kept = self.lock();
+        kept.entries
+            .iter()
+            .map(|(entry, _)| entry.clone())
+            .collect()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Kept> {
+        // Nothing panics while the lock is held but allocation; the list stays whole.
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -167,6 +263,7 @@ mod tests {
             uri: path.parse().unwrap(),
             headers: HeaderMap::new(),
             body: None,
+            body_truncated: false,
             status,
             duration_ms: 0.0,
         }
@@ -174,7 +271,7 @@ mod tests {
 
     #[test]
     fn keeps_the_newest_entries_up_to_capacity() {
-        let journal = Journal::new(2);
+        let journal = Journal::new(2, DEFAULT_JOURNAL_BYTES);
         for path in ["/a", "/b", "/c"] {
             journal.record(entry(path, 200));
         }
@@ -186,7 +283,7 @@ mod tests {
 
     #[test]
     fn filters_narrow_and_count_agrees() {
-        let journal = Journal::new(10);
+        let journal = Journal::new(10, DEFAULT_JOURNAL_BYTES);
         journal.record(entry("/api/v1/contacts", 200));
         journal.record(entry("/api/v1/contacts/tags", 401));
         let filter = Filter {
@@ -195,11 +292,72 @@ mod tests {
         };
         assert_eq!(journal.count(&filter), 1);
         let filter = Filter {
-            path: Some("/api/v1/contacts*".into()),
+            path: Some(Glob::new("/api/v1/contacts*").unwrap()),
             ..Filter::default()
         };
         assert_eq!(journal.count(&filter), 2);
         journal.clear();
         assert_eq!(journal.count(&Filter::default()), 0);
+    }
+
+    #[test]
+    fn the_byte_budget_drops_the_oldest_entries_and_is_never_exceeded() {
+        let one = entry("/a", 200).cost();
+        let journal = Journal::new(100, one * 3);
+        for i in 0..10 {
+            journal.record(entry(&format!("/{}", (b'a' + i) as char), 200));
+            assert!(journal.bytes() <= one * 3);
+        }
+        let found = journal.find(&Filter::default(), 10);
+        let paths: Vec<&str> = found.iter().map(|e| e.uri.path()).collect();
+        assert_eq!(paths, ["/j", "/i", "/h"]);
+        let long = entry(&format!("/{}", "x".repeat(one * 2)), 200);
+        journal.record(long);
+        assert_eq!(
+            journal.count(&Filter::default()),
+            1,
+            "a big entry displaces two"
+        );
+        journal.record(entry(&format!("/{}", "x".repeat(one * 3)), 200));
+        assert_eq!(
+            journal.count(&Filter::default()),
+            1,
+            "one beyond the budget is not kept"
+        );
+        assert!(journal.bytes() <= one * 3);
+    }
+
+    #[test]
+    fn urls_headers_and_bodies_count_in_the_cost() {
+        let base = entry("/a", 200).cost();
+        assert_eq!(entry("/a?q=12345", 200).cost(), base + 8);
+        let mut with_header = entry("/a", 200);
+        with_header
+            .headers
+            .insert("x-long", "v".repeat(1000).parse().unwrap());
+        assert_eq!(with_header.cost(), base + 6 + 1000 + HEADER_OVERHEAD);
+        let mut with_body = entry("/a", 200);
+        with_body.keep_body(b"{}");
+        assert_eq!(with_body.cost(), base + 2);
+    }
+
+    #[test]
+    fn a_long_body_is_cut_at_a_character_boundary_and_marked() {
+        let mut short = entry("/a", 200);
+        short.keep_body(b"{\"a\":1}");
+        assert_eq!(short.body.as_deref(), Some("{\"a\":1}"));
+        assert!(!short.body_truncated);
+
+        // "é" is two bytes; the cut falls in the middle of the last one.
+        let body = format!("{}é", "x".repeat(MAX_STORED_BODY - 1));
+        let mut long = entry("/a", 200);
+        long.keep_body(body.as_bytes());
+        let expected = format!(
+            "{}…[truncated: {} bytes in all]",
+            "x".repeat(MAX_STORED_BODY - 1),
+            MAX_STORED_BODY + 1
+        );
+        assert_eq!(long.body.as_deref(), Some(expected.as_str()));
+        assert!(long.body_truncated);
     }
 }

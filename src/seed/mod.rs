@@ -158,8 +158,10 @@ pub struct Section {
     pub load: fn(&SeedContext<'_>, &Value) -> Result<(), SeedError>,
 }
 
-/// The most contacts one tenant may have generated, and all tenants of a load together: past
-/// these, memory runs out long before the load ends, so such a seed is refused before any work.
+/// The most contacts one tenant may have generated, and all tenants of a load together: a
+/// million takes seconds and hundreds of MiB; past these, memory runs out long before the load
+/// ends (a count's full range, four billion, would take hours), so such a seed is refused
+/// before any work.
 pub const MAX_GENERATED_PER_TENANT: u64 = 1_000_000;
 pub const MAX_GENERATED_TOTAL: u64 = 2_000_000;
 
@@ -270,10 +272,9 @@ fn check_generation_bounds(
     for document in documents {
         let default = u64::from(document.settings.contacts_per_tenant);
         if default > MAX_GENERATED_PER_TENANT {
-            return Err(document.source.invalid(
-                "generate.contacts_per_tenant",
-                format!("must be at most {MAX_GENERATED_PER_TENANT}"),
-            ));
+            return Err(document
+                .source
+                .invalid("generate.contacts_per_tenant", too_many(default)));
         }
         for (slug, section) in sections {
             let Some(Value::Array(tenants)) = document
@@ -291,7 +292,7 @@ fn check_generation_bounds(
                 if count > MAX_GENERATED_PER_TENANT {
                     return Err(document.source.invalid(
                         &format!("{slug}.{}[{index}].generate", section.table.list),
-                        format!("must be at most {MAX_GENERATED_PER_TENANT}"),
+                        too_many(count),
                     ));
                 }
                 total += count;
@@ -311,6 +312,10 @@ fn check_generation_bounds(
         });
     }
     Ok(())
+}
+
+fn too_many(count: u64) -> String {
+    format!("{count} is more than the {MAX_GENERATED_PER_TENANT} contacts a tenant may generate")
 }
 
 /// Progress of a seed load on stderr, shown only when stderr is a terminal (a large seed takes
@@ -337,5 +342,64 @@ impl Progress {
         if self.shown {
             eprintln!("\rseeding {slug}: done in {:.2} s", took.as_secs_f64());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(text: &str) -> Result<(), SeedError> {
+        let source = SeedSource {
+            name: "seed.json".into(),
+            text: text.into(),
+        };
+        let section = Section {
+            table: TenantTable {
+                list: "accounts",
+                table: "accounts",
+                kind: "account",
+                credentials: &["key"],
+                note: "NULL",
+            },
+            load: |_, _| Ok(()),
+        };
+        let sections = [("vendor", section)];
+        let document = Document::parse(&source, &sections)?;
+        check_generation_bounds(&[document], &sections)
+    }
+
+    #[test]
+    fn generate_up_to_the_maximum_per_tenant_is_accepted() {
+        assert!(bounds(r#"{"generate": {"contacts_per_tenant": 1000000}}"#).is_ok());
+    }
+
+    #[test]
+    fn generate_above_the_maximum_per_tenant_names_the_json_path() {
+        let error = bounds(r#"{"generate": {"contacts_per_tenant": 4000000000}}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "seed.json: generate.contacts_per_tenant: 4000000000 is more than the 1000000 \
+             contacts a tenant may generate"
+        );
+        let error =
+            bounds(r#"{"vendor": {"accounts": [{"key": "k", "generate": 1000001}]}}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "seed.json: vendor.accounts[0].generate: 1000001 is more than the 1000000 \
+             contacts a tenant may generate"
+        );
+    }
+
+    #[test]
+    fn generate_above_the_total_maximum_is_refused() {
+        let tenants: Vec<String> = (0..3)
+            .map(|index| format!(r#"{{"key": "k{index}", "generate": 900000}}"#))
+            .collect();
+        let text = format!(r#"{{"vendor": {{"accounts": [{}]}}}}"#, tenants.join(","));
+        assert_eq!(
+            bounds(&text).unwrap_err().to_string(),
+            "seed.json: generate: 2700000 generated contacts in all; at most 2000000 are allowed"
+        );
     }
 }

@@ -23,6 +23,8 @@ pub enum StoreError {
     TaskFailed,
     #[error("commit failed: {0}")]
     CommitFailed(String),
+    #[error("the write-ahead log could not be emptied: a reader held it")]
+    CheckpointBusy,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -221,6 +223,20 @@ impl Db {
             self.0.generation.fetch_add(1, Ordering::AcqRel);
         }
         result.map_err(StoreError::from)
+    }
+
+    /// Copies every committed write from the write-ahead log into the database file and
+    /// empties the log (`wal_checkpoint(TRUNCATE)`); nothing to do in memory.
+    pub fn checkpoint(&self) -> Result<()> {
+        // Row: (busy, pages in the log, pages copied); an in-memory database answers -1 for both
+        // counts.
+        let busy: i64 = self.run_now(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+        })?;
+        if busy != 0 {
+            return Err(StoreError::CheckpointBusy);
+        }
+        Ok(())
     }
 
     /// Runs read-only work on a reader connection, inside one read transaction so every

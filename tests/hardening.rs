@@ -1,0 +1,354 @@
+//! Nothing grows without bound and nothing hangs (issue 13), over real sockets: header, idle
+//! and body timeouts, the connection cap, the journal's byte budget, the fault-rule cap and
+//! linear-time globs, the bound on generated seeds.
+//!
+//! Each test serves the app in its own runtime through `understudy::server::serve` with the
+//! options it needs (short timeouts), keeping the state to look inside the journal.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use understudy::server::{self, ServerOptions};
+use understudy::{AppState, StateOptions};
+
+/// Longer than any timeout these tests set, by far: reaching it means the server never
+/// closed or answered.
+const NEVER: Duration = Duration::from_secs(20);
+const AUTOKONNECT_KEY: &str = "Authorization: Bearer ak_live_northwind_4f9c2e7a";
+const AGENTCLARA_KEY: &str = "Authorization: Bearer sk_test_bistro_4f8a2c9e71d3";
+
+struct App {
+    address: SocketAddr,
+    state: AppState,
+}
+
+async fn spawn(state: StateOptions, server: ServerOptions) -> App {
+    let state = AppState::build(StateOptions {
+        now: Some("2026-01-15T12:00:00Z".parse().expect("instant")),
+        ..state
+    })
+    .expect("state builds");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let router = understudy::service(state.clone());
+    tokio::spawn(server::serve(
+        listener,
+        router,
+        std::future::pending(),
+        server,
+    ));
+    App { address, state }
+}
+
+async fn spawn_default() -> App {
+    spawn(StateOptions::default(), ServerOptions::default()).await
+}
+
+fn short(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}
+
+/// Everything the server sends until it closes the connection; panics if it never does.
+async fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    tokio::time::timeout(NEVER, stream.read_to_end(&mut received))
+        .await
+        .expect("the server closes the connection")
+        .expect("read");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+/// Sends one request (`Connection: close` added) and returns the status and JSON body.
+async fn call(app: &App, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, Value) {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for header in headers {
+        head.push_str(header);
+        head.push_str("\r\n");
+    }
+    if !body.is_empty() {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    head.push_str(body);
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    parse(&read_until_closed(&mut stream).await)
+}
+
+fn parse(answer: &str) -> (u16, Value) {
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {answer:?}"));
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_half_sent_request_is_closed_after_the_header_timeout() {
+    let options = ServerOptions {
+        header_timeout: short(300),
+        ..ServerOptions::default()
+    };
+    let app = spawn(StateOptions::default(), options).await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    stream
+        .write_all(b"GET /__admin/health HTTP/1.1\r\nHo")
+        .await
+        .expect("write");
+    assert_eq!(read_until_closed(&mut stream).await, "");
+}
+
+#[tokio::test]
+async fn headers_completed_within_the_timeout_are_answered() {
+    let options = ServerOptions {
+        header_timeout: Duration::from_secs(5),
+        ..ServerOptions::default()
+    };
+    let app = spawn(StateOptions::default(), options).await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    stream
+        .write_all(b"GET /__admin/health HTTP/1.1\r\nHo")
+        .await
+        .expect("write");
+    tokio::time::sleep(short(200)).await;
+    stream
+        .write_all(b"st: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let answer = read_until_closed(&mut stream).await;
+    assert_eq!(parse(&answer), (200, json!({"status": "ok"})));
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let options = ServerOptions {
+        header_timeout: short(300),
+        ..ServerOptions::default()
+    };
+    let app = spawn(StateOptions::default(), options).await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    stream
+        .write_all(b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    // The answer arrives, then nothing more is sent either way until the server closes.
+    let answer = read_until_closed(&mut stream).await;
+    assert_eq!(parse(&answer), (200, json!({"status": "ok"})));
+}
+
+#[tokio::test]
+async fn a_stalled_body_fails_the_request_and_closes_the_connection() {
+    let options = ServerOptions {
+        body_timeout: short(300),
+        ..ServerOptions::default()
+    };
+    let app = spawn(StateOptions::default(), options).await;
+    let mut stream = TcpStream::connect(app.address).await.expect("connect");
+    stream
+        .write_all(
+            b"POST /__admin/faults HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"vendor\":",
+        )
+        .await
+        .expect("write");
+    let answer = read_until_closed(&mut stream).await;
+    assert_eq!(
+        parse(&answer),
+        (400, json!({"error": "Request body could not be read"}))
+    );
+    assert_eq!(
+        call(&app, "GET", "/__admin/faults", &[], "").await,
+        (200, json!({"faults": []})),
+        "no rule was added"
+    );
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_until_one_closes() {
+    let options = ServerOptions {
+        max_connections: 1,
+        ..ServerOptions::default()
+    };
+    let app = spawn(StateOptions::default(), options).await;
+    let holder = TcpStream::connect(app.address).await.expect("connect");
+    // Accepted only once the holder is: from here on it takes the one place.
+    tokio::time::sleep(short(100)).await;
+    let mut waiting = TcpStream::connect(app.address).await.expect("connect");
+    waiting
+        .write_all(b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut first = [0u8; 1];
+    let early = tokio::time::timeout(short(500), waiting.read(&mut first)).await;
+    assert!(early.is_err(), "no answer while the cap is reached");
+    drop(holder);
+    let answer = read_until_closed(&mut waiting).await;
+    assert_eq!(
+        parse(&format!("{}{answer}", first[0] as char)),
+        (200, json!({"status": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn the_journal_never_exceeds_its_byte_budget() {
+    let budget = 64 * 1024;
+    let state = StateOptions {
+        journal_bytes: Some(budget),
+        ..StateOptions::default()
+    };
+    let app = spawn(state, ServerOptions::default()).await;
+    let long_query = "x".repeat(8 * 1024);
+    for i in 0..40 {
+        let path = format!("/autokonnect/api/v1/contacts?search={long_query}&page={i}");
+        let (status, _) = call(&app, "GET", &path, &[AUTOKONNECT_KEY], "").await;
+        assert_eq!(status, 200);
+        assert!(app.state.journal().bytes() <= budget);
+    }
+    let (status, listed) = call(&app, "GET", "/__admin/requests?limit=1000", &[], "").await;
+    assert_eq!(status, 200);
+    let requests = listed["requests"].as_array().expect("requests");
+    assert!(
+        (1..40).contains(&requests.len()),
+        "{} entries kept",
+        requests.len()
+    );
+    let expected_newest = format!("search={long_query}&page=39");
+    assert_eq!(requests[0]["query"], expected_newest.as_str());
+}
+
+#[tokio::test]
+async fn a_long_body_is_journaled_cut_with_a_marker_and_flagged() {
+    let app = spawn_default().await;
+    let name = "n".repeat(100 * 1024);
+    let body = json!({ "name": name }).to_string();
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/agentclara/contacts",
+        &[AGENTCLARA_KEY],
+        &body,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, listed) = call(&app, "GET", "/__admin/requests?limit=1", &[], "").await;
+    let entry = &listed["requests"][0];
+    let expected = format!(
+        "{}…[truncated: {} bytes in all]",
+        &body[..64 * 1024],
+        body.len()
+    );
+    assert_eq!(entry["body"], expected.as_str());
+    assert_eq!(entry["body_truncated"], true);
+
+    call(
+        &app,
+        "POST",
+        "/agentclara/contacts",
+        &[AGENTCLARA_KEY],
+        r#"{"name":"Short"}"#,
+    )
+    .await;
+    let (_, listed) = call(&app, "GET", "/__admin/requests?limit=1", &[], "").await;
+    assert_eq!(listed["requests"][0]["body"], r#"{"name":"Short"}"#);
+    assert_eq!(listed["requests"][0]["body_truncated"], false);
+}
+
+#[tokio::test]
+async fn the_1001st_fault_rule_is_refused_naming_the_cap() {
+    let app = spawn_default().await;
+    let rule = r#"{"vendor": "vambe", "path": "/never", "effect": {"type": "drop"}}"#;
+    for _ in 0..1000 {
+        assert_eq!(
+            call(&app, "POST", "/__admin/faults", &[], rule).await.0,
+            201
+        );
+    }
+    assert_eq!(
+        call(&app, "POST", "/__admin/faults", &[], rule).await,
+        (
+            409,
+            json!({"error": "at most 1000 fault rules may exist at once; remove some first \
+                             (DELETE /__admin/faults/<id>, or DELETE /__admin/faults for all)"})
+        )
+    );
+    assert_eq!(
+        call(&app, "DELETE", "/__admin/faults/7", &[], "").await.0,
+        200
+    );
+    assert_eq!(
+        call(&app, "POST", "/__admin/faults", &[], rule).await.0,
+        201
+    );
+}
+
+#[tokio::test]
+async fn a_path_glob_longer_than_512_bytes_is_refused() {
+    let app = spawn_default().await;
+    let rule = json!({"vendor": "vambe", "path": format!("/{}", "a".repeat(512)),
+                      "effect": {"type": "drop"}});
+    assert_eq!(
+        call(&app, "POST", "/__admin/faults", &[], &rule.to_string()).await,
+        (400, json!({"error": "path: must be at most 512 bytes"}))
+    );
+    let query = format!("/__admin/requests/count?path=/{}", "a".repeat(512));
+    assert_eq!(
+        call(&app, "GET", &query, &[], "").await,
+        (400, json!({"error": "path: must be at most 512 bytes"}))
+    );
+}
+
+#[tokio::test]
+async fn a_pathological_glob_is_decided_correctly_against_a_long_path() {
+    let app = spawn_default().await;
+    let glob = format!("*{}b", "a".repeat(510));
+    let rule = json!({"vendor": "autokonnect", "path": glob,
+                      "effect": {"type": "status", "status": 503, "body": {"hit": true}}});
+    assert_eq!(
+        call(&app, "POST", "/__admin/faults", &[], &rule.to_string())
+            .await
+            .0,
+        201
+    );
+    let long = format!("/autokonnect/{}", "a".repeat(20_000));
+    let (status, body) = call(&app, "GET", &long, &[AUTOKONNECT_KEY], "").await;
+    assert_eq!(status, 404, "no fault: the path does not end in b");
+    assert_ne!(body, json!({"hit": true}));
+    let (status, body) = call(&app, "GET", &format!("{long}b"), &[AUTOKONNECT_KEY], "").await;
+    assert_eq!((status, body), (503, json!({"hit": true})));
+    let count = format!("/__admin/requests/count?path={glob}");
+    assert_eq!(
+        call(&app, "GET", &count, &[], "").await,
+        (200, json!({"count": 1}))
+    );
+}
+
+#[tokio::test]
+async fn an_absurd_generate_is_refused_at_once_and_the_data_stays() {
+    let app = spawn_default().await;
+    let seed = r#"{"generate": {"contacts_per_tenant": 4000000000}}"#;
+    assert_eq!(
+        call(&app, "POST", "/__admin/seed", &[], seed).await,
+        (
+            400,
+            json!({"error": "POST /__admin/seed: generate.contacts_per_tenant: 4000000000 is \
+                             more than the 1000000 contacts a tenant may generate"})
+        )
+    );
+    let (status, _) = call(
+        &app,
+        "GET",
+        "/autokonnect/api/v1/contacts",
+        &[AUTOKONNECT_KEY],
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "the default seed still serves");
+}
