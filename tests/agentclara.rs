@@ -1,4 +1,4 @@
-//! AgentClara over real HTTP (CONTRACTS.md "agentclara"): the seven operations, account
+//! AgentClara over real HTTP: the seven operations, account
 //! isolation, validation, the rate limit and concurrent writes.
 
 mod common;

@@ -1,4 +1,4 @@
-//! AutoKonnect over real HTTP (CONTRACTS.md "autokonnect").
+//! AutoKonnect over real HTTP.
 
 mod common;
 

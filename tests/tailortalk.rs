@@ -1,4 +1,4 @@
-//! TailorTalk over real HTTP (CONTRACTS.md "tailortalk").
+//! TailorTalk over real HTTP.
 
 mod common;
 

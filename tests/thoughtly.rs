@@ -1,4 +1,4 @@
-//! Thoughtly over real HTTP (CONTRACTS.md "thoughtly").
+//! Thoughtly over real HTTP.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Vambe over real HTTP (CONTRACTS.md "vambe"), with the clock frozen at `2026-01-15T12:00:00Z`.
+//! Vambe over real HTTP, with the clock frozen at `2026-01-15T12:00:00Z`.
 
 mod common;
 

@@ -1,4 +1,5 @@
-//! `/__admin`: Understudy's own control API (CONTRACTS.md "Understudy's own interface").
+//! `/__admin`: Understudy's own control API (health, reset, seed, clock, tenants, journal,
+//! faults, namespaces; see `docs/admin-api.md`).
 //! Errors are `{"error":"…"}` with the status that fits.
 
 use axum::Router;

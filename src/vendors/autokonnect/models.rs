@@ -12,7 +12,7 @@ pub const DEFAULT_PAGE: u64 = 1;
 pub const DEFAULT_LIMIT: u64 = 10;
 
 /// `page`, `limit`, `search` of both list operations. A `page` or `limit` that is not a
-/// positive integer falls back to its default, as the vendor's framework does (CONTRACTS.md).
+/// positive integer falls back to its default, as the vendor's framework does (a Choice).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListParams {
     pub page: u64,

@@ -16,7 +16,7 @@ const NAME: &str = "TailorTalk";
 const REAL_HOST: &str = "service.tailortalk.ai";
 
 fn routes() -> Router<AppState> {
-    // Every known client POSTs; GET with the same JSON body is accepted too (CONTRACTS.md,
+    // Every known client POSTs; GET with the same JSON body is accepted too (a
     // Choice). Any other method is the frame's 405.
     Router::new().route(
         "/api/v1/get_contacts",

@@ -16,7 +16,7 @@ pub const DEFAULT_LIMIT: u64 = 100;
 pub const LIMIT_MAX: u64 = 1000;
 pub const DEFAULT_OFFSET: u64 = 0;
 
-/// The channels a contact can come from (CONTRACTS.md).
+/// The channels a contact can come from (the vendor's list, in `openapi/vambe.yaml`).
 pub const PLATFORMS: &[&str] = &[
     "whatsapp",
     "web-whatsapp",
