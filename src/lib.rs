@@ -25,7 +25,7 @@
 //! 9. [`vendors`]: one folder per vendor holding only its contract; `vendors/mod.rs` is the one
 //!    list of them.
 //! 10. [`admin`]: `/__admin`, the mock's own API.
-//! 11. [`app`] (the whole router and the control middleware) and [`config`] (the command
+//! 11. [`mod@app`] (the whole router and the control middleware) and [`config`] (the command
 //!     line): the top, with [`run`] and [`serve`], which serve the application on a bound
 //!     listener.
 
