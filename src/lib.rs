@@ -27,7 +27,27 @@
 //! 10. [`admin`]: `/__admin`, the mock's own API.
 //! 11. [`mod@app`] (the whole router and the control middleware) and [`config`] (the command
 //!     line): the top, with [`run`] and [`serve`], which serve the application on a bound
-//!     listener.
+//!     listener, and [`MockServer`], which serves it in-process for a Rust test suite.
+//!
+//! # In a Rust test suite
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use understudy::MockServer;
+//!
+//! let server = MockServer::start().await; // every vendor, default seed, a free port
+//! let test = server.namespace("checkout-test"); // isolated data, journal and clock
+//! let client = reqwest::Client::new();
+//! let mut request = client.get(format!("{}/contacts", test.url("agentclara")));
+//! for (name, value) in test.headers("agentclara", 0) {
+//!     request = request.header(name, value);
+//! }
+//! let answer: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+//! assert_eq!(answer["success"], true);
+//! assert_eq!(test.requests().len(), 1);
+//! # }
+//! ```
 
 use std::future::Future;
 
@@ -42,6 +62,7 @@ pub mod contract;
 pub mod control;
 pub mod http;
 pub mod kit;
+pub mod mock_server;
 pub mod seed;
 pub mod server;
 pub mod state;
@@ -51,6 +72,7 @@ pub mod time;
 pub mod vendors;
 
 pub use app::{app, service, vendor_service};
+pub use mock_server::{MockServer, MockServerBuilder};
 pub use state::{AppState, StartError, StateOptions};
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains open requests, with
