@@ -97,6 +97,12 @@ pub struct Config {
     #[arg(long = "vendor-port", value_name = "SLUG=PORT", env = "UNDERSTUDY_VENDOR_PORT",
           value_delimiter = ',', value_parser = parse_vendor_port)]
     pub vendor_ports: Vec<VendorPort>,
+
+    /// How log lines on stderr are written: `text` for people, or `json` (one JSON object a
+    /// line, for a log pipeline; it also logs each vendor request and the start-up by default).
+    #[arg(long, value_name = "FORMAT", env = "UNDERSTUDY_LOG_FORMAT", value_enum,
+          default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 /// A configuration that must not start.
@@ -138,8 +144,17 @@ pub struct VendorPort {
     pub port: u16,
 }
 
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `message` and the event's fields.
+    Json,
+}
+
 /// The help's description, naming every vendor.
-fn long_about() -> String {
+pub fn long_about() -> String {
     let vendors: Vec<String> = vendors::ALL
         .iter()
         .map(|vendor| format!("`/{}` ({})", vendor.slug, vendor.name))
@@ -176,7 +191,7 @@ fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
 const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
 
 /// Seconds, whole or decimal, above zero: `10`, `0.5`.
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
         .trim()
         .parse()

@@ -19,7 +19,13 @@ use crate::control::journal::Entry;
 use crate::control::{InvalidNamespace, NamespaceDb, mask, namespace_of};
 use crate::http::body::ReadBody;
 use crate::state::{AppState, Vendor};
+
+use super::REQUEST_LOG;
 use crate::time::Millis;
+
+/// How the namespace of a request without the namespace header is named (as fault rules name
+/// it).
+const DEFAULT_NAMESPACE: &str = "default";
 
 /// Secrets of any request, whatever the vendor; each vendor's own secret header is added.
 const GENERIC_SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
@@ -51,8 +57,25 @@ pub async fn control(
     };
     entry.status = response.status().as_u16();
     entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    log_request(&entry);
     state.journal().record(entry);
     response
+}
+
+/// The request's log line: its journal entry's summary, at info under [`REQUEST_LOG`].
+fn log_request(entry: &Entry) {
+    tracing::info!(
+        target: REQUEST_LOG,
+        vendor = entry.vendor,
+        tenant = entry.tenant.as_deref(),
+        namespace = entry.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
+        method = %entry.method,
+        path = entry.uri.path(),
+        status = entry.status,
+        // Microseconds are all a duration measured here can tell.
+        duration_ms = (entry.duration_ms * 1000.0).round() / 1000.0,
+        "request"
+    );
 }
 
 async fn serve(

@@ -17,6 +17,9 @@ use crate::{admin, vendors};
 
 mod control;
 
+/// The log target of the one line each vendor request logs (see `cli::logging`).
+pub const REQUEST_LOG: &str = "understudy::requests";
+
 impl AppState {
     /// The state for every vendor in [`vendors::ALL`]; see [`AppState::with_vendors`].
     // Defined here, above the list of vendors, so the state itself never depends on it.
