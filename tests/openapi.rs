@@ -77,6 +77,77 @@ async fn every_documented_operation_is_routed_and_asks_for_credentials() {
     }
 }
 
+/// The admin API's answer to a path or method it does not route.
+fn is_unrouted(status: u16, body: &serde_json::Value) -> bool {
+    status == 405 || *body == serde_json::json!({"error": "not found"})
+}
+
+#[tokio::test]
+async fn every_documented_admin_operation_is_routed() {
+    let app = spawn_app().await;
+    let document = understudy::admin::OPENAPI;
+    let documented = operations(document);
+    assert_eq!(
+        documented.len(),
+        document.matches("\n      operationId:").count(),
+        "every operation read"
+    );
+    for (method, template) in documented {
+        let path = format!("/__admin{}", concrete(&template));
+        let (status, body) = app.send(method.clone(), &path, &[], None).await;
+        assert!(
+            !is_unrouted(status, &body),
+            "{method} {path} (documented as {template}) answered {status} {body}"
+        );
+    }
+    // The check itself tells an unrouted path and method apart.
+    let (status, body) = app.get("/__admin/nothing-here", &[]).await;
+    assert!(is_unrouted(status, &body), "{status} {body}");
+    let (status, body) = app.send(Method::PATCH, "/__admin/health", &[], None).await;
+    assert!(is_unrouted(status, &body), "{status} {body}");
+}
+
+#[test]
+fn every_admin_route_is_documented() {
+    let source = include_str!("../src/admin/mod.rs");
+    let documented: Vec<String> = operations(understudy::admin::OPENAPI)
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect();
+    let mut routed = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        let path = rest
+            .trim_start()
+            .strip_prefix('"')
+            .and_then(|quoted| quoted.split_once('"'))
+            .map(|(path, _)| path.to_owned())
+            .expect("a route's path is a string literal");
+        routed.push(path);
+    }
+    assert!(routed.len() >= 10, "{routed:?}");
+    for path in routed {
+        assert!(
+            documented.contains(&path),
+            "{path} is routed but not documented"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_admin_document_is_served_as_kept_less_the_token_it_does_not_need() {
+    let app = spawn_app().await;
+    let response = app
+        .request(Method::GET, "/__admin/openapi.yaml", &[], None)
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/yaml");
+    let served = response.text().await.expect("text");
+    assert_eq!(served, understudy::admin::openapi_document(false));
+    assert!(served.contains("\nsecurity: []\n"));
+}
+
 #[test]
 fn the_layout_reader_finds_operations() {
     let document = "openapi: 3.1.0\npaths:\n  /a/{id}:\n    parameters: []\n    get:\n      x: 1\n    delete:\n      x: 1\ncomponents:\n  /not: 1\n";

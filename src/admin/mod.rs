@@ -1,8 +1,9 @@
 //! `/__admin`: Understudy's own control API (health, reset, seed, clock, tenants, journal,
-//! faults, namespaces; see `docs/admin-api.md`).
+//! faults, namespaces), described by `openapi/admin.yaml`, which it serves.
 //! Errors are `{"error":"…"}` with the status that fits.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -76,10 +77,32 @@ type Result<T, E = AdminError> = std::result::Result<T, E>;
 mod control;
 pub mod guard;
 
+/// This API's OpenAPI document, as kept in `openapi/admin.yaml`: written for a server with
+/// `--admin-token` (see [`openapi_document`]).
+pub const OPENAPI: &str = include_str!("../../openapi/admin.yaml");
+/// The document's top-level requirement of the token, and what a server without a token
+/// serves in its place.
+const TOKEN_REQUIRED: &str = "\nsecurity:\n  - adminToken: []\n";
+const NO_TOKEN_REQUIRED: &str = "\nsecurity: []\n";
+
+/// The document as a server serves it: a server without `--admin-token` requires no credentials.
+pub fn openapi_document(has_token: bool) -> String {
+    if has_token {
+        OPENAPI.to_owned()
+    } else {
+        OPENAPI.replacen(TOKEN_REQUIRED, NO_TOKEN_REQUIRED, 1)
+    }
+}
+
 /// The admin routes, behind [`guard`] (the access rules of `state`'s `--admin-token`).
 pub fn router(state: &AppState) -> Router<AppState> {
+    let document = Bytes::from(openapi_document(state.admin_token().is_some()));
     let routes = Router::new()
         .route("/health", get(health))
+        .route(
+            "/openapi.yaml",
+            get(move || async move { ([(CONTENT_TYPE, "application/yaml")], document) }),
+        )
         .route("/reset", post(reset))
         .route("/seed", post(seed))
         .route(
@@ -247,7 +270,7 @@ fn clock_body(state: &AppState, namespace: Option<&str>) -> Value {
     })
 }
 
-/// `GET /__admin/openapi/<slug>.yaml`: the vendor's OpenAPI document.
+/// `GET /__admin/openapi/<slug>.yaml`: the vendor's OpenAPI document (`getVendorOpenApi`).
 async fn openapi(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response> {
     let vendor = file
         .strip_suffix(".yaml")
@@ -262,4 +285,18 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|error| AdminError::Internal(error.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_requires_the_token_once_and_a_server_without_one_serves_it_without() {
+        assert_eq!(OPENAPI.matches(TOKEN_REQUIRED).count(), 1);
+        assert_eq!(openapi_document(true), OPENAPI);
+        let open = openapi_document(false);
+        assert!(!open.contains(TOKEN_REQUIRED), "{open}");
+        assert_eq!(open.matches(NO_TOKEN_REQUIRED).count(), 1);
+    }
 }

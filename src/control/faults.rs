@@ -46,10 +46,18 @@ pub struct RuleSpec {
     #[serde(default = "always")]
     pub probability: f64,
     /// Seeds the rule's own random draws, so a run is reproducible.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub seed: Option<u64>,
     /// Fire at most this many times, then expire; without it, until removed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "whole::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub times: Option<u64>,
 }
 
@@ -63,30 +71,81 @@ fn always() -> f64 {
 pub enum Effect {
     /// Answer with `status`: the vendor's own error body, or `body` when given.
     Status {
+        #[serde(deserialize_with = "whole::number")]
         status: u16,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         body: Option<Value>,
     },
     /// Wait `ms`, or a uniform random time in `min_ms..=max_ms`, then answer normally.
     Delay {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "whole::optional",
+            skip_serializing_if = "Option::is_none"
+        )]
         ms: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "whole::optional",
+            skip_serializing_if = "Option::is_none"
+        )]
         min_ms: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "whole::optional",
+            skip_serializing_if = "Option::is_none"
+        )]
         max_ms: Option<u64>,
     },
     /// Answer 429 in the vendor's shape with `Retry-After: retry_after`.
     RateLimit {
-        #[serde(default = "one_second")]
+        #[serde(default = "one_second", deserialize_with = "whole::number")]
         retry_after: u64,
     },
-    /// Close the connection without an answer.
-    Drop,
+    /// Close the connection without an answer. (A struct variant, so that unknown fields are
+    /// refused as they are for the others.)
+    Drop {},
 }
 
 fn one_second() -> u64 {
     1
+}
+
+/// Whole numbers written either way JSON allows, `5` or `5.0`: JSON Schema's `integer` (the
+/// admin API's OpenAPI document) takes both, and so do clients that hold numbers as floats.
+mod whole {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    /// 2^64: the first whole number past `u64`, exactly a float.
+    const PAST_U64: f64 = 18_446_744_073_709_551_616.0;
+
+    pub fn number<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<u64>,
+    {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        let whole = number.as_u64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..PAST_U64).contains(f))
+                .map(|f| f as u64)
+        });
+        whole
+            .and_then(|whole| T::try_from(whole).ok())
+            .ok_or_else(|| D::Error::custom(format!("`{number}` is not a whole number in range")))
+    }
+
+    pub fn optional<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<u64>,
+    {
+        #[derive(Deserialize)]
+        struct Whole<T: TryFrom<u64>>(#[serde(deserialize_with = "number")] T);
+        Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(value)| value))
+    }
 }
 
 /// What the request path should do, decided once per request.
@@ -274,7 +333,7 @@ impl Rule {
             Effect::RateLimit { retry_after } => Action::RateLimit {
                 retry_after: *retry_after,
             },
-            Effect::Drop => Action::Drop,
+            Effect::Drop {} => Action::Drop,
         }
     }
 
@@ -399,6 +458,50 @@ mod tests {
             path,
             credential: Some("key"),
             namespace: None,
+        }
+    }
+
+    fn parse_error(body: Value) -> String {
+        RuleSpec::parse(&body, VENDORS).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_but_fractions_and_overflows_are_refused() {
+        let rule = json!({"vendor": "autokonnect", "times": 2.0, "seed": 7.0,
+            "effect": {"type": "delay", "min_ms": 10.0, "max_ms": 20}});
+        let parsed = RuleSpec::parse(&rule, VENDORS).unwrap();
+        assert_eq!(parsed.spec.times, Some(2));
+        assert_eq!(parsed.spec.seed, Some(7));
+        assert_eq!(
+            parse_error(json!({"vendor": "autokonnect", "times": 2.5, "effect": {"type": "drop"}})),
+            "times: `2.5` is not a whole number in range"
+        );
+        assert_eq!(
+            parse_error(json!({"vendor": "autokonnect",
+                "effect": {"type": "status", "status": 70000}})),
+            "effect: `70000` is not a whole number in range"
+        );
+        assert_eq!(
+            parse_error(
+                json!({"vendor": "autokonnect", "seed": 18_446_744_073_709_551_616.0_f64,
+                "effect": {"type": "drop"}})
+            ),
+            "seed: `1.8446744073709552e+19` is not a whole number in range"
+        );
+        let null_is_absent = json!({"vendor": "autokonnect", "times": null,
+            "effect": {"type": "delay", "ms": 5, "min_ms": null}});
+        assert!(RuleSpec::parse(&null_is_absent, VENDORS).is_ok());
+    }
+
+    #[test]
+    fn every_effect_refuses_unknown_fields() {
+        for effect in [
+            json!({"type": "drop", "extra": 1}),
+            json!({"type": "rate_limit", "extra": 1}),
+            json!({"type": "status", "status": 500, "extra": 1}),
+        ] {
+            let error = parse_error(json!({"vendor": "autokonnect", "effect": effect}));
+            assert!(error.contains("unknown field `extra`"), "{error}");
         }
     }
 

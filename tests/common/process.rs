@@ -112,6 +112,24 @@ impl Server {
             })
     }
 
+    /// The child's stderr, when it was piped (as [`Server::start`] does); once.
+    pub fn take_stderr(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+
+    /// The port of the main listener.
+    pub fn port(&self) -> u16 {
+        self.address()
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+            .expect("a port")
+    }
+
+    /// The base URL the banner named: `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub fn pid(&self) -> String {
         self.child.id().to_string()
     }
