@@ -69,6 +69,7 @@ impl IntoResponse for AdminError {
 type Result<T, E = AdminError> = std::result::Result<T, E>;
 
 mod control;
+mod ui;
 
 pub fn router() -> Router<AppState> {
     let routes = Router::new()
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/faults/{id}", delete(control::remove_fault))
         .route("/tenants", get(tenants))
+        .route("/ui", get(ui::page))
         .route("/namespaces", get(control::list_namespaces))
         .route("/namespaces/{name}", delete(control::drop_namespace));
     with_error_shape(routes, render_status)
