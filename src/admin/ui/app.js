@@ -356,7 +356,7 @@ const journal = {
         short(r.path + (r.query ? '?' + r.query : ''), 90)),
       status: (r) => el('td', {}, el('span', { class: statusClass(r.status) }, r.status)),
       duration_ms: (r) => el('td', { class: 'num' }, typeof r.duration_ms === 'number' ? r.duration_ms.toFixed(1) : ''),
-      tenant: (r) => el('td', {}, r.tenant || ''),
+      tenant: (r) => el('td', { class: 'mono' }, r.tenant || ''),
     };
     $('tbody', table).replaceChildren(...this.rows.map((r) => el('tr', {
       'data-id': r.id,
@@ -830,8 +830,13 @@ const clock = {
     const now = input.value.trim() || input.placeholder;
     $('.field-error', row).textContent = '';
     try {
+      const fallback = name === 'default' ? null : await admin('GET', '/clock');
       await admin('PUT', '/clock' + this.suffix(name), { now });
       flash(`Clock ${name} frozen at ${now}`);
+      if (fallback && !fallback.frozen && (await admin('GET', '/clock')).frozen) {
+        // The server froze its only clock: it has none per namespace.
+        $('#clock-note').textContent = 'This server has one clock for all namespaces: freezing any row froze them all.';
+      }
     } catch (error) {
       $('.field-error', row).textContent = error.message;
     }
