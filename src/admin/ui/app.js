@@ -103,10 +103,10 @@ const copyButton = (text, label = 'copy') =>
   el('button', { type: 'button', class: 'copy', title: text, onclick: (e) => copy(text, e.currentTarget) }, label);
 
 /** Prev / next buttons and a position text in `container`. */
-function pager(container, { page, hasNext, total, size, onPage, extra }) {
+function pager(container, { page, hasNext, total, size, onPage, extra, first = '« first' }) {
   const pages = total == null ? null : Math.max(1, Math.ceil(total / size));
   container.replaceChildren(
-    el('button', { type: 'button', disabled: page === 0, onclick: () => onPage(0) }, '« newest'),
+    el('button', { type: 'button', disabled: page === 0, onclick: () => onPage(0) }, first),
     el('button', { type: 'button', disabled: page === 0, onclick: () => onPage(page - 1) }, '‹ prev'),
     el('span', {}, pages == null ? `page ${page + 1}` : `page ${page + 1} of ${pages}`,
       total == null ? '' : ` · ${total.toLocaleString('en')} in all`),
@@ -250,8 +250,14 @@ const shared = {
 };
 
 async function loadVendors() {
-  const data = await admin('GET', '/tenants');
-  shared.vendors = data.vendors || [];
+  try {
+    shared.vendors = (await admin('GET', '/tenants')).vendors || [];
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    // A server without the tenant list: the vendors the page knows, without credentials.
+    shared.vendors = Object.keys(LISTS).map((slug) => ({ slug, name: slug, base_path: '/' + slug, tenants: [] }));
+    flash('This server does not list its tenants (GET /__admin/tenants): vendors only', true);
+  }
   for (const select of $$('select.vendor-select')) {
     const keep = select.value;
     const any = select.querySelector('option[value=""]');
@@ -380,6 +386,7 @@ const journal = {
         this.load();
       },
       extra: el('span', { class: 'note' }, newest),
+      first: '« newest',
     });
   },
 
@@ -500,6 +507,11 @@ const data = {
     const note = $('#data-note');
     const tbody = $('#data-table tbody');
     if (!vendor) return;
+    if (!tenant) {
+      note.textContent = `No tenant of ${vendor.name} is known to the page.`;
+      tbody.replaceChildren();
+      return;
+    }
     const list = LISTS[vendor.slug];
     if (!list) {
       note.textContent = `The dashboard does not know ${vendor.name}'s list endpoint.`;
