@@ -349,3 +349,22 @@ async fn vendor_routes_are_not_guarded() {
         .await;
     assert_eq!(status, 200, "no Host or Origin rule");
 }
+
+#[tokio::test]
+async fn with_a_token_the_dashboard_page_loads_and_asks_for_it_itself() {
+    let app = App::start(Some(TOKEN)).await;
+    let response = app
+        .0
+        .client
+        .get(app.0.url("/__admin/ui"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.text().await.expect("text").contains("<html"),
+        "the page itself"
+    );
+    let (status, body) = app.send(Method::GET, "/__admin/faults", &[], None).await;
+    assert_eq!((status, body), (401, json!({"error": MISSING_TOKEN})));
+}

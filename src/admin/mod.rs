@@ -76,6 +76,7 @@ type Result<T, E = AdminError> = std::result::Result<T, E>;
 
 mod control;
 pub mod guard;
+mod ui;
 
 /// This API's OpenAPI document, as kept in `openapi/admin.yaml`: written for a server with
 /// `--admin-token` (see [`openapi_document`]).
@@ -123,6 +124,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/faults/{id}", delete(control::remove_fault))
         .route("/tenants", get(tenants))
+        .route("/ui", get(ui::page))
         .route("/namespaces", get(control::list_namespaces))
         .route("/namespaces/{name}", delete(control::drop_namespace));
     let access = guard::AdminAccess::new(state.admin_token());
