@@ -19,9 +19,9 @@ use crate::control::journal::Entry;
 use crate::control::{InvalidNamespace, NamespaceDb, mask, namespace_of};
 use crate::http::body::ReadBody;
 use crate::state::{AppState, Vendor};
+use crate::time::Millis;
 
 use super::REQUEST_LOG;
-use crate::time::Millis;
 
 /// How the namespace of a request without the namespace header is named (as fault rules name
 /// it).
