@@ -41,7 +41,8 @@ ENV UNDERSTUDY_HOST=0.0.0.0 \
 EXPOSE 4010
 
 # `understudy healthcheck` follows UNDERSTUDY_HOST and UNDERSTUDY_PORT (0.0.0.0 is reached on
-# 127.0.0.1) and needs no curl, which this image does not have.
+# 127.0.0.1) and needs no curl, which this image does not have. Exec form: there is no shell
+# either, so a health command given as a string (`docker run --health-cmd …`) cannot run.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --start-interval=1s --retries=3 \
     CMD ["/usr/local/bin/understudy", "healthcheck"]
 
