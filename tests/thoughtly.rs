@@ -1533,3 +1533,18 @@ async fn a_seed_may_list_calls_already_placed() {
     assert_eq!(status, 200, "{placed}");
     assert_ne!(placed["data"]["id"], "65f1c0a2e4b0d93a7c1e5f99");
 }
+
+#[tokio::test]
+async fn a_reset_of_the_default_namespace_clears_its_count() {
+    let app = spawn_app_with_seed(limited_teams()).await;
+    for _ in 0..100 {
+        assert_eq!(get(&app, CONTACTS, TEAM_A).await.0, 200);
+    }
+    assert_eq!(
+        get(&app, CONTACTS, TEAM_A).await,
+        (429, error(RATE_LIMITED))
+    );
+    let (status, _) = app.send(Method::POST, "/__admin/reset", &[], None).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&app, CONTACTS, TEAM_A).await.0, 200);
+}
