@@ -45,6 +45,10 @@ pub enum StartError {
     Seed(#[from] SeedError),
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    #[error("cannot listen: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error("start-up was interrupted")]
+    Interrupted,
 }
 
 #[derive(Clone, Debug)]

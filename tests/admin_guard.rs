@@ -2,12 +2,12 @@
 //! and Content-Type rules that keep web pages from driving the mock. Vendor routes are not
 //! guarded.
 
-use std::net::SocketAddr;
+mod common;
 
+use common::{TestApp, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use understudy::{AppState, StateOptions};
+use understudy::StateOptions;
 
 const TOKEN: &str = "s3cret-t0ken";
 const MISSING_TOKEN: &str =
@@ -29,25 +29,18 @@ fn cross_site(what: &str) -> Value {
     )})
 }
 
-struct App {
-    address: SocketAddr,
-    client: reqwest::Client,
-}
+/// The app, with an admin token or without.
+struct App(TestApp);
 
 impl App {
     async fn start(admin_token: Option<&str>) -> Self {
-        let state = AppState::build(StateOptions {
-            admin_token: admin_token.map(str::to_owned),
-            ..StateOptions::default()
-        })
-        .expect("state builds");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(understudy::run(listener, state, std::future::pending()));
-        Self {
-            address,
-            client: reqwest::Client::new(),
-        }
+        Self(
+            spawn_app_with(StateOptions {
+                admin_token: admin_token.map(str::to_owned),
+                ..StateOptions::default()
+            })
+            .await,
+        )
     }
 
     /// Sends a request with exactly these headers (reqwest adds `Host` only when absent) and,
@@ -59,9 +52,7 @@ impl App {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> (u16, Value) {
-        let mut request = self
-            .client
-            .request(method, format!("http://{}{path}", self.address));
+        let mut request = self.0.client.request(method, self.0.url(path));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -128,8 +119,9 @@ async fn with_a_token_every_admin_call_but_health_needs_it() {
 async fn a_401_names_the_bearer_scheme() {
     let app = App::start(Some(TOKEN)).await;
     let response = app
+        .0
         .client
-        .get(format!("http://{}/__admin/requests", app.address))
+        .get(app.0.url("/__admin/requests"))
         .send()
         .await
         .expect("send");
@@ -172,7 +164,7 @@ async fn without_a_token_a_foreign_host_is_refused() {
 #[tokio::test]
 async fn without_a_token_loopback_hosts_and_the_servers_own_address_pass() {
     let app = App::start(None).await;
-    let own = app.address.to_string();
+    let own = app.0.address.to_string();
     for host in [
         "localhost",
         "localhost:4010",
@@ -356,4 +348,23 @@ async fn vendor_routes_are_not_guarded() {
         )
         .await;
     assert_eq!(status, 200, "no Host or Origin rule");
+}
+
+#[tokio::test]
+async fn with_a_token_the_dashboard_page_loads_and_asks_for_it_itself() {
+    let app = App::start(Some(TOKEN)).await;
+    let response = app
+        .0
+        .client
+        .get(app.0.url("/__admin/ui"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.text().await.expect("text").contains("<html"),
+        "the page itself"
+    );
+    let (status, body) = app.send(Method::GET, "/__admin/faults", &[], None).await;
+    assert_eq!((status, body), (401, json!({"error": MISSING_TOKEN})));
 }

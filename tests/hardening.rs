@@ -5,14 +5,16 @@
 //! Each test serves the app in its own runtime through `understudy::server::serve` with the
 //! options it needs (short timeouts), keeping the state to look inside the journal.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::time::Duration;
 
+use common::{TestApp, spawn_server};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use understudy::server::{self, ServerOptions};
-use understudy::{AppState, StateOptions};
+use tokio::net::TcpStream;
+use understudy::StateOptions;
+use understudy::server::ServerOptions;
 
 /// Longer than any timeout these tests set, by far: reaching it means the server never
 /// closed or answered.
@@ -20,30 +22,15 @@ const NEVER: Duration = Duration::from_secs(20);
 const AUTOKONNECT_KEY: &str = "Authorization: Bearer ak_live_northwind_4f9c2e7a";
 const AGENTCLARA_KEY: &str = "Authorization: Bearer sk_test_bistro_4f8a2c9e71d3";
 
-struct App {
-    address: SocketAddr,
-    state: AppState,
-}
-
-async fn spawn(state: StateOptions, server: ServerOptions) -> App {
-    let state = AppState::build(StateOptions {
+async fn spawn(state: StateOptions, server: ServerOptions) -> TestApp {
+    let state = StateOptions {
         now: Some("2026-01-15T12:00:00Z".parse().expect("instant")),
         ..state
-    })
-    .expect("state builds");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let router = understudy::service(state.clone());
-    tokio::spawn(server::serve(
-        listener,
-        router,
-        std::future::pending(),
-        server,
-    ));
-    App { address, state }
+    };
+    spawn_server(state, server).await
 }
 
-async fn spawn_default() -> App {
+async fn spawn_default() -> TestApp {
     spawn(StateOptions::default(), ServerOptions::default()).await
 }
 
@@ -62,7 +49,13 @@ async fn read_until_closed(stream: &mut TcpStream) -> String {
 }
 
 /// Sends one request (`Connection: close` added) and returns the status and JSON body.
-async fn call(app: &App, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, Value) {
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> (u16, Value) {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for header in headers {
         head.push_str(header);
@@ -210,7 +203,7 @@ async fn the_journal_never_exceeds_its_byte_budget() {
         let path = format!("/autokonnect/api/v1/contacts?search={long_query}&page={i}");
         let (status, _) = call(&app, "GET", &path, &[AUTOKONNECT_KEY], "").await;
         assert_eq!(status, 200);
-        assert!(app.state.journal().bytes() <= budget);
+        assert!(app.state().journal().bytes() <= budget);
     }
     let (status, listed) = call(&app, "GET", "/__admin/requests?limit=1000", &[], "").await;
     assert_eq!(status, 200);

@@ -1,148 +1,41 @@
 //! The `understudy` binary hardened (issue 13): shutdown with a deadline, a whole database file
 //! after SIGTERM, the refusal to open the admin API to the network by accident, seed bounds at
 //! start-up, and `--help` naming every new flag.
-//!
-//! The process harness here is this file's own for now; it belongs in `tests/common` with
-//! `tests/cli.rs`'s once that moves there.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::Write;
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use common::process::{self, Server, failed_start};
+use common::temp_dir;
+use serde_json::json;
 
 /// Far beyond every deadline these tests set: reaching it means the server hung.
 const HUNG: Duration = Duration::from_secs(20);
 
-/// A running `understudy --port 0 …`, killed when dropped.
-struct Server {
-    child: Child,
-    /// `host:port` to connect to (a wildcard bind is reached on 127.0.0.1).
-    address: String,
-}
-
-impl Server {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
-            .args(["--port", "0"])
-            .args(args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn understudy");
-        let mut banner = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut banner)
-            .expect("read banner");
-        let bound = banner
-            .trim()
-            .strip_prefix("Understudy listening on http://")
-            .unwrap_or_else(|| panic!("unexpected banner {banner:?}"));
-        let port = bound.rsplit_once(':').expect("host:port").1;
-        Self {
-            child,
-            address: format!("127.0.0.1:{port}"),
-        }
-    }
-
-    /// One request with `Connection: close`; the status and JSON body.
-    fn call(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[&str],
-        body: Option<&Value>,
-    ) -> (u16, Value) {
-        let mut stream = TcpStream::connect(&self.address).expect("connect");
-        let body = body.map(Value::to_string).unwrap_or_default();
-        let mut request =
-            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-        for header in headers {
-            request.push_str(&format!("{header}\r\n"));
-        }
-        if !body.is_empty() {
-            request.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
-                body.len()
-            ));
-        }
-        request.push_str(&format!("\r\n{body}"));
-        stream.write_all(request.as_bytes()).expect("write");
-        stream.set_read_timeout(Some(HUNG)).expect("timeout");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("read");
-        let status = answer
-            .split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_else(|| panic!("no status line in {answer:?}"));
-        let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
-    }
-
-    fn terminate(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(sent.success());
-    }
-
-    /// The exit status, or `None` if the process is still running after `within`.
-    fn wait_for_exit(&mut self, within: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs the binary expecting start-up to fail; returns its stderr.
-fn failed_start(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_understudy"))
+/// `understudy --port 0 ARGS` with `env` set, once its banner says where it listens.
+fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut command = process::command();
+    command
         .args(["--port", "0"])
         .args(args)
-        .env_remove("UNDERSTUDY_ADMIN_TOKEN")
-        .env_remove("UNDERSTUDY_ADMIN_OPEN")
-        .output()
-        .expect("run understudy");
-    assert!(!output.status.success(), "start-up should fail");
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "understudy-hardening-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+        .envs(env.iter().copied())
+        .stderr(Stdio::null());
+    Server::launch(command)
 }
 
 #[test]
 fn sigterm_with_a_stalled_client_exits_0_at_the_shutdown_deadline() {
     // The header timeout is far beyond the test's patience: only the deadline can end it.
-    let mut server = Server::start(&["--shutdown-timeout", "1", "--header-timeout", "600"], &[]);
-    let mut stalled = TcpStream::connect(&server.address).expect("connect");
+    let mut server = start(&["--shutdown-timeout", "1", "--header-timeout", "600"], &[]);
+    let mut stalled = TcpStream::connect(server.address()).expect("connect");
     stalled
         .write_all(b"POST /__admin/reset HTTP/1.1\r\nHost: loc")
         .expect("write");
-    assert_eq!(server.call("GET", "/__admin/health", &[], None).0, 200);
+    assert_eq!(server.raw("GET", "/__admin/health", &[], None).0, 200);
     server.terminate();
     let status = server.wait_for_exit(HUNG).expect("exits after SIGTERM");
     assert!(status.success(), "{status:?}");
@@ -152,10 +45,10 @@ fn sigterm_with_a_stalled_client_exits_0_at_the_shutdown_deadline() {
 fn after_sigterm_the_db_file_alone_holds_every_acknowledged_write() {
     let dir = temp_dir("checkpoint");
     let db = dir.join("live.db");
-    let mut server = Server::start(&["--db", &db.display().to_string()], &[]);
+    let mut server = start(&["--db", &db.display().to_string()], &[]);
     let mut acknowledged = 0;
     for i in 0..100 {
-        let (status, _) = server.call(
+        let (status, _) = server.raw(
             "POST",
             "/agentclara/contacts",
             &["Authorization: Bearer sk_test_bistro_4f8a2c9e71d3"],
@@ -196,33 +89,33 @@ fn a_non_loopback_host_without_a_token_refuses_to_start_naming_admin_token() {
 
 #[test]
 fn admin_open_serves_a_non_loopback_host_without_a_token() {
-    let server = Server::start(&["--host", "0.0.0.0", "--admin-open"], &[]);
+    let server = start(&["--host", "0.0.0.0", "--admin-open"], &[]);
     assert_eq!(
-        server.call("GET", "/__admin/faults", &[], None),
+        server.raw("GET", "/__admin/faults", &[], None),
         (200, json!({"faults": []}))
     );
-    let server = Server::start(&["--host", "0.0.0.0"], &[("UNDERSTUDY_ADMIN_OPEN", "1")]);
+    let server = start(&["--host", "0.0.0.0"], &[("UNDERSTUDY_ADMIN_OPEN", "1")]);
     assert_eq!(
-        server.call("GET", "/__admin/faults", &[], None),
+        server.raw("GET", "/__admin/faults", &[], None),
         (200, json!({"faults": []}))
     );
 }
 
 #[test]
 fn a_token_lets_a_non_loopback_host_start_and_is_then_required() {
-    let server = Server::start(
+    let server = start(
         &["--host", "0.0.0.0"],
         &[("UNDERSTUDY_ADMIN_TOKEN", "s3cret")],
     );
     assert_eq!(
-        server.call("GET", "/__admin/faults", &[], None),
+        server.raw("GET", "/__admin/faults", &[], None),
         (
             401,
             json!({"error": "admin calls need `Authorization: Bearer <token>` with the server's --admin-token"})
         )
     );
     assert_eq!(
-        server.call(
+        server.raw(
             "GET",
             "/__admin/faults",
             &["Authorization: Bearer s3cret"],
@@ -231,7 +124,7 @@ fn a_token_lets_a_non_loopback_host_start_and_is_then_required() {
         (200, json!({"faults": []}))
     );
     assert_eq!(
-        server.call("GET", "/__admin/health", &[], None),
+        server.raw("GET", "/__admin/health", &[], None),
         (200, json!({"status": "ok"}))
     );
 }
@@ -278,10 +171,7 @@ fn bad_limits_are_refused_with_help() {
 
 #[test]
 fn help_names_every_hardening_flag_and_variable() {
-    let output = Command::new(env!("CARGO_BIN_EXE_understudy"))
-        .arg("--help")
-        .output()
-        .expect("run");
+    let output = process::command().arg("--help").output().expect("run");
     let help = String::from_utf8_lossy(&output.stdout);
     for name in [
         "--header-timeout",

@@ -21,7 +21,8 @@ use crate::time::Millis;
 const DEFAULT_REQUEST_LIMIT: usize = 100;
 
 /// The journal filters shared by list and count: `vendor`, `method`, `path` (glob), `status`,
-/// `since` (RFC 3339), `namespace`, `tenant` (masked, as listed).
+/// `since` (RFC 3339), `namespace`, `tenant` (masked, as listed), `before` (an entry id: only
+/// older entries, for paging).
 fn journal_filter(query: &QueryPairs) -> Result<Filter> {
     let text = |key: &str| query.get(key).filter(|v| !v.is_empty()).map(str::to_owned);
     let status =
@@ -41,6 +42,13 @@ fn journal_filter(query: &QueryPairs) -> Result<Filter> {
         .map(|pattern| Glob::new(&pattern))
         .transpose()
         .map_err(|error| AdminError::BadRequest(format!("path: {error}")))?;
+    let before =
+        match query.get("before") {
+            Some(value) => Some(value.parse::<u64>().map_err(|_| {
+                AdminError::BadRequest("before: must be a journal entry id".into())
+            })?),
+            None => None,
+        };
     Ok(Filter {
         vendor: text("vendor"),
         method: text("method"),
@@ -49,6 +57,7 @@ fn journal_filter(query: &QueryPairs) -> Result<Filter> {
         since,
         namespace: text("namespace"),
         tenant: text("tenant"),
+        before,
     })
 }
 

@@ -1,8 +1,9 @@
 //! Who may drive `/__admin`. The admin API can reset data and inject faults, so it must not be
 //! reachable by whoever can reach the port, nor by any web page the user happens to have open.
 //!
-//! - With `--admin-token`, every call but `GET /__admin/health` needs
-//!   `Authorization: Bearer <token>` (401 otherwise); nothing else is checked.
+//! - With `--admin-token`, every call but `GET /__admin/health` and the dashboard's page
+//!   (`GET /__admin/ui`, which asks for the token) needs `Authorization: Bearer <token>` (401
+//!   otherwise); nothing else is checked.
 //! - Without a token, so that no web page can drive the mock:
 //!   - the `Host` must be a loopback name or address (`localhost`, `127.x.x.x`, `[::1]`, any
 //!     port) or the address the connection came in on (403 otherwise): a DNS-rebinding page
@@ -94,7 +95,13 @@ impl AdminAccess {
             return Ok(());
         }
         let headers = request.headers();
+        // The dashboard's page holds nothing secret and asks for the token itself.
+        let is_dashboard = request.uri().path() == "/ui"
+            && matches!(*request.method(), Method::GET | Method::HEAD);
         if let Some(token) = &self.token {
+            if is_dashboard {
+                return Ok(());
+            }
             return match bearer(headers) {
                 Some(sent) if same_secret(sent.as_bytes(), token.as_bytes()) => Ok(()),
                 _ => Err(GuardError::MissingToken),

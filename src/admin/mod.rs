@@ -75,6 +75,7 @@ type Result<T, E = AdminError> = std::result::Result<T, E>;
 
 mod control;
 pub mod guard;
+mod ui;
 
 /// The admin routes, behind [`guard`] (the access rules of `state`'s `--admin-token`).
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -100,6 +101,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/faults/{id}", delete(control::remove_fault))
         .route("/tenants", get(tenants))
+        .route("/ui", get(ui::page))
         .route("/namespaces", get(control::list_namespaces))
         .route("/namespaces/{name}", delete(control::drop_namespace));
     let access = guard::AdminAccess::new(state.admin_token());

@@ -130,11 +130,14 @@ pub struct Filter {
     /// `default` for requests without a namespace header.
     pub namespace: Option<String>,
     pub tenant: Option<String>,
+    /// Only entries older than this id (the next page after an entry).
+    pub before: Option<u64>,
 }
 
 impl Filter {
     fn matches(&self, entry: &Entry) -> bool {
-        self.vendor.as_deref().is_none_or(|v| v == entry.vendor)
+        self.before.is_none_or(|before| entry.id < before)
+            && self.vendor.as_deref().is_none_or(|v| v == entry.vendor)
             && self
                 .method
                 .as_deref()

@@ -1,6 +1,7 @@
 //! Test control for every vendor request: the namespace it runs in, the faults that may hit it,
 //! and its journal entry. This module holds that state and knows no vendor; the middleware in
-//! [`crate::app`] applies it to each vendor request, and the admin API reads and changes it.
+//! the application layer applies it to each vendor request, and the admin API reads and
+//! changes it.
 
 use axum::http::HeaderMap;
 

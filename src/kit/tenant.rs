@@ -23,7 +23,7 @@ use crate::store::Db;
 use crate::tenancy;
 use crate::time::Millis;
 
-/// A vendor's declaration, reached from its marker type (see [`crate::kit::vendor`]).
+/// A vendor's declaration, reached from its marker type (see the `kit::vendor!` declaration).
 pub trait Declared: Styled {
     const SPEC: &'static Vendor;
 }

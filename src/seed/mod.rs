@@ -3,7 +3,7 @@
 //!
 //! This module knows the document's frame (`generate` plus one section per vendor, each a list
 //! of tenants) but no vendor's section: each vendor declares a [`Section`] and loads its own
-//! through [`SeedContext`], most of it with [`tenants::load`].
+//! through [`SeedContext`], most of it with [`tenants::section`].
 
 use std::path::Path;
 
@@ -154,7 +154,7 @@ impl SeedContext<'_> {
 pub struct Section {
     /// Where the tenants are listed and kept.
     pub table: TenantTable,
-    /// Parses and stores the section (see [`tenants::load`]).
+    /// Parses and stores the section (see [`tenants::section`]).
     pub load: fn(&SeedContext<'_>, &Value) -> Result<(), SeedError>,
 }
 

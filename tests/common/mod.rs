@@ -13,7 +13,8 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use understudy::seed::SeedSource;
-use understudy::{AppState, StateOptions};
+use understudy::server::ServerOptions;
+use understudy::{AppState, MockServer, StateOptions};
 
 /// An object's keys, sorted: for asserting a response's exact field set.
 pub fn keys(value: &Value) -> Vec<&str> {
@@ -33,6 +34,15 @@ pub const FROZEN_NOW: &str = "2026-01-15T12:00:00Z";
 pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
+    /// The server behind [`TestApp::address`], when it is a [`MockServer`] (stopped on drop).
+    pub server: Option<MockServer>,
+}
+
+impl TestApp {
+    /// The state behind the server.
+    pub fn state(&self) -> &AppState {
+        self.server.as_ref().expect("a MockServer").state()
+    }
 }
 
 impl TestApp {
@@ -159,13 +169,21 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 pub async fn spawn_app_with(options: StateOptions) -> TestApp {
-    let state = AppState::build(options).expect("state builds");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(understudy::run(listener, state, std::future::pending()));
+    spawn_server(options, ServerOptions::default()).await
+}
+
+/// The app with the given state and server options, served by [`MockServer`].
+pub async fn spawn_server(options: StateOptions, server: ServerOptions) -> TestApp {
+    let server = MockServer::builder()
+        .options(options)
+        .server_options(server)
+        .start()
+        .await
+        .expect("the server starts");
     TestApp {
-        address,
+        address: server.address(),
         client: reqwest::Client::new(),
+        server: Some(server),
     }
 }
 
@@ -184,5 +202,6 @@ pub async fn spawn_vendor_app(slug: &str) -> TestApp {
     TestApp {
         address,
         client: reqwest::Client::new(),
+        server: None,
     }
 }

@@ -1,6 +1,7 @@
 //! The `understudy` binary as users start it: a child process on port 0, called over HTTP.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,8 @@ pub fn failed_start(args: &[&str]) -> String {
     let output = command()
         .args(["--port", "0"])
         .args(args)
+        .env_remove("UNDERSTUDY_ADMIN_TOKEN")
+        .env_remove("UNDERSTUDY_ADMIN_OPEN")
         .output()
         .expect("run understudy");
     assert!(!output.status.success(), "start-up should fail");
@@ -111,6 +114,59 @@ impl Server {
 
     pub fn pid(&self) -> String {
         self.child.id().to_string()
+    }
+
+    /// `host:port` to connect to (a wildcard bind is reached on 127.0.0.1).
+    pub fn address(&self) -> String {
+        let port = self.base.rsplit_once(':').expect("host:port").1;
+        format!("127.0.0.1:{port}")
+    }
+
+    /// One request written by hand with `Connection: close` and `Host: localhost`, `headers` as
+    /// `Name: value` lines; the status and JSON body. No client library second-guesses it.
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[&str],
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut stream = TcpStream::connect(self.address()).expect("connect");
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        for header in headers {
+            request.push_str(&format!("{header}\r\n"));
+        }
+        if !body.is_empty() {
+            request.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        request.push_str(&format!("\r\n{body}"));
+        stream.write_all(request.as_bytes()).expect("write");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no status line in {answer:?}"));
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
     }
 
     /// The exit status, if the process ends within `within`.
