@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 const BODY_NOT_OBJECT: &str = "Request body must be a JSON object";
 const CUSTOM_FIELDS_INVALID: &str = "custom_fields must be an object";
 const EMAIL_INVALID: &str = "email must be a string";
+/// The vendor's one documented error body's text, for a missing and an unknown key alike.
+const INVALID_API_KEY: &str = "Invalid API key";
 const LIMIT_INVALID: &str = "limit must be an integer between 1 and 100";
 const NAME_INVALID: &str = "name must be a non-empty string";
 const NAME_REQUIRED: &str = "name is required";
@@ -778,12 +780,9 @@ async fn malformed_json_wrong_content_type_and_huge_bodies_are_refused() {
 }
 
 #[tokio::test]
-async fn missing_or_unknown_keys_get_401_before_any_validation() {
+async fn missing_or_unknown_keys_get_the_documented_401_before_any_validation() {
     let app = spawn_app_with_seed(two_accounts()).await;
-    let unauthorized = (
-        401,
-        json!({"success": false, "error": "Invalid or missing API key"}),
-    );
+    let unauthorized = (401, json!({"success": false, "error": INVALID_API_KEY}));
     let requests = [
         (Method::GET, format!("{CONTACTS}?limit=0")),
         (Method::GET, SEARCH.to_owned()),

@@ -633,3 +633,593 @@ fn a_bad_seed_names_the_path_and_the_problem() {
             .contains("tailortalk.agents[0].token: must not contain whitespace")
     );
 }
+
+// ---- get_leads and mark_converted ----
+
+const GET_LEADS: &str = "/tailortalk/api/v1/get_leads";
+const MARK_CONVERTED: &str = "/tailortalk/api/v1/mark_converted";
+const CONTACT_IDS_INVALID: &str = "contact_ids is required and must be a list of strings";
+const CONVERTED_MESSAGE: &str = "Lead status updated to converted.";
+const INVALID_START_AFTER: &str =
+    "start_after must be an ISO 8601 timestamp with a timezone, e.g. 2025-11-08T05:39:17+00:00";
+const LEAD_STATUS_INVALID: &str = "lead_status must be a string";
+const LEADS_LIMIT_OUT_OF_RANGE: &str = "limit must be between 1 and 100";
+const LIMIT_NOT_INTEGER: &str = "limit must be an integer";
+const UNAUTHORIZED: &str = "Invalid or missing agent token";
+const NAMESPACE: &str = "x-understudy-namespace";
+
+/// Two agents: the first (in the documented envelope for contacts) with four leads, two of them
+/// sharing a contact across integrations; the second with a lead of that same contact.
+fn two_agents_with_leads() -> Value {
+    json!({"tailortalk": {"agents": [
+        {"token": "tt_agent_1", "leads": [
+            {"lead_name": "Shiva", "lead_contact": "shivajbd@gmail.com", "lead_status": "warm",
+             "last_message_time": "2025-12-28T18:03:10+00:00", "joined": "2025-12-27T16:45:00+00:00",
+             "total_followups": 1, "integration": "assistant",
+             "id": "zrpxkxxu_assistant_shivajbdgmailcom"},
+            {"lead_name": "John Doe", "lead_contact": "919812345670", "lead_status": "hot",
+             "last_message_time": "2026-01-10T09:12:44+05:30", "joined": "2025-11-08T05:39:17+00:00",
+             "total_followups": 2, "integration": "whatsapp", "id": "zrpxkxxu_whatsapp_919812345670"},
+            {"lead_name": null, "lead_contact": "919812345670", "lead_status": "cold",
+             "last_message_time": "2025-12-01T00:00:00+00:00", "joined": "2025-11-30T00:00:00+00:00",
+             "total_followups": 0, "integration": "assistant", "id": "zrpxkxxu_assistant_919812345670"},
+            {"lead_name": "Ananya Rao", "lead_contact": "ananya.rao.designs",
+             "lead_status": "converted", "last_message_time": "2025-12-28T18:03:10+00:00",
+             "joined": "2025-11-29T08:00:00+00:00", "total_followups": 3,
+             "integration": "instagram", "id": "zrpxkxxu_instagram_ananyaraodesigns"}
+        ]},
+        {"token": "tt_agent_2", "leads": [
+            {"lead_name": "John at agent 2", "lead_contact": "919812345670", "lead_status": "warm",
+             "last_message_time": "2025-10-01T00:00:00+00:00", "joined": "2025-09-01T00:00:00+00:00",
+             "total_followups": 5, "integration": "whatsapp", "id": "agenttwo_whatsapp_919812345670"}
+        ]}
+    ]}})
+}
+
+fn lead(id: &str) -> Value {
+    match id {
+        "john" => json!({"lead_name": "John Doe", "lead_contact": "919812345670",
+            "lead_status": "hot", "last_message_time": "2026-01-10T03:42:44+00:00",
+            "joined": "2025-11-08T05:39:17+00:00", "total_followups": 2,
+            "integration": "whatsapp", "id": "zrpxkxxu_whatsapp_919812345670"}),
+        "shiva" => json!({"lead_name": "Shiva", "lead_contact": "shivajbd@gmail.com",
+            "lead_status": "warm", "last_message_time": "2025-12-28T18:03:10+00:00",
+            "joined": "2025-12-27T16:45:00+00:00", "total_followups": 1,
+            "integration": "assistant", "id": "zrpxkxxu_assistant_shivajbdgmailcom"}),
+        "ananya" => json!({"lead_name": "Ananya Rao", "lead_contact": "ananya.rao.designs",
+            "lead_status": "converted", "last_message_time": "2025-12-28T18:03:10+00:00",
+            "joined": "2025-11-29T08:00:00+00:00", "total_followups": 3,
+            "integration": "instagram", "id": "zrpxkxxu_instagram_ananyaraodesigns"}),
+        "john_assistant" => json!({"lead_name": null, "lead_contact": "919812345670",
+            "lead_status": "cold", "last_message_time": "2025-12-01T00:00:00+00:00",
+            "joined": "2025-11-30T00:00:00+00:00", "total_followups": 0,
+            "integration": "assistant", "id": "zrpxkxxu_assistant_919812345670"}),
+        other => panic!("no lead {other}"),
+    }
+}
+
+fn leads_page(leads: &[Value]) -> Value {
+    json!({"data": {"leads": leads, "count": leads.len()}, "success": true})
+}
+
+async fn get_leads(app: &TestApp, auth: &str, body: Option<Value>) -> (u16, Value) {
+    app.send(
+        Method::POST,
+        GET_LEADS,
+        &[("Authorization", auth)],
+        body.as_ref(),
+    )
+    .await
+}
+
+async fn mark_converted(app: &TestApp, auth: &str, body: &Value) -> (u16, Value) {
+    app.send(
+        Method::POST,
+        MARK_CONVERTED,
+        &[("Authorization", auth)],
+        Some(body),
+    )
+    .await
+}
+
+fn lead_ids(body: &Value) -> Vec<String> {
+    body["data"]["leads"]
+        .as_array()
+        .expect("leads")
+        .iter()
+        .map(|lead| lead["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+fn converted(count: usize) -> Value {
+    json!({"data": {"message": CONVERTED_MESSAGE, "updated_count": count}, "success": true})
+}
+
+#[tokio::test]
+async fn leads_come_back_exactly_as_seeded_newest_message_first_and_always_wrapped() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    let (status, body) = get_leads(&app, "Agent tt_agent_1", None).await;
+    assert_eq!(status, 200);
+    // Ananya and Shiva share a last message time: the id breaks the tie, descending
+    // (`…_instagram_…` before `…_assistant_…`). John's time was seeded at +05:30.
+    assert_eq!(
+        body,
+        leads_page(&[
+            lead("john"),
+            lead("ananya"),
+            lead("shiva"),
+            lead("john_assistant")
+        ])
+    );
+    let (_, empty) = get_leads(&app, "Agent tt_agent_1", Some(json!({}))).await;
+    assert_eq!(empty, body, "an empty object means the defaults");
+}
+
+#[tokio::test]
+async fn get_leads_takes_get_with_the_same_body() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    let body = json!({"limit": 1});
+    let (status, via_get) = app
+        .send(
+            Method::GET,
+            GET_LEADS,
+            &[("Authorization", "Agent tt_agent_1")],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(via_get, leads_page(&[lead("john")]));
+    assert_eq!(
+        get_leads(&app, "Agent tt_agent_1", Some(body)).await.1,
+        via_get
+    );
+}
+
+#[tokio::test]
+async fn lead_status_filters_exactly_and_an_unknown_status_is_an_empty_page() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    let page = async |status: Value| {
+        let (code, body) = get_leads(
+            &app,
+            "Agent tt_agent_1",
+            Some(json!({"lead_status": status})),
+        )
+        .await;
+        assert_eq!(code, 200, "{body}");
+        body
+    };
+    assert_eq!(page(json!("hot")).await, leads_page(&[lead("john")]));
+    assert_eq!(
+        page(json!("converted")).await,
+        leads_page(&[lead("ananya")])
+    );
+    assert_eq!(
+        page(json!("Hot")).await,
+        leads_page(&[]),
+        "exact, case and all"
+    );
+    assert_eq!(page(json!("lukewarm")).await, leads_page(&[]));
+    assert_eq!(
+        page(json!(null)).await["data"]["count"],
+        4,
+        "null is no filter"
+    );
+}
+
+#[tokio::test]
+async fn the_documented_recipe_pages_backwards_through_every_lead_once() {
+    let app = spawn_app().await;
+    for filter in [json!(null), json!("cold")] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut times: Vec<String> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let (status, body) = get_leads(
+                &app,
+                DEFAULT_AGENT,
+                Some(json!({"limit": 7, "start_after": cursor, "lead_status": filter})),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            let leads = body["data"]["leads"].as_array().expect("leads").clone();
+            assert_eq!(body["data"]["count"], leads.len());
+            for lead in &leads {
+                if filter.is_string() {
+                    assert_eq!(lead["lead_status"], filter);
+                }
+                times.push(lead["last_message_time"].as_str().expect("time").to_owned());
+            }
+            seen.extend(lead_ids(&body));
+            if leads.len() < 7 {
+                break;
+            }
+            cursor = leads
+                .last()
+                .map(|lead| lead["last_message_time"].as_str().expect("time").to_owned());
+        }
+        let unique: HashSet<&String> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "no lead twice");
+        assert!(
+            times.windows(2).all(|pair| pair[0] > pair[1]),
+            "strictly older page by page"
+        );
+        // Every lead of the agent (or of the status), as one call of at most 100 can't show.
+        let (_, all) = get_leads(
+            &app,
+            DEFAULT_AGENT,
+            Some(json!({"limit": 100, "lead_status": filter})),
+        )
+        .await;
+        assert_eq!(
+            seen[..lead_ids(&all).len().min(seen.len())],
+            lead_ids(&all)[..]
+        );
+        if filter.is_null() {
+            assert_eq!(seen.len(), 203, "200 generated leads and 3 listed");
+        } else {
+            assert!(seen.len() > 20, "{}", seen.len());
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_agent_sees_only_its_own_leads() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    let (status, body) = get_leads(&app, "Agent tt_agent_2", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(lead_ids(&body), ["agenttwo_whatsapp_919812345670"]);
+    let app = spawn_app().await;
+    let (_, first) = get_leads(&app, DEFAULT_AGENT, Some(json!({"limit": 100}))).await;
+    let (_, second) = get_leads(&app, SECOND_DEFAULT_AGENT, Some(json!({"limit": 100}))).await;
+    let first: HashSet<String> = lead_ids(&first).into_iter().collect();
+    let second: HashSet<String> = lead_ids(&second).into_iter().collect();
+    assert_eq!((first.len(), second.len()), (100, 100));
+    assert!(first.is_disjoint(&second));
+}
+
+#[tokio::test]
+async fn bad_get_leads_bodies_are_400s() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    for (body, message) in [
+        (json!({"limit": 0}), LEADS_LIMIT_OUT_OF_RANGE),
+        (json!({"limit": 101}), LEADS_LIMIT_OUT_OF_RANGE),
+        (json!({"limit": -3}), LEADS_LIMIT_OUT_OF_RANGE),
+        (json!({"limit": "10"}), LIMIT_NOT_INTEGER),
+        (json!({"limit": 2.5}), LIMIT_NOT_INTEGER),
+        (json!({"lead_status": 3}), LEAD_STATUS_INVALID),
+        (json!({"lead_status": ["hot"]}), LEAD_STATUS_INVALID),
+        (json!({"start_after": "2025-12-01"}), INVALID_START_AFTER),
+        (json!({"start_after": 1_764_547_200}), INVALID_START_AFTER),
+        (json!([]), BODY_NOT_OBJECT),
+        (json!("hot"), BODY_NOT_OBJECT),
+    ] {
+        assert_eq!(
+            get_leads(&app, "Agent tt_agent_1", Some(body.clone())).await,
+            (400, error(message)),
+            "{body}"
+        );
+    }
+    let mut request = app.client.post(app.url(GET_LEADS));
+    request = request
+        .header("Authorization", "Agent tt_agent_1")
+        .header("content-type", "application/json")
+        .body("{\"limit\": ");
+    let response = request.send().await.expect("send");
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        error(MALFORMED_JSON)
+    );
+}
+
+#[tokio::test]
+async fn leads_and_mark_converted_need_a_known_agent_token_before_the_body() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    let unauthorized = (401, error(UNAUTHORIZED));
+    for path in [GET_LEADS, MARK_CONVERTED] {
+        for headers in [
+            vec![],
+            vec![("Authorization", "Agent tt_agent_9")],
+            vec![("Authorization", "Bearer tt_agent_1")],
+        ] {
+            assert_eq!(
+                app.send(
+                    Method::POST,
+                    path,
+                    &headers,
+                    Some(&json!({"limit": 0, "contact_ids": 1}))
+                )
+                .await,
+                unauthorized,
+                "{path} {headers:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn mark_converted_updates_matching_leads_and_skips_unknown_ids() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    let (status, body) = mark_converted(
+        &app,
+        "Agent tt_agent_1",
+        &json!({"contact_ids": ["919812345670", "nobody_here", "919812345670"]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        converted(2),
+        "both of John's leads; the unknown id is skipped"
+    );
+    let (_, page) = get_leads(
+        &app,
+        "Agent tt_agent_1",
+        Some(json!({"lead_status": "converted"})),
+    )
+    .await;
+    let mut john = lead("john");
+    john["lead_status"] = json!("converted");
+    let mut john_assistant = lead("john_assistant");
+    john_assistant["lead_status"] = json!("converted");
+    assert_eq!(page, leads_page(&[john, lead("ananya"), john_assistant]));
+    // Another agent's lead of the same contact is untouched.
+    let (_, other) = get_leads(&app, "Agent tt_agent_2", None).await;
+    assert_eq!(other["data"]["leads"][0]["lead_status"], "warm");
+    // Matching leads count again when they already are converted; no match counts 0.
+    assert_eq!(
+        mark_converted(
+            &app,
+            "Agent tt_agent_1",
+            &json!({"contact_ids": ["ananya.rao.designs"]})
+        )
+        .await,
+        (200, converted(1))
+    );
+    assert_eq!(
+        mark_converted(
+            &app,
+            "Agent tt_agent_1",
+            &json!({"contact_ids": ["+919812345670", "SHIVAJBD@gmail.com"]})
+        )
+        .await,
+        (200, converted(0)),
+        "contacts match exactly"
+    );
+    assert_eq!(
+        mark_converted(&app, "Agent tt_agent_1", &json!({"contact_ids": []})).await,
+        (200, converted(0))
+    );
+}
+
+#[tokio::test]
+async fn mark_converted_changes_leads_in_its_own_namespace_only() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    let in_namespace = |namespace: &'static str| {
+        [
+            ("Authorization", "Agent tt_agent_1"),
+            (NAMESPACE, namespace),
+        ]
+    };
+    let (status, body) = app
+        .send(
+            Method::POST,
+            MARK_CONVERTED,
+            &in_namespace("converting"),
+            Some(&json!({"contact_ids": ["shivajbd@gmail.com"]})),
+        )
+        .await;
+    assert_eq!((status, body), (200, converted(1)));
+    let shiva_status = async |namespace: &'static str| {
+        let (_, page) = app
+            .send(Method::POST, GET_LEADS, &in_namespace(namespace), None)
+            .await;
+        let leads = page["data"]["leads"].as_array().expect("leads").clone();
+        let shiva = leads
+            .into_iter()
+            .find(|lead| lead["lead_contact"] == "shivajbd@gmail.com")
+            .expect("Shiva's lead");
+        shiva["lead_status"].clone()
+    };
+    assert_eq!(shiva_status("converting").await, "converted");
+    assert_eq!(shiva_status("default").await, "warm");
+    assert_eq!(shiva_status("elsewhere").await, "warm");
+}
+
+#[tokio::test]
+async fn bad_mark_converted_bodies_are_400s() {
+    let app = spawn_app_with_seed(two_agents_with_leads()).await;
+    for (body, message) in [
+        (json!({}), CONTACT_IDS_INVALID),
+        (json!({"contact_ids": null}), CONTACT_IDS_INVALID),
+        (json!({"contact_ids": "919812345670"}), CONTACT_IDS_INVALID),
+        (
+            json!({"contact_ids": [919812345670u64]}),
+            CONTACT_IDS_INVALID,
+        ),
+        (
+            json!({"contact_ids": ["919812345670", {"id": 1}]}),
+            CONTACT_IDS_INVALID,
+        ),
+        (json!(["919812345670"]), BODY_NOT_OBJECT),
+    ] {
+        assert_eq!(
+            mark_converted(&app, "Agent tt_agent_1", &body).await,
+            (400, error(message)),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.send(
+            Method::POST,
+            MARK_CONVERTED,
+            &[("Authorization", "Agent tt_agent_1")],
+            None
+        )
+        .await,
+        (400, error(CONTACT_IDS_INVALID)),
+        "no body at all"
+    );
+    // Nothing was converted by the refused requests.
+    let (_, page) = get_leads(
+        &app,
+        "Agent tt_agent_1",
+        Some(json!({"lead_status": "converted"})),
+    )
+    .await;
+    assert_eq!(lead_ids(&page), ["zrpxkxxu_instagram_ananyaraodesigns"]);
+}
+
+#[tokio::test]
+async fn leads_and_mark_converted_allow_their_methods_only() {
+    let app = spawn_app().await;
+    for method in [Method::PUT, Method::PATCH, Method::DELETE] {
+        app.assert_method_not_allowed(
+            method,
+            GET_LEADS,
+            &[],
+            &["GET", "POST"],
+            error("Method not allowed"),
+        )
+        .await;
+    }
+    for method in [Method::GET, Method::PUT, Method::DELETE] {
+        app.assert_method_not_allowed(
+            method,
+            MARK_CONVERTED,
+            &[],
+            &["POST"],
+            error("Method not allowed"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn generated_contacts_come_with_leads_of_their_own_name_number_and_joining_time() {
+    let app = spawn_app().await;
+    let (_, contacts_page) = post(&app, DEFAULT_AGENT, Some(json!({"limit": 500}))).await;
+    let joined_by_number: std::collections::HashMap<&str, (&Value, &str)> =
+        contacts(&contacts_page)
+            .iter()
+            .map(|contact| {
+                (
+                    contact["phone_number"].as_str().expect("number"),
+                    (&contact["name"], created_at(contact)),
+                )
+            })
+            .collect();
+    let (_, leads) = get_leads(&app, DEFAULT_AGENT, Some(json!({"limit": 100}))).await;
+    let mut statuses = HashSet::new();
+    for lead in leads["data"]["leads"].as_array().expect("leads") {
+        if lead["integration"] != "whatsapp" || lead["lead_name"] == "John Doe" {
+            continue; // a listed lead
+        }
+        let number = lead["lead_contact"].as_str().expect("contact");
+        let (name, joined) = joined_by_number[number];
+        assert_eq!(&lead["lead_name"], name, "{lead}");
+        assert_eq!(lead["joined"], joined, "{lead}");
+        assert!(
+            lead["last_message_time"].as_str().expect("time") >= joined,
+            "{lead}"
+        );
+        assert!(
+            lead["id"]
+                .as_str()
+                .expect("id")
+                .ends_with(&format!("_whatsapp_{number}"))
+        );
+        assert!(lead["total_followups"].is_u64());
+        statuses.insert(lead["lead_status"].as_str().expect("status").to_owned());
+    }
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    let again = spawn_app().await;
+    assert_eq!(
+        get_leads(&again, DEFAULT_AGENT, Some(json!({"limit": 100})))
+            .await
+            .1,
+        leads,
+        "generation is deterministic"
+    );
+}
+
+#[tokio::test]
+async fn a_lead_without_id_or_times_gets_them_generated() {
+    let app = spawn_app_with_seed(json!({"tailortalk": {"agents": [{"token": "t", "leads": [
+        {"lead_contact": "+91 98000 00001"},
+        {"lead_contact": "ananya.rao.designs", "integration": "instagram", "joined": "2025-12-01T10:00:00.750Z"}
+    ]}]}}))
+    .await;
+    let (status, body) = get_leads(&app, "Agent t", None).await;
+    assert_eq!(status, 200);
+    let leads = body["data"]["leads"].as_array().expect("leads");
+    assert_eq!(leads.len(), 2);
+    for lead in leads {
+        let joined = lead["joined"].as_str().expect("joined");
+        let last = lead["last_message_time"].as_str().expect("last");
+        assert!(
+            joined <= last && last <= "2026-01-15T12:00:00+00:00",
+            "{lead}"
+        );
+        assert!(joined.ends_with("+00:00") && joined.len() == 25, "{joined}");
+    }
+    let by_contact = |contact: &str| {
+        leads
+            .iter()
+            .find(|lead| lead["lead_contact"] == contact)
+            .expect("lead")
+    };
+    let plain = by_contact("+91 98000 00001");
+    assert_eq!(
+        (
+            &plain["lead_status"],
+            &plain["integration"],
+            &plain["total_followups"],
+            &plain["lead_name"]
+        ),
+        (&json!("cold"), &json!("whatsapp"), &json!(0), &Value::Null)
+    );
+    let id = plain["id"].as_str().expect("id");
+    let (code, rest) = id.split_once('_').expect("code");
+    assert_eq!(rest, "whatsapp_919800000001");
+    assert!(
+        code.len() == 8 && code.chars().all(|c| c.is_ascii_lowercase()),
+        "{id}"
+    );
+    let instagram = by_contact("ananya.rao.designs");
+    assert_eq!(
+        instagram["id"],
+        format!("{code}_instagram_ananyaraodesigns")
+    );
+    assert_eq!(instagram["joined"], "2025-12-01T10:00:00+00:00");
+}
+
+#[test]
+fn a_bad_lead_in_a_seed_names_its_path() {
+    let agent = |leads: Value| json!({"tailortalk": {"agents": [{"token": "t", "leads": leads}]}});
+    assert!(seed_error(agent(json!([{"lead_name": "x"}]))).starts_with(
+        "seed: test seed: tailortalk.agents[0].leads[0]: missing field `lead_contact`"
+    ));
+    assert_eq!(
+        seed_error(agent(json!([{"lead_contact": "1", "lead_status": " "}]))),
+        "seed: test seed: tailortalk.agents[0].leads[0].lead_status: must not be blank"
+    );
+    assert_eq!(
+        seed_error(agent(
+            json!([{"lead_contact": "1", "id": "a"}, {"lead_contact": "2", "id": "a"}])
+        )),
+        "seed: test seed: tailortalk.agents[0].leads[1].id: duplicate lead id `a`"
+    );
+    let message = seed_error(agent(
+        json!([{"lead_contact": "91 1"}, {"lead_contact": "911"}]),
+    ));
+    assert!(
+        message.starts_with("seed: test seed: tailortalk.agents[0].leads[1].id: duplicate lead id `")
+            && message.ends_with("_whatsapp_911` (another lead has this contact and integration; give this one an `id`)"),
+        "{message}"
+    );
+    assert!(
+        seed_error(agent(json!([{"lead_contact": "1", "total_followups": -1}])))
+            .starts_with("seed: test seed: tailortalk.agents[0].leads[0].total_followups: ")
+    );
+}

@@ -10,7 +10,14 @@ use serde_json::{Value, json};
 
 // What a client reads, word for word: the test owns the wording.
 const BODY_NOT_OBJECT: &str = "Request body must be a JSON object";
+const CONTACT_HAS_NO_PHONE: &str = "The contact has no phone number to call";
+const CONTACT_ID_REQUIRED: &str = "contact_id is required and must be a non-empty string";
 const CONTACT_NOT_FOUND: &str = "Contact not found";
+const INTERVIEW_ID_REQUIRED: &str =
+    "interview_id (or agent_id) is required and must be a non-empty string";
+const INVALID_METADATA: &str = "metadata must be an object";
+const MISSING_CREDENTIALS: &str = "Missing x-api-token or team_id header";
+const RATE_LIMITED: &str = "Rate limit exceeded: 100 requests per minute";
 const INVALID_ATTRIBUTES: &str = "attributes must be an object";
 const INVALID_CREDENTIALS: &str = "Invalid x-api-token or team_id";
 const INVALID_LIMIT: &str = "limit must be an integer between 1 and 50";
@@ -23,6 +30,8 @@ const PHONE_NUMBER_REQUIRED: &str = "phone_number is required and must be a non-
 
 const CONTACTS: &str = "/thoughtly/contact";
 const CREATE: &str = "/thoughtly/contact/create";
+const CALL: &str = "/thoughtly/contact/call";
+const NAMESPACE: &str = "x-understudy-namespace";
 const TEAM_A: Creds = Creds("token_a", "team_a");
 const TEAM_B: Creds = Creds("token_b", "team_b");
 const DEFAULT_TEAM: Creds = Creds(
@@ -55,6 +64,19 @@ async fn get(app: &TestApp, path: &str, creds: Creds) -> (u16, Value) {
 async fn create(app: &TestApp, body: &Value, creds: Creds) -> (u16, Value) {
     app.send(Method::POST, CREATE, &creds.headers(), Some(body))
         .await
+}
+
+async fn call(app: &TestApp, body: &Value, creds: Creds) -> (u16, Value) {
+    app.send(Method::POST, CALL, &creds.headers(), Some(body))
+        .await
+}
+
+/// A call's id: 24 lower-case hex digits.
+fn is_call_id(id: &str) -> bool {
+    id.len() == 24
+        && id
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
 
 /// The ids of one page of `GET /contact?{query}`.
@@ -863,13 +885,20 @@ async fn other_methods_get_405_with_allow_before_auth() {
         (Method::GET, CREATE, "POST"),
         (Method::PUT, CREATE, "POST"),
         (Method::DELETE, CREATE, "POST"),
-        (Method::GET, "/thoughtly/contact/c1", "DELETE"),
-        (Method::POST, "/thoughtly/contact/c1", "DELETE"),
+        (Method::POST, "/thoughtly/contact/c1", "GET"),
         (Method::PATCH, "/thoughtly/contact/c1", "DELETE"),
+        (Method::PUT, "/thoughtly/contact/c1", "GET"),
+        (Method::GET, CALL, "POST"),
+        (Method::DELETE, CALL, "POST"),
     ] {
         app.assert_method_not_allowed(method, path, &[], &[allowed], error("Method not allowed"))
             .await;
     }
+    // `call` is no contact id: a GET of it is not read as one.
+    let response = app
+        .request(Method::GET, CALL, &TEAM_A.headers(), None)
+        .await;
+    assert_eq!(response.headers()["allow"], "POST");
 }
 
 #[tokio::test]
@@ -899,6 +928,7 @@ async fn the_openapi_document_is_served() {
     let text = response.text().await.expect("text");
     assert!(text.starts_with("openapi: 3.1"), "{text}");
     assert!(text.contains("/contact/create:"));
+    assert!(text.contains("/contact/call:"));
 }
 
 #[test]
@@ -969,4 +999,552 @@ async fn a_teams_own_generate_count_overrides_the_documents() {
     let created = contact["created_at"].as_str().expect("created_at");
     let updated = contact["updated_at"].as_str().expect("updated_at");
     assert!(created <= updated, "generated times are ordered: {contact}");
+}
+
+#[tokio::test]
+async fn get_answers_the_teams_contact_exactly_in_the_envelope() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    assert_eq!(
+        get(&app, "/thoughtly/contact/c1", TEAM_A).await,
+        (
+            200,
+            json!({"data": {
+                "id": "c1", "name": "Alice Adams", "phone_number": "+14155550101",
+                "email": "alice@example.com", "country_code": "US", "tags": ["lead", "vip"],
+                "attributes": {"city": "Austin", "plan": "pro"},
+                "created_at": "2025-08-01T10:00:00Z", "updated_at": "2025-09-01T10:00:00Z"
+            }, "error": null})
+        )
+    );
+    assert_eq!(
+        get(&app, "/thoughtly/contact/c4", TEAM_A).await,
+        (
+            200,
+            json!({"data": {
+                "id": "c4", "name": null, "phone_number": "+15125550199", "email": null,
+                "country_code": null, "tags": [], "attributes": {},
+                "created_at": "2025-08-03T10:00:00Z", "updated_at": "2025-10-01T10:00:00Z"
+            }, "error": null})
+        )
+    );
+    let (_, created) = create(
+        &app,
+        &json!({"phone_number": "+15550001111", "tags": ["new"]}),
+        TEAM_A,
+    )
+    .await;
+    let id = created["data"]["id"].as_str().expect("id");
+    assert_eq!(
+        get(&app, &format!("/thoughtly/contact/{id}"), TEAM_A).await,
+        (200, created.clone()),
+        "a created contact reads back as created"
+    );
+}
+
+#[tokio::test]
+async fn get_is_a_404_for_another_teams_contact_an_unknown_id_or_a_deleted_one() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let not_found = (404, error(CONTACT_NOT_FOUND));
+    assert_eq!(get(&app, "/thoughtly/contact/b1", TEAM_A).await, not_found);
+    assert_eq!(get(&app, "/thoughtly/contact/c1", TEAM_B).await, not_found);
+    assert_eq!(
+        get(&app, "/thoughtly/contact/nope", TEAM_A).await,
+        not_found
+    );
+    assert_eq!(get(&app, "/thoughtly/contact/%FF", TEAM_A).await, not_found);
+    assert_eq!(get(&app, "/thoughtly/contact/c2", TEAM_A).await.0, 200);
+    app.send(
+        Method::DELETE,
+        "/thoughtly/contact/c2",
+        &TEAM_A.headers(),
+        None,
+    )
+    .await;
+    assert_eq!(get(&app, "/thoughtly/contact/c2", TEAM_A).await, not_found);
+}
+
+#[tokio::test]
+async fn get_and_call_need_both_headers_of_one_team_before_anything_else() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let missing = (401, error(MISSING_CREDENTIALS));
+    let invalid = (401, error(INVALID_CREDENTIALS));
+    assert_eq!(app.get("/thoughtly/contact/c1", &[]).await, missing);
+    assert_eq!(
+        app.get("/thoughtly/contact/c1", &[("x-api-token", "token_a")])
+            .await,
+        missing
+    );
+    assert_eq!(
+        get(&app, "/thoughtly/contact/c1", Creds("token_a", "team_b")).await,
+        invalid
+    );
+    assert_eq!(
+        app.send(Method::POST, CALL, &[], Some(&json!([]))).await,
+        missing
+    );
+    assert_eq!(
+        call(&app, &json!({}), Creds("token_nobody", "team_a")).await,
+        invalid
+    );
+}
+
+#[tokio::test]
+async fn a_call_is_queued_with_a_fresh_id_the_contacts_phone_and_its_metadata_kept() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let metadata = json!({"first_name": "Alice", "appointment": {"day": "Friday", "slots": [9, 11]},
+                          "vip": true, "note": null});
+    let (status, body) = call(
+        &app,
+        &json!({"contact_id": "c1", "interview_id": "interview_42", "metadata": metadata}),
+        TEAM_A,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["data"]["id"].as_str().expect("id").to_owned();
+    assert!(is_call_id(&id), "{id}");
+    assert_eq!(
+        body,
+        json!({"data": {
+            "id": id, "contact_id": "c1", "interview_id": "interview_42",
+            "phone_number": "+14155550101", "status": "QUEUED", "metadata": metadata,
+            "created_at": "2026-01-15T12:00:00Z"
+        }, "error": null})
+    );
+    let mut ids = HashSet::from([id]);
+    for _ in 0..5 {
+        let (status, again) = call(
+            &app,
+            &json!({"contact_id": "c1", "interview_id": "interview_42"}),
+            TEAM_A,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            again["data"]["metadata"],
+            json!({}),
+            "no metadata is an empty object"
+        );
+        assert!(
+            ids.insert(again["data"]["id"].as_str().expect("id").to_owned()),
+            "a fresh id per call"
+        );
+    }
+    // Nothing was dialled and nothing changed: the contact is as it was.
+    let (_, contact) = get(&app, "/thoughtly/contact/c1", TEAM_A).await;
+    assert_eq!(contact["data"]["updated_at"], "2025-09-01T10:00:00Z");
+}
+
+#[tokio::test]
+async fn a_call_takes_agent_id_for_interview_id_as_the_developer_guide_sends_it() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let (status, body) = call(
+        &app,
+        &json!({"contact_id": "c2", "agent_id": "agent_7"}),
+        TEAM_A,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["interview_id"], "agent_7");
+    assert_eq!(body["data"]["phone_number"], "+442071234567");
+    let (_, both) = call(
+        &app,
+        &json!({"contact_id": "c2", "interview_id": "interview_1", "agent_id": "agent_7"}),
+        TEAM_A,
+    )
+    .await;
+    assert_eq!(
+        both["data"]["interview_id"], "interview_1",
+        "interview_id wins"
+    );
+}
+
+#[tokio::test]
+async fn a_call_missing_a_field_or_with_bad_metadata_is_a_400() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    for (body, message) in [
+        (json!({"interview_id": "i1"}), CONTACT_ID_REQUIRED),
+        (
+            json!({"contact_id": "", "interview_id": "i1"}),
+            CONTACT_ID_REQUIRED,
+        ),
+        (
+            json!({"contact_id": null, "interview_id": "i1"}),
+            CONTACT_ID_REQUIRED,
+        ),
+        (json!({"contact_id": "c1"}), INTERVIEW_ID_REQUIRED),
+        (
+            json!({"contact_id": "c1", "interview_id": "  "}),
+            INTERVIEW_ID_REQUIRED,
+        ),
+        (
+            json!({"contact_id": "c1", "agent_id": 42}),
+            INTERVIEW_ID_REQUIRED,
+        ),
+        (
+            json!({"contact_id": "c1", "interview_id": "i1", "metadata": "x"}),
+            INVALID_METADATA,
+        ),
+        (
+            json!({"contact_id": "c1", "interview_id": "i1", "metadata": [1]}),
+            INVALID_METADATA,
+        ),
+        (json!([{"contact_id": "c1"}]), BODY_NOT_OBJECT),
+        (json!("c1"), BODY_NOT_OBJECT),
+    ] {
+        assert_eq!(
+            call(&app, &body, TEAM_A).await,
+            (400, error(message)),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.send(Method::POST, CALL, &TEAM_A.headers(), None).await,
+        (400, error(CONTACT_ID_REQUIRED)),
+        "no body at all"
+    );
+    // The contact is checked once the body is sound: an unknown one with no agent is a 400.
+    assert_eq!(
+        call(&app, &json!({"contact_id": "nope"}), TEAM_A).await,
+        (400, error(INTERVIEW_ID_REQUIRED))
+    );
+}
+
+#[tokio::test]
+async fn a_call_to_an_unknown_or_another_teams_contact_is_a_404_and_to_one_without_a_phone_a_400() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let body = |contact: &str| json!({"contact_id": contact, "interview_id": "i1"});
+    assert_eq!(
+        call(&app, &body("nope"), TEAM_A).await,
+        (404, error(CONTACT_NOT_FOUND))
+    );
+    assert_eq!(
+        call(&app, &body("b1"), TEAM_A).await,
+        (404, error(CONTACT_NOT_FOUND))
+    );
+    assert_eq!(
+        call(&app, &body("c1"), TEAM_B).await,
+        (404, error(CONTACT_NOT_FOUND))
+    );
+    assert_eq!(
+        call(&app, &body("c3"), TEAM_A).await,
+        (400, error(CONTACT_HAS_NO_PHONE))
+    );
+    assert_eq!(call(&app, &body("b1"), TEAM_B).await.0, 200);
+}
+
+#[tokio::test]
+async fn every_call_is_journaled_with_its_body_and_namespace() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let request = json!({"contact_id": "c1", "interview_id": "i1", "metadata": {"k": "v"}});
+    let (status, _) = app
+        .send(
+            Method::POST,
+            CALL,
+            &[
+                ("x-api-token", "token_a"),
+                ("team_id", "team_a"),
+                (NAMESPACE, "dialer"),
+            ],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(status, 200);
+    call(
+        &app,
+        &json!({"contact_id": "nope", "interview_id": "i1"}),
+        TEAM_A,
+    )
+    .await;
+    let (_, journal) = app
+        .get("/__admin/requests?vendor=thoughtly&path=/contact/call", &[])
+        .await;
+    let entries = journal["requests"].as_array().expect("requests");
+    let seen: Vec<(Value, Value, Value)> = entries
+        .iter()
+        .map(|entry| {
+            let body: Value =
+                serde_json::from_str(entry["body"].as_str().expect("body")).expect("json body");
+            (entry["namespace"].clone(), entry["status"].clone(), body)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                Value::Null,
+                json!(404),
+                json!({"contact_id": "nope", "interview_id": "i1"})
+            ),
+            (json!("dialer"), json!(200), request),
+        ],
+        "newest first"
+    );
+}
+
+#[tokio::test]
+async fn calls_and_contacts_are_kept_per_namespace() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let in_namespace = [
+        ("x-api-token", "token_a"),
+        ("team_id", "team_a"),
+        (NAMESPACE, "side"),
+    ];
+    let (_, created) = app
+        .send(
+            Method::POST,
+            CREATE,
+            &in_namespace,
+            Some(&json!({"phone_number": "+15550002222"})),
+        )
+        .await;
+    let id = created["data"]["id"].as_str().expect("id");
+    let request = json!({"contact_id": id, "interview_id": "i1"});
+    let (status, placed) = app
+        .send(Method::POST, CALL, &in_namespace, Some(&request))
+        .await;
+    assert_eq!(status, 200, "{placed}");
+    assert_eq!(placed["data"]["phone_number"], "+15550002222");
+    assert_eq!(
+        call(&app, &request, TEAM_A).await,
+        (404, error(CONTACT_NOT_FOUND)),
+        "the default namespace has no such contact"
+    );
+}
+
+#[tokio::test]
+async fn a_namespaces_frozen_clock_stamps_its_creates_and_calls_and_the_default_stays_put() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let (status, _) = app
+        .send(
+            Method::PUT,
+            "/__admin/clock?namespace=later",
+            &[],
+            Some(&json!({"now": "2031-02-03T04:05:06.789Z"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let headers = |namespace: &'static str| {
+        [
+            ("x-api-token", "token_a"),
+            ("team_id", "team_a"),
+            (NAMESPACE, namespace),
+        ]
+    };
+    let stamps = async |namespace: &'static str| {
+        let (_, created) = app
+            .send(
+                Method::POST,
+                CREATE,
+                &headers(namespace),
+                Some(&json!({"phone_number": "+15550003333"})),
+            )
+            .await;
+        let (_, placed) = app
+            .send(
+                Method::POST,
+                CALL,
+                &headers(namespace),
+                Some(&json!({"contact_id": "c1", "agent_id": "a"})),
+            )
+            .await;
+        (
+            created["data"]["created_at"].clone(),
+            placed["data"]["created_at"].clone(),
+        )
+    };
+    assert_eq!(
+        stamps("later").await,
+        (
+            json!("2031-02-03T04:05:06.789Z"),
+            json!("2031-02-03T04:05:06.789Z")
+        )
+    );
+    assert_eq!(
+        stamps("default").await,
+        (json!("2026-01-15T12:00:00Z"), json!("2026-01-15T12:00:00Z"))
+    );
+}
+
+/// team_a with the documented limit switched on; team_b without it.
+fn limited_teams() -> Value {
+    json!({"thoughtly": {"teams": [
+        {"team_id": "team_a", "api_token": "token_a", "rate_limit": true,
+         "contacts": [{"id": "c1", "phone_number": "+14155550101"}]},
+        {"team_id": "team_b", "api_token": "token_b"}
+    ]}})
+}
+
+#[tokio::test]
+async fn the_101st_request_in_a_minute_is_a_429_with_retry_after_in_that_namespace_only() {
+    let app = spawn_app_with_seed(limited_teams()).await;
+    let headers = |namespace: &'static str| {
+        [
+            ("x-api-token", "token_a"),
+            ("team_id", "team_a"),
+            (NAMESPACE, namespace),
+        ]
+    };
+    // Every operation counts: lists, reads and calls alike.
+    for n in 0..100 {
+        let path = match n % 3 {
+            0 => CONTACTS,
+            1 => "/thoughtly/contact/c1",
+            _ => "/thoughtly/contact/nope",
+        };
+        let status = app
+            .request(Method::GET, path, &headers("busy"), None)
+            .await
+            .status();
+        assert!(status == 200 || status == 404, "request {n}: {status}");
+    }
+    let response = app
+        .request(
+            Method::POST,
+            CALL,
+            &headers("busy"),
+            Some(&json!({"contact_id": "c1", "agent_id": "a"})),
+        )
+        .await;
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body, error(RATE_LIMITED));
+    assert_eq!(
+        app.get(CONTACTS, &headers("busy")).await,
+        (429, error(RATE_LIMITED)),
+        "still limited"
+    );
+    assert_eq!(
+        app.get(CONTACTS, &headers("quiet")).await.0,
+        200,
+        "another namespace counts on its own"
+    );
+    assert_eq!(
+        get(&app, CONTACTS, TEAM_A).await.0,
+        200,
+        "so does the default namespace"
+    );
+    // Credentials come first: a wrong token is a 401, not a 429.
+    assert_eq!(
+        app.get(
+            CONTACTS,
+            &[
+                ("x-api-token", "token_x"),
+                ("team_id", "team_a"),
+                (NAMESPACE, "busy")
+            ]
+        )
+        .await,
+        (401, error(INVALID_CREDENTIALS))
+    );
+    let (status, _) = app
+        .send(Method::POST, "/__admin/reset?namespace=busy", &[], None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.get(CONTACTS, &headers("busy")).await.0,
+        200,
+        "the reset cleared the count"
+    );
+}
+
+#[tokio::test]
+async fn a_team_without_the_switch_is_never_limited() {
+    let app = spawn_app_with_seed(limited_teams()).await;
+    for _ in 0..120 {
+        assert_eq!(
+            get(&app, &format!("{CONTACTS}?limit=1"), TEAM_B).await.0,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_tenant_list_notes_a_teams_rate_limit() {
+    let app = spawn_app_with_seed(limited_teams()).await;
+    let (_, tenants) = app.get("/__admin/tenants", &[]).await;
+    let thoughtly = tenants["vendors"]
+        .as_array()
+        .expect("vendors")
+        .iter()
+        .find(|vendor| vendor["slug"] == "thoughtly")
+        .expect("thoughtly");
+    let notes: Vec<&Value> = thoughtly["tenants"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .map(|team| &team["note"])
+        .collect();
+    assert_eq!(notes, [&json!("rate limit on"), &Value::Null], "{tenants}");
+}
+
+#[test]
+fn a_seeded_call_names_a_contact_of_its_team() {
+    let team = |calls: Value| {
+        json!({"thoughtly": {"teams": [{"team_id": "t", "api_token": "k",
+            "contacts": [{"id": "c1", "phone_number": "+1"}], "calls": calls}]}})
+    };
+    assert_eq!(
+        seed_error(team(json!([{"contact_id": "c9", "interview_id": "i"}]))),
+        "seed: test seed: thoughtly.teams[0].calls[0].contact_id: no contact `c9` in this team"
+    );
+    assert_eq!(
+        seed_error(team(json!([{"contact_id": "c1", "interview_id": " "}]))),
+        "seed: test seed: thoughtly.teams[0].calls[0].interview_id: must not be blank"
+    );
+    assert_eq!(
+        seed_error(team(json!([
+            {"id": "65f1c0a2e4b0d93a7c1e5f99", "contact_id": "c1", "interview_id": "i"},
+            {"id": "65f1c0a2e4b0d93a7c1e5f99", "contact_id": "c1", "interview_id": "i"}
+        ]))),
+        "seed: test seed: thoughtly.teams[0].calls[1].id: duplicate call id `65f1c0a2e4b0d93a7c1e5f99`"
+    );
+    let message = seed_error(team(json!([{"contact_id": "c1"}])));
+    assert!(
+        message.starts_with(
+            "seed: test seed: thoughtly.teams[0].calls[0]: missing field `interview_id`"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_seed_may_list_calls_already_placed() {
+    let app = spawn_app_with_seed(
+        json!({"thoughtly": {"teams": [{"team_id": "t", "api_token": "k",
+        "contacts": [{"id": "c1", "phone_number": "+15550004444"}],
+        "calls": [{"id": "65f1c0a2e4b0d93a7c1e5f99", "contact_id": "c1", "interview_id": "i",
+                   "status": "COMPLETED", "created_at": "2025-12-01T10:00:00Z"},
+                  {"contact_id": "c1", "interview_id": "i"}]}]}}),
+    )
+    .await;
+    // A new call never reuses a seeded id; placing one works beside the seeded ones.
+    let (status, placed) = call(
+        &app,
+        &json!({"contact_id": "c1", "interview_id": "i"}),
+        Creds("k", "t"),
+    )
+    .await;
+    assert_eq!(status, 200, "{placed}");
+    assert_ne!(placed["data"]["id"], "65f1c0a2e4b0d93a7c1e5f99");
+}
+
+#[tokio::test]
+async fn a_reset_of_the_default_namespace_clears_its_count() {
+    let app = spawn_app_with_seed(limited_teams()).await;
+    for _ in 0..100 {
+        assert_eq!(get(&app, CONTACTS, TEAM_A).await.0, 200);
+    }
+    assert_eq!(
+        get(&app, CONTACTS, TEAM_A).await,
+        (429, error(RATE_LIMITED))
+    );
+    let (status, _) = app.send(Method::POST, "/__admin/reset", &[], None).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&app, CONTACTS, TEAM_A).await.0, 200);
 }

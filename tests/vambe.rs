@@ -29,6 +29,7 @@ const UPDATED_AFTER_FORMAT: &str =
 const DEFAULT_KEY: &str = "vk_live_andes_7c41e9b2d05a";
 const SECOND_KEY: &str = "vk_live_pacifico_2f86d0a51e3c";
 const CONTACTS: &str = "/vambe/api/public/contacts";
+const PIPELINES: &str = "/vambe/api/public/pipeline";
 const EVERYTHING: &str = "created_after=2000-01-01T00:00:00Z";
 
 const SALES: &str = "5a1e5000-0000-4000-8000-000000000001";
@@ -49,6 +50,8 @@ fn ids(names: &[u8]) -> Vec<String> {
 /// Hand-written contacts with timestamps placed around the frozen clock's boundaries:
 /// c1's last message is exactly 7 days before now, c2's one millisecond earlier; c1 and c3
 /// share `created_at` and `updated_at` (ties go by id); c5's last message is over a year old.
+/// Default stages: c1 in New (as its ticket), c2 in Won (its ticket in Open), c4 in Open (its
+/// ticket in Won), c3 and c5 left to the seed (the first stage, New).
 fn two_workspaces() -> Value {
     json!({"vambe": {"workspaces": [
         {"api_key": "key_a",
@@ -64,7 +67,7 @@ fn two_workspaces() -> Value {
              "custom_fields": {"status": "Active"},
              "active_ticket_v2": {"id": "71c4e700-0000-4000-8000-000000000001", "current_stage_id": STAGE_NEW,
                                   "custom_fields": {"priority": "high"}}},
-            {"id": id(2), "name": "Ana Pérez", "platform": "instagram",
+            {"id": id(2), "name": "Ana Pérez", "platform": "instagram", "default_stage_id": STAGE_WON,
              "last_message_at": "2026-01-08T11:59:59.999Z", "chat_status": "UNATTENDED",
              "created_at": "2025-07-01T00:00:00.000Z", "updated_at": "2025-11-01T00:00:00.000Z",
              "custom_fields": {"status": "Inactive"},
@@ -74,7 +77,7 @@ fn two_workspaces() -> Value {
              "last_message_at": "2026-01-15T11:00:00.000Z", "chat_status": "CLOSED",
              "created_at": "2025-06-01T00:00:00.000Z", "updated_at": "2025-12-01T00:00:00.000Z",
              "custom_fields": {"status": "Active", "visits": 3}},
-            {"id": id(4), "name": "Luis Soto", "platform": "messenger",
+            {"id": id(4), "name": "Luis Soto", "platform": "messenger", "default_stage_id": STAGE_OPEN,
              "last_message_at": "2025-12-20T09:30:00.000Z", "chat_status": "ATTENDED",
              "created_at": "2025-08-01T00:00:00.000Z", "updated_at": "2026-01-10T00:00:00.000Z",
              "active_ticket_v2": {"id": "71c4e700-0000-4000-8000-000000000004", "current_stage_id": STAGE_WON.to_uppercase()}},
@@ -468,11 +471,12 @@ async fn an_incremental_sync_picks_up_new_and_modified_contacts_only() {
 }
 
 #[tokio::test]
-async fn stage_and_pipeline_filter_by_the_active_ticket() {
+async fn stage_id_matches_the_default_stage_only_and_pipeline_id_the_active_ticket() {
     let app = spawn_app_with_seed(two_workspaces()).await;
     assert_eq!(
         listed(&app, &format!("{EVERYTHING}&stage_id={STAGE_NEW}"), "key_a").await,
-        ids(&[1])
+        ids(&[5, 1, 3]),
+        "c1 by its default stage (its ticket is there too), c3 and c5 by the seed's default"
     );
     assert_eq!(
         listed(
@@ -481,13 +485,38 @@ async fn stage_and_pipeline_filter_by_the_active_ticket() {
             "key_a"
         )
         .await,
-        ids(&[1]),
+        ids(&[5, 1, 3]),
         "ids compare case-insensitively"
     );
     assert_eq!(
         listed(
             &app,
+            &format!("{EVERYTHING}&stage_id={STAGE_OPEN}"),
+            "key_a"
+        )
+        .await,
+        ids(&[4]),
+        "c4's default stage; c2's ticket sits in Open, but its default stage is Won"
+    );
+    assert_eq!(
+        listed(&app, &format!("{EVERYTHING}&stage_id={STAGE_WON}"), "key_a").await,
+        ids(&[2]),
+        "c2's default stage; c4's ticket sits in Won, but its default stage is Open"
+    );
+    assert_eq!(
+        listed(
+            &app,
             &format!("{EVERYTHING}&stage_id={STAGE_OPEN}&pipeline_id={SALES}"),
+            "key_a"
+        )
+        .await,
+        ids(&[4]),
+        "AND-ed: c4's default stage is Open and its ticket is in Sales"
+    );
+    assert_eq!(
+        listed(
+            &app,
+            &format!("{EVERYTHING}&stage_id={STAGE_OPEN}&pipeline_id={SUPPORT}"),
             "key_a"
         )
         .await,
@@ -756,6 +785,204 @@ async fn unknown_paths_and_other_methods_answer_in_vambes_shape() {
 }
 
 #[tokio::test]
+async fn pipelines_are_a_bare_array_in_seed_order_with_null_descriptions_when_not_seeded() {
+    let app = spawn_app().await;
+    let (status, body) = app.get(PIPELINES, &[("x-api-key", DEFAULT_KEY)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!([
+            {"id": "f9769c2d-796a-4ff4-99d7-ce4c5f5ab21f", "name": "Ventas",
+             "description": "Embudo comercial: del primer mensaje a la venta",
+             "stages": [
+                {"id": "0f753aa3-54c4-4531-85f0-f99f70d15229", "name": "Nuevo lead",
+                 "description": "Escribió por primera vez"},
+                {"id": "cd1d0bce-7cfa-4121-a3e4-ac7e06de798d", "name": "Calificado",
+                 "description": "Tiene presupuesto y necesidad confirmados"},
+                {"id": "1347ef42-95dd-42c9-9e01-0a489ff441bd", "name": "Propuesta enviada",
+                 "description": null},
+                {"id": "17c0b44f-216f-46e5-8b49-d0253b6550af", "name": "Ganado",
+                 "description": null}
+             ]},
+            {"id": "c821c7fb-71c4-47e9-b73b-f6996f9ab5d0", "name": "Soporte", "description": null,
+             "stages": [
+                {"id": "f904ac9d-63e5-44d7-a88f-a4401586d0b1", "name": "Abierto", "description": null},
+                {"id": "74bd4b16-1c62-413f-b9d3-89b2a5eee54b", "name": "En progreso", "description": null},
+                {"id": "68da6517-d41c-49c0-92ef-18789d566010", "name": "Resuelto", "description": null}
+             ]}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn pipelines_and_stages_keep_the_seeds_order_not_their_ids_or_names() {
+    let app = spawn_app_with_seed(json!({"vambe": {"workspaces": [{"api_key": "k",
+        "pipelines": [
+            {"id": "ffffffff-0000-4000-8000-000000000000", "name": "Zeta", "description": "Last by name",
+             "stages": [
+                {"id": "ffffffff-0000-4000-8000-0000000000f2", "name": "Second by id", "description": ""},
+                {"id": "ffffffff-0000-4000-8000-0000000000f1", "name": "First by id"}]},
+            {"id": "00000000-0000-4000-8000-000000000000", "name": "Alfa", "stages": []}
+        ]}]}}))
+    .await;
+    let (status, body) = app
+        .get(&format!("{PIPELINES}?days=7"), &[("x-api-key", "k")])
+        .await;
+    assert_eq!(status, 200, "a query is ignored");
+    assert_eq!(
+        body,
+        json!([
+            {"id": "ffffffff-0000-4000-8000-000000000000", "name": "Zeta", "description": "Last by name",
+             "stages": [
+                {"id": "ffffffff-0000-4000-8000-0000000000f2", "name": "Second by id", "description": ""},
+                {"id": "ffffffff-0000-4000-8000-0000000000f1", "name": "First by id", "description": null}]},
+            {"id": "00000000-0000-4000-8000-000000000000", "name": "Alfa", "description": null, "stages": []}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn each_workspace_lists_only_its_own_pipelines() {
+    let app = spawn_app().await;
+    let (status, body) = app.get(PIPELINES, &[("x-api-key", SECOND_KEY)]).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = body
+        .as_array()
+        .expect("a bare array")
+        .iter()
+        .map(|pipeline| pipeline["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["Admisiones"]);
+    let app = spawn_app_with_seed(two_workspaces()).await;
+    assert_eq!(
+        app.get(PIPELINES, &[("x-api-key", "key_b")]).await,
+        (200, json!([])),
+        "a workspace without pipelines"
+    );
+}
+
+#[tokio::test]
+async fn pipelines_need_a_known_key() {
+    let app = spawn_app().await;
+    let unauthorized = (401, json!({"statusCode": 401, "message": "Unauthorized"}));
+    assert_eq!(app.get(PIPELINES, &[]).await, unauthorized);
+    assert_eq!(
+        app.get(PIPELINES, &[("x-api-key", "vk_nobody")]).await,
+        unauthorized
+    );
+    for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+        app.assert_method_not_allowed(
+            method,
+            PIPELINES,
+            &[],
+            &["GET"],
+            json!({"statusCode": 405, "message": "Method Not Allowed"}),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_default_seed_spreads_contacts_over_several_default_stages_apart_from_their_tickets() {
+    let app = spawn_app().await;
+    let (_, pipelines) = app.get(PIPELINES, &[("x-api-key", DEFAULT_KEY)]).await;
+    let stages: HashSet<&str> = pipelines
+        .as_array()
+        .expect("pipelines")
+        .iter()
+        .flat_map(|pipeline| pipeline["stages"].as_array().expect("stages"))
+        .map(|stage| stage["id"].as_str().expect("id"))
+        .collect();
+    let (_, contacts) = get(&app, &format!("{EVERYTHING}&limit=1000"), DEFAULT_KEY).await;
+    let contacts = contacts.as_array().expect("contacts");
+    let defaults: HashSet<&str> = contacts
+        .iter()
+        .map(|contact| contact["default_stage_id"].as_str().expect("default stage"))
+        .collect();
+    assert!(
+        defaults.is_subset(&stages),
+        "every default stage is the workspace's"
+    );
+    assert!(
+        defaults.len() >= 5,
+        "spread over several stages: {defaults:?}"
+    );
+    let ticketed: Vec<(&Value, &Value)> = contacts
+        .iter()
+        .filter(|contact| !contact["active_ticket_v2"].is_null())
+        .map(|contact| {
+            (
+                &contact["default_stage_id"],
+                &contact["active_ticket_v2"]["current_stage_id"],
+            )
+        })
+        .collect();
+    let differ = ticketed
+        .iter()
+        .filter(|(default, ticket)| default != ticket)
+        .count();
+    assert!(
+        differ > 0 && differ < ticketed.len(),
+        "{differ} of {}",
+        ticketed.len()
+    );
+    // Each default stage answers the stage filter with exactly its contacts.
+    for stage in defaults {
+        let expected = contacts
+            .iter()
+            .filter(|contact| contact["default_stage_id"] == stage)
+            .count();
+        let filtered = listed(
+            &app,
+            &format!("{EVERYTHING}&limit=1000&stage_id={stage}"),
+            DEFAULT_KEY,
+        )
+        .await;
+        assert_eq!(filtered.len(), expected, "{stage}");
+    }
+}
+
+#[tokio::test]
+async fn a_namespaces_frozen_clock_moves_its_days_answers_and_the_default_namespace_stays_put() {
+    let app = spawn_app_with_seed(two_workspaces()).await;
+    let (status, _) = app
+        .send(
+            Method::PUT,
+            "/__admin/clock?namespace=tomorrow",
+            &[],
+            Some(&json!({"now": "2026-01-16T12:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let in_namespace = |namespace: &'static str| {
+        [
+            ("x-api-key", "key_a"),
+            ("x-understudy-namespace", namespace),
+        ]
+    };
+    let days = async |namespace: &'static str| {
+        let (status, body) = app
+            .get(&format!("{CONTACTS}?days=7"), &in_namespace(namespace))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array()
+            .expect("array")
+            .iter()
+            .map(|contact| contact["id"].as_str().expect("id").to_owned())
+            .collect::<Vec<_>>()
+    };
+    // A day later, c1's last message (exactly 7 days before the default clock) is 8 days old.
+    assert_eq!(days("tomorrow").await, ids(&[3]));
+    assert_eq!(days("default").await, ids(&[3, 1]));
+    assert_eq!(listed(&app, "days=7", "key_a").await, ids(&[3, 1]));
+    assert_eq!(
+        days("another").await,
+        ids(&[3, 1]),
+        "it follows the default clock"
+    );
+}
+
+#[tokio::test]
 async fn the_openapi_document_is_served() {
     let app = spawn_app().await;
     let response = app
@@ -787,6 +1014,24 @@ fn a_bad_seed_names_the_json_path_and_the_problem() {
     assert!(
         error.contains("contacts[1].active_ticket_v2.current_stage_id")
             && error.contains("no stage"),
+        "{error}"
+    );
+    let error = seed_error(with_contact(json!({"default_stage_id": STAGE_OPEN})));
+    assert_eq!(
+        error,
+        format!(
+            "seed: test seed: vambe.workspaces[0].contacts[1].default_stage_id: no stage `{STAGE_OPEN}` in this workspace's pipelines"
+        )
+    );
+    let error = seed_error(with_contact(json!({"default_stage_id": "first"})));
+    assert_eq!(
+        error,
+        "seed: test seed: vambe.workspaces[0].contacts[1].default_stage_id: `first` is not a UUID (the vendor's pattern)"
+    );
+    let error = seed_error(json!({"vambe": {"workspaces": [{"api_key": "k",
+        "pipelines": [{"name": "Sales", "description": 3}]}]}}));
+    assert!(
+        error.starts_with("seed: test seed: vambe.workspaces[0].pipelines[0].description: "),
         "{error}"
     );
     let error = seed_error(with_contact(json!({"id": "42"})));

@@ -15,8 +15,8 @@ pub static ERRORS: ErrorStyle = ErrorStyle {
     shape: success_false,
 };
 
-/// One text for a missing and an unknown key alike, as the vendor's one documented 401.
-const UNAUTHORIZED: &str = "Invalid or missing API key";
+/// The vendor's one documented error body, used for a missing and an unknown key alike.
+const UNAUTHORIZED: &str = "Invalid API key";
 
 pub const LIMIT_INVALID: &str = "limit must be an integer between 1 and 100";
 pub const OFFSET_INVALID: &str = "offset must be a non-negative integer";

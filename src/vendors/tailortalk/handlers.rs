@@ -1,8 +1,13 @@
-//! TailorTalk's one operation (seed 000, "Get Contacts API").
+//! TailorTalk's operations: `get_contacts` (seed 000, "Get Contacts API"), and `get_leads` and
+//! `mark_converted` (the vendor's API reference, beside it).
+
+use axum::Json;
 
 use super::auth::Agent;
 use super::error::Error;
-use super::models::GetContactsParams;
+use super::models::{
+    CONVERTED_MESSAGE, Converted, GetContactsParams, GetLeadsParams, MarkConverted, Wrapped,
+};
 use super::queries;
 use crate::http::body::JsonBody;
 use crate::http::cache::JsonBytes;
@@ -20,4 +25,37 @@ pub async fn get_contacts(
             queries::contacts_page(conn, agent.id, params).map(|page| agent.envelope.wrap(page))
         })
         .await
+}
+
+/// `POST /api/v1/get_leads` (also `GET` with the same body): one page of the agent's leads,
+/// most recent message first, older than `start_after`, of one `lead_status` when asked;
+/// always in the `{"data":…,"success":true}` envelope.
+pub async fn get_leads(
+    agent: Tenant<Agent>,
+    JsonBody(body, _): JsonBody<Error>,
+) -> Result<JsonBytes, Error> {
+    let params = GetLeadsParams::try_from(body)?;
+    agent
+        .answer_found(params, |conn, agent, params| {
+            queries::leads_page(conn, agent.id, params).map(Wrapped::new)
+        })
+        .await
+}
+
+/// `POST /api/v1/mark_converted`: the agent's leads whose contact is listed become
+/// `converted`; contacts without a lead are skipped.
+pub async fn mark_converted(
+    agent: Tenant<Agent>,
+    JsonBody(body, _): JsonBody<Error>,
+) -> Result<Json<Wrapped<Converted>>, Error> {
+    let MarkConverted { contact_ids } = MarkConverted::try_from(body)?;
+    let agent_id = agent.id;
+    let updated_count = agent
+        .db
+        .run(move |conn| queries::mark_converted(conn, agent_id, &contact_ids))
+        .await?;
+    Ok(Json(Wrapped::new(Converted {
+        message: CONVERTED_MESSAGE,
+        updated_count,
+    })))
 }

@@ -1,15 +1,23 @@
-//! TailorTalk's wire types, the `get_contacts` body parameters and the per-agent envelope.
+//! TailorTalk's wire types, the bodies of `get_contacts`, `get_leads` and `mark_converted`
+//! parsed into typed parameters, and the per-agent envelope of `get_contacts`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::{
-    BODY_NOT_OBJECT, Error, INVALID_START_AFTER, LIMIT_NOT_INTEGER, LIMIT_OUT_OF_RANGE,
+    BODY_NOT_OBJECT, CONTACT_IDS_INVALID, Error, INVALID_START_AFTER, LEAD_STATUS_INVALID,
+    LEADS_LIMIT_OUT_OF_RANGE, LIMIT_NOT_INTEGER, LIMIT_OUT_OF_RANGE,
 };
 use crate::time::{Millis, Precision, TimeFormat};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
+pub const DEFAULT_LEADS_LIMIT: u32 = 50;
+pub const MAX_LEADS_LIMIT: u32 = 100;
+/// The status `mark_converted` sets.
+pub const CONVERTED: &str = "converted";
+/// What `mark_converted` answers, word for word (Doc).
+pub const CONVERTED_MESSAGE: &str = "Lead status updated to converted.";
 
 /// The keys every contact has; a custom attribute of the same name is never rendered over them.
 pub const STANDARD_KEYS: [&str; 4] = ["name", "phone_number", "created_at", "updated_at"];
@@ -27,15 +35,91 @@ impl TryFrom<Option<Value>> for GetContactsParams {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        let fields = match body {
-            None => Map::new(),
-            Some(Value::Object(fields)) => fields,
-            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
+        let fields = body_fields(body)?;
+        Ok(Self {
+            start_after: parse_start_after(fields.get("start_after"))?,
+            limit: Limit::parse(
+                fields.get("limit"),
+                DEFAULT_LIMIT,
+                MAX_LIMIT,
+                LIMIT_OUT_OF_RANGE,
+            )?,
+        })
+    }
+}
+
+/// The `get_leads` body, parsed. An empty or absent body means the defaults; keys other than
+/// `start_after`, `lead_status` and `limit` are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GetLeadsParams {
+    /// Only leads whose last message is strictly before this instant.
+    pub start_after: Option<Millis>,
+    /// Only leads with exactly this status.
+    pub lead_status: Option<String>,
+    pub limit: Limit,
+}
+
+impl TryFrom<Option<Value>> for GetLeadsParams {
+    type Error = Error;
+
+    fn try_from(body: Option<Value>) -> Result<Self, Error> {
+        let fields = body_fields(body)?;
+        let lead_status = match fields.get("lead_status") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(status)) => Some(status.clone()),
+            Some(_) => return Err(Error::invalid(LEAD_STATUS_INVALID)),
         };
         Ok(Self {
             start_after: parse_start_after(fields.get("start_after"))?,
-            limit: Limit::parse(fields.get("limit"))?,
+            lead_status,
+            limit: Limit::parse(
+                fields.get("limit"),
+                DEFAULT_LEADS_LIMIT,
+                MAX_LEADS_LIMIT,
+                LEADS_LIMIT_OUT_OF_RANGE,
+            )?,
         })
+    }
+}
+
+/// The `mark_converted` body: the contacts (WhatsApp numbers, Instagram user names) whose
+/// leads become `converted`, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkConverted {
+    pub contact_ids: Vec<String>,
+}
+
+impl TryFrom<Option<Value>> for MarkConverted {
+    type Error = Error;
+
+    fn try_from(body: Option<Value>) -> Result<Self, Error> {
+        let mut fields = match body {
+            None => return Err(Error::invalid(CONTACT_IDS_INVALID)),
+            Some(Value::Object(fields)) => fields,
+            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
+        };
+        let Some(Value::Array(items)) = fields.remove("contact_ids") else {
+            return Err(Error::invalid(CONTACT_IDS_INVALID));
+        };
+        let mut contact_ids: Vec<String> = Vec::with_capacity(items.len());
+        for item in items {
+            let Value::String(id) = item else {
+                return Err(Error::invalid(CONTACT_IDS_INVALID));
+            };
+            if !contact_ids.contains(&id) {
+                contact_ids.push(id);
+            }
+        }
+        Ok(Self { contact_ids })
+    }
+}
+
+/// A body's fields: none for an empty body; anything but an object is refused.
+fn body_fields(body: Option<Value>) -> Result<Map<String, Value>, Error> {
+    match body {
+        None => Ok(Map::new()),
+        Some(Value::Object(fields)) => Ok(fields),
+        Some(_) => Err(Error::invalid(BODY_NOT_OBJECT)),
     }
 }
 
@@ -51,16 +135,21 @@ fn parse_start_after(value: Option<&Value>) -> Result<Option<Millis>, Error> {
     }
 }
 
-/// How many contacts a page holds: 1..=500, default 50.
+/// How many records a page holds: 1..=500 contacts or 1..=100 leads, default 50.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limit(u32);
 
 impl Limit {
-    /// A JSON number with a whole value (`10`, `10.0`, `1e2`); a string such as `"10"`, a
-    /// fraction or a boolean is not an integer. `null` counts as absent.
-    fn parse(value: Option<&Value>) -> Result<Self, Error> {
+    /// A JSON number with a whole value (`10`, `10.0`, `1e2`) in `1..=max`; a string such as
+    /// `"10"`, a fraction or a boolean is not an integer. `null` counts as absent (`default`).
+    fn parse(
+        value: Option<&Value>,
+        default: u32,
+        max: u32,
+        out_of_range: &'static str,
+    ) -> Result<Self, Error> {
         let number = match value {
-            None | Some(Value::Null) => return Ok(Self(DEFAULT_LIMIT)),
+            None | Some(Value::Null) => return Ok(Self(default)),
             Some(Value::Number(number)) => number,
             Some(_) => return Err(Error::invalid(LIMIT_NOT_INTEGER)),
         };
@@ -73,13 +162,13 @@ impl Limit {
             if float.fract() != 0.0 || !float.is_finite() {
                 return Err(Error::invalid(LIMIT_NOT_INTEGER));
             }
-            (0.0..=f64::from(MAX_LIMIT))
+            (0.0..=f64::from(max))
                 .contains(&float)
                 .then_some(float as u32)
         };
         match whole {
-            Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(Self(limit)),
-            _ => Err(Error::invalid(LIMIT_OUT_OF_RANGE)),
+            Some(limit) if (1..=max).contains(&limit) => Ok(Self(limit)),
+            _ => Err(Error::invalid(out_of_range)),
         }
     }
 
@@ -119,10 +208,7 @@ impl Envelope {
     pub fn wrap(self, page: ContactPage) -> EnvelopedPage {
         match self {
             Self::Documented => EnvelopedPage::Documented(page),
-            Self::Wrapped => EnvelopedPage::Wrapped(Wrapped {
-                data: page,
-                success: true,
-            }),
+            Self::Wrapped => EnvelopedPage::Wrapped(Wrapped::new(page)),
         }
     }
 }
@@ -151,10 +237,60 @@ pub enum EnvelopedPage {
     Wrapped(Wrapped<ContactPage>),
 }
 
+/// `{"data":…,"success":true}`: the envelope of the vendor's sibling endpoints, and always the
+/// envelope of `get_leads` and `mark_converted`.
 #[derive(Debug, Serialize)]
 pub struct Wrapped<T> {
     data: T,
     success: bool,
+}
+
+impl<T> Wrapped<T> {
+    pub fn new(data: T) -> Self {
+        Self {
+            data,
+            success: true,
+        }
+    }
+}
+
+/// One page of leads; `count` is the length of this page, not a total.
+#[derive(Debug, Serialize)]
+pub struct LeadPage {
+    pub leads: Vec<Lead>,
+    pub count: usize,
+}
+
+impl LeadPage {
+    pub fn new(leads: Vec<Lead>) -> Self {
+        Self {
+            count: leads.len(),
+            leads,
+        }
+    }
+}
+
+/// A lead as `get_leads` renders it, keys in the order of the vendor's reference.
+#[derive(Debug, Serialize)]
+pub struct Lead {
+    pub lead_name: Option<String>,
+    /// A WhatsApp number with country code or an Instagram user name: what `mark_converted`
+    /// matches.
+    pub lead_contact: String,
+    pub lead_status: String,
+    pub last_message_time: String,
+    pub joined: String,
+    pub total_followups: u64,
+    /// The channel the lead came through: `assistant`, `whatsapp`, `instagram`, …
+    pub integration: String,
+    pub id: String,
+}
+
+/// `data` of `mark_converted`.
+#[derive(Debug, Serialize)]
+pub struct Converted {
+    pub message: &'static str,
+    pub updated_count: usize,
 }
 
 /// A contact as the vendor renders it: the standard keys, then every custom attribute as a
@@ -284,6 +420,74 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn leads(body: Value) -> Result<GetLeadsParams, String> {
+        GetLeadsParams::try_from(Some(body)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn get_leads_takes_a_status_and_a_limit_up_to_100() {
+        assert_eq!(
+            GetLeadsParams::try_from(None).unwrap(),
+            GetLeadsParams {
+                start_after: None,
+                lead_status: None,
+                limit: Limit(50)
+            }
+        );
+        let parsed = leads(json!({"lead_status": "hot", "limit": 100, "start_after": null})).unwrap();
+        assert_eq!(parsed.lead_status.as_deref(), Some("hot"));
+        assert_eq!(parsed.limit.get(), 100);
+        assert_eq!(leads(json!({"lead_status": null})).unwrap().lead_status, None);
+        for bad in [json!(101), json!(0)] {
+            assert_eq!(
+                leads(json!({ "limit": bad })),
+                Err("limit must be between 1 and 100".into())
+            );
+        }
+        assert_eq!(
+            leads(json!({"limit": "5"})),
+            Err("limit must be an integer".into())
+        );
+        for bad in [json!(1), json!(["hot"]), json!(true)] {
+            assert_eq!(
+                leads(json!({ "lead_status": bad })),
+                Err("lead_status must be a string".into())
+            );
+        }
+    }
+
+    #[test]
+    fn mark_converted_takes_a_list_of_strings_each_once() {
+        let parsed = |body: Value| {
+            MarkConverted::try_from(Some(body))
+                .map(|m| m.contact_ids)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            parsed(json!({"contact_ids": ["919800000001", "shiva_b", "919800000001"]})),
+            Ok(vec!["919800000001".to_owned(), "shiva_b".to_owned()])
+        );
+        assert_eq!(parsed(json!({"contact_ids": []})), Ok(Vec::new()));
+        let invalid = Err("contact_ids is required and must be a list of strings".to_owned());
+        for body in [
+            json!({}),
+            json!({"contact_ids": null}),
+            json!({"contact_ids": "919800000001"}),
+            json!({"contact_ids": [919800000001u64]}),
+            json!({"contact_ids": ["a", null]}),
+        ] {
+            assert_eq!(parsed(body.clone()), invalid, "{body}");
+        }
+        assert_eq!(
+            MarkConverted::try_from(None).map_err(|e| e.to_string()),
+            Err("contact_ids is required and must be a list of strings".to_owned())
+        );
+        assert_eq!(
+            parsed(json!(["a"])),
+            Err("Request body must be a JSON object".to_owned())
+        );
     }
 
     #[test]

@@ -1,14 +1,17 @@
-//! The `tailortalk.agents` seed section: agents with their token, envelope and contacts, each
-//! contact written as `get_contacts` returns it. Any key of a contact besides the standard ones
-//! is a custom attribute; timestamps left out are generated.
+//! The `tailortalk.agents` seed section: agents with their token, envelope, contacts and leads,
+//! each contact written as `get_contacts` returns it and each lead as `get_leads` does. Any key
+//! of a contact besides the standard ones is a custom attribute; ids and timestamps left out
+//! are generated. Every generated contact comes with a generated lead.
 
 use std::collections::HashSet;
 
+use rand::RngExt;
 use rand::rngs::StdRng;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
-use super::models::Envelope;
+use super::models::{CONVERTED, Envelope};
+use super::queries::{self, StoredLead};
 use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
@@ -21,6 +24,34 @@ pub struct AgentSeed {
     envelope: Envelope,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
+    #[serde(default)]
+    leads: Vec<LeadSeed>,
+}
+
+/// A lead as `get_leads` renders it; `lead_contact` is required (it is what `mark_converted`
+/// matches), the rest has defaults.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeadSeed {
+    id: Option<String>,
+    lead_name: Option<String>,
+    lead_contact: String,
+    #[serde(default = "default_lead_status")]
+    lead_status: String,
+    last_message_time: Option<Millis>,
+    joined: Option<Millis>,
+    #[serde(default)]
+    total_followups: u64,
+    #[serde(default = "default_integration")]
+    integration: String,
+}
+
+fn default_lead_status() -> String {
+    "cold".into()
+}
+
+fn default_integration() -> String {
+    "whatsapp".into()
 }
 
 /// A contact as the API renders it. Unknown keys are the point here (they are the custom
@@ -55,6 +86,14 @@ const LANGUAGES: &[&str] = &[
     "English", "Hindi", "Marathi", "Tamil", "Telugu", "Kannada", "Bengali", "Gujarati",
 ];
 const SOURCES: &[&str] = &["WhatsApp", "Instagram", "Website", "CSV import", "Walk-in"];
+/// Generated leads' statuses, weighted: most are cold, few converted.
+const LEAD_STATUSES: &[&str] = &[
+    "cold", "cold", "cold", "cold", "warm", "warm", "warm", "hot", "hot", CONVERTED,
+];
+/// The integration generated leads come through (their contact is a phone number).
+const GENERATED_INTEGRATION: &str = "whatsapp";
+/// How far before its last message a listed lead without `joined` joined, at most.
+const JOINED_BEFORE_MS: i64 = 90 * 86_400_000;
 
 /// The section: its tenants, each with its records.
 pub struct Agents;
@@ -71,15 +110,24 @@ impl Tenants for Agents {
 
     fn fill(tenant: Tenant<'_, '_>, seed: &AgentSeed) -> Result<(), SeedError> {
         tenant.set("envelope", seed.envelope.as_str())?;
-        AgentLoader::new(tenant).load_contacts(&seed.contacts)
+        let mut loader = AgentLoader::new(tenant);
+        loader.load_contacts(&seed.contacts)?;
+        // Leads come after every contact, so that they draw nothing from the generator before
+        // the contacts are made (and the contacts stay as they were).
+        loader.load_leads(&seed.leads)
     }
 }
 
 /// Loads one agent, keeping generated creation times distinct from every other of its
-/// contacts so the documented cursor recipe never meets a tie it did not ask for.
+/// contacts (and generated last-message times from every other of its leads) so the
+/// documented cursor recipe never meets a tie it did not ask for.
 struct AgentLoader<'a, 'c> {
     tenant: Tenant<'a, 'c>,
     created_times: HashSet<Millis>,
+    /// The row id of the first generated contact, which the generated leads start from.
+    first_generated: Option<i64>,
+    lead_ids: HashSet<String>,
+    message_times: HashSet<Millis>,
 }
 
 impl<'a, 'c> ContactLoader<'a, 'c> for AgentLoader<'a, 'c> {
@@ -132,7 +180,10 @@ impl<'a, 'c> ContactLoader<'a, 'c> for AgentLoader<'a, 'c> {
             created_at,
             updated_at,
             custom_attributes,
-        })
+        })?;
+        self.first_generated
+            .get_or_insert(self.tenant.ctx.tx.last_insert_rowid());
+        Ok(())
     }
 }
 
@@ -141,7 +192,155 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
         Self {
             tenant,
             created_times: HashSet::new(),
+            first_generated: None,
+            lead_ids: HashSet::new(),
+            message_times: HashSet::new(),
         }
+    }
+
+    /// The listed leads, then one lead for each generated contact (its name, phone number and
+    /// creation time, a status, a last message after it joined). Lead ids are the vendor's
+    /// shape: `<agent code>_<integration>_<contact, letters and digits only>`, the agent code
+    /// being 8 letters drawn once per agent.
+    fn load_leads(&mut self, listed: &[LeadSeed]) -> Result<(), SeedError> {
+        let code: String = (0..8)
+            .map(|_| char::from(b'a' + self.tenant.rng.random_range(0..26u8)))
+            .collect();
+        for (path, lead) in self.tenant.listed("leads", listed) {
+            self.insert_listed_lead(&path, &code, lead)?;
+        }
+        let Some(first) = self.first_generated else {
+            return Ok(());
+        };
+        let ctx = self.tenant.ctx;
+        let mut contacts = ctx.tx.prepare(
+            "SELECT name, phone_number, created_at FROM tailortalk_contacts
+             WHERE agent_id = ?1 AND id >= ?2 ORDER BY id",
+        )?;
+        let mut rows = contacts.query(rusqlite::params![self.tenant.id, first])?;
+        while let Some(row) = rows.next()? {
+            let name: Option<String> = row.get(0)?;
+            let Some(phone) = row.get::<_, Option<String>>(1)? else {
+                continue;
+            };
+            let joined = Millis(row.get(2)?);
+            let id = lead_id(&code, GENERATED_INTEGRATION, &phone);
+            // Two generated contacts with one number would be one lead.
+            if !self.lead_ids.insert(id.clone()) {
+                continue;
+            }
+            let last_message_time = self.fresh_message_time(joined);
+            let rng = &mut self.tenant.rng;
+            let lead_status = fakes::pick(rng, LEAD_STATUSES);
+            let total_followups = rng.random_range(0..=6u64);
+            queries::insert_lead(
+                ctx.tx,
+                self.tenant.id,
+                &StoredLead {
+                    id: &id,
+                    lead_name: name.as_deref(),
+                    lead_contact: &phone,
+                    lead_status,
+                    last_message_time,
+                    joined,
+                    total_followups,
+                    integration: GENERATED_INTEGRATION,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_listed_lead(
+        &mut self,
+        path: &str,
+        code: &str,
+        seed: &LeadSeed,
+    ) -> Result<(), SeedError> {
+        let ctx = self.tenant.ctx;
+        for (field, value) in [
+            ("lead_contact", &seed.lead_contact),
+            ("lead_status", &seed.lead_status),
+            ("integration", &seed.integration),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
+            }
+        }
+        let id = match &seed.id {
+            Some(id) if id.trim().is_empty() => {
+                return Err(ctx.error(&format!("{path}.id"), "must not be blank"));
+            }
+            Some(id) => id.clone(),
+            None => lead_id(code, &seed.integration, &seed.lead_contact),
+        };
+        if !self.lead_ids.insert(id.clone()) {
+            let hint = if seed.id.is_none() {
+                " (another lead has this contact and integration; give this one an `id`)"
+            } else {
+                ""
+            };
+            return Err(ctx.error(
+                &format!("{path}.id"),
+                format!("duplicate lead id `{id}`{hint}"),
+            ));
+        }
+        let (joined, last_message_time) = match (seed.joined, seed.last_message_time) {
+            (Some(joined), Some(last)) => (whole_seconds(joined), whole_seconds(last)),
+            (Some(joined), None) => {
+                let joined = whole_seconds(joined);
+                (joined, self.fresh_message_time(joined))
+            }
+            (None, Some(last)) => {
+                let last = whole_seconds(last);
+                let before = self.tenant.rng.random_range(0..=JOINED_BEFORE_MS);
+                (whole_seconds(Millis(last.0 - before)), last)
+            }
+            (None, None) => {
+                let joined = whole_seconds(fakes::instant_within_days(
+                    &mut self.tenant.rng,
+                    ctx.now,
+                    365,
+                ));
+                (joined, self.fresh_message_time(joined))
+            }
+        };
+        self.message_times.insert(last_message_time);
+        queries::insert_lead(
+            ctx.tx,
+            self.tenant.id,
+            &StoredLead {
+                id: &id,
+                lead_name: seed.lead_name.as_deref(),
+                lead_contact: &seed.lead_contact,
+                lead_status: &seed.lead_status,
+                last_message_time,
+                joined,
+                total_followups: seed.total_followups,
+                integration: &seed.integration,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// A whole-second instant between `joined` and now that no other lead of the agent has
+    /// as its last message: the nearest free second before the one drawn (not before
+    /// `joined`), else the nearest after it.
+    fn fresh_message_time(&mut self, joined: Millis) -> Millis {
+        let now = whole_seconds(self.tenant.ctx.now);
+        let drawn = whole_seconds(fakes::instant_between(&mut self.tenant.rng, joined, now));
+        let mut at = drawn;
+        while self.message_times.contains(&at) && at.0 - 1000 >= joined.0 {
+            at = Millis(at.0 - 1000);
+        }
+        if self.message_times.contains(&at) {
+            at = drawn;
+            while self.message_times.contains(&at) {
+                at = Millis(at.0 + 1000);
+            }
+        }
+        self.message_times.insert(at);
+        at
     }
 
     /// Most contacts carry a few attributes, some none at all; which ones varies.
@@ -212,6 +411,17 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     }
 }
 
+/// A lead id in the vendor's shape (`zrpxkxxu_assistant_shivajbdgmailcom`): the agent's code,
+/// the integration and the contact's ASCII letters and digits, lower-cased.
+fn lead_id(code: &str, integration: &str, contact: &str) -> String {
+    let contact: String = contact
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    format!("{code}_{integration}_{contact}")
+}
+
 /// The instant cut to its second: the vendor renders seconds only, so storing exactly what is
 /// rendered keeps the `start_after` cursor free of hidden sub-second order.
 fn whole_seconds(at: Millis) -> Millis {
@@ -229,6 +439,18 @@ struct StoredContact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lead_ids_keep_the_contacts_letters_and_digits() {
+        assert_eq!(
+            lead_id("zrpxkxxu", "assistant", "Shiva.JBD@gmail.com"),
+            "zrpxkxxu_assistant_shivajbdgmailcom"
+        );
+        assert_eq!(
+            lead_id("abcdefgh", "whatsapp", "+91 98123 45670"),
+            "abcdefgh_whatsapp_919812345670"
+        );
+    }
 
     #[test]
     fn whole_seconds_rounds_down_on_both_sides_of_the_epoch() {

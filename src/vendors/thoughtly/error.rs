@@ -15,6 +15,7 @@ pub static ERRORS: ErrorStyle = ErrorStyle {
         malformed_body: "Malformed JSON body",
         body_too_large: "Request body is larger than 1 MiB",
         unknown_record: "Contact not found",
+        rate_limited: "Rate limit exceeded: 100 requests per minute",
         ..ErrorTexts::PLAIN
     },
     shape,
@@ -34,6 +35,13 @@ pub const INVALID_EMAIL: &str = "email must be a string";
 pub const INVALID_COUNTRY_CODE: &str = "country_code must be a string";
 pub const INVALID_TAGS: &str = "tags must be an array of non-empty strings";
 pub const INVALID_ATTRIBUTES: &str = "attributes must be an object";
+
+pub const CONTACT_ID_REQUIRED: &str = "contact_id is required and must be a non-empty string";
+pub const INTERVIEW_ID_REQUIRED: &str =
+    "interview_id (or agent_id) is required and must be a non-empty string";
+pub const INVALID_METADATA: &str = "metadata must be an object";
+pub const METADATA_TOO_LARGE: &str = "metadata must be at most 16384 bytes as JSON";
+pub const CONTACT_HAS_NO_PHONE: &str = "The contact has no phone number to call";
 
 /// What every Thoughtly handler returns on failure.
 pub type Error = crate::contract::Error<super::Thoughtly>;

@@ -1,5 +1,5 @@
-//! Thoughtly's contact operations (seed 002, "GET /contact"; create and delete as the vendor's
-//! public clients call them).
+//! Thoughtly's contact operations (seed 002, "GET /contact"; create, get, delete and call as
+//! the vendor's API reference and public clients have them).
 
 use axum::Json;
 use rand::SeedableRng;
@@ -8,8 +8,9 @@ use rand::rngs::StdRng;
 use super::Thoughtly;
 use super::auth::Team;
 use super::error::{Error, Result};
-use super::models::{Contact, Envelope, ListParams, NewContact};
-use super::queries::{self, StoredContact};
+use super::error::CONTACT_HAS_NO_PHONE;
+use super::models::{Call, Contact, Envelope, ListParams, NewCall, NewContact, QUEUED};
+use super::queries::{self, StoredCall, StoredContact};
 use crate::contract::Failure;
 use crate::http::body::JsonBody;
 use crate::http::cache::JsonBytes;
@@ -84,4 +85,73 @@ pub async fn delete_contact(
     deleted
         .map(|contact| Json(Envelope::ok(contact)))
         .ok_or_else(|| Failure::UnknownRecord.into())
+}
+
+/// `GET /contact/{contact_id}`: the team's contact, as the list renders it.
+pub async fn get_contact(
+    team: Tenant<Team>,
+    RecordId { id, .. }: RecordId<Thoughtly>,
+) -> Result<JsonBytes> {
+    team.answer(GetContact(id), |conn, team, GetContact(id)| {
+        queries::contact(conn, team.id, id).map(|found| found.map(Envelope::ok))
+    })
+    .await?
+    .ok_or_else(|| Failure::UnknownRecord.into())
+}
+
+/// The parsed request of `GET /contact/{contact_id}`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct GetContact(String);
+
+/// `POST /contact/call`: queues a call to the team's contact with an agent. Nothing is ever
+/// dialled: the call is stored (the team's newest calls are kept) and answered `QUEUED`, and the
+/// journal shows the request.
+pub async fn call_contact(
+    team: Tenant<Team>,
+    JsonBody(body, _): JsonBody<Error>,
+) -> Result<Json<Envelope<Call>>> {
+    let new = NewCall::try_from(body)?;
+    let now = team.now();
+    let team_id = team.id;
+    let mut rng = StdRng::from_rng(&mut rand::rng());
+    let placed = team
+        .db
+        .run(move |conn| {
+            let phone = match queries::contact_phone(conn, team_id, &new.contact_id)? {
+                None => return Ok(Placed::UnknownContact),
+                Some(phone) => phone.filter(|phone| !phone.trim().is_empty()),
+            };
+            let Some(phone) = phone else {
+                return Ok(Placed::NoPhoneNumber);
+            };
+            let id = queries::fresh_call_id(conn, &mut rng, now)?;
+            queries::insert_call(
+                conn,
+                team_id,
+                &StoredCall {
+                    id: &id,
+                    contact_id: &new.contact_id,
+                    interview_id: &new.interview_id,
+                    phone_number: Some(&phone),
+                    status: QUEUED,
+                    metadata: &new.metadata,
+                    created_at: now,
+                },
+            )?;
+            queries::forget_old_calls(conn, team_id)?;
+            Ok(queries::call(conn, team_id, &id)?.map_or(Placed::UnknownContact, Placed::Call))
+        })
+        .await?;
+    match placed {
+        Placed::Call(call) => Ok(Json(Envelope::ok(call))),
+        Placed::UnknownContact => Err(Failure::UnknownRecord.into()),
+        Placed::NoPhoneNumber => Err(Error::invalid(CONTACT_HAS_NO_PHONE)),
+    }
+}
+
+/// What placing a call came to.
+enum Placed {
+    Call(Call),
+    UnknownContact,
+    NoPhoneNumber,
 }

@@ -1,13 +1,15 @@
-//! Thoughtly's wire types, and the list query and create body parsed into typed parameters
-//! ("parse, don't validate"): each parameter's range and wording live next to its type.
+//! Thoughtly's wire types, and the list query and the create and call bodies parsed into typed
+//! parameters ("parse, don't validate"): each parameter's range and wording live next to its
+//! type.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{
-    BODY_NOT_OBJECT, Error, INVALID_ATTRIBUTES, INVALID_COUNTRY_CODE, INVALID_EMAIL, INVALID_LIMIT,
-    INVALID_NAME, INVALID_PAGE, INVALID_PHONE_NUMBERS_ONLY, INVALID_SORT, INVALID_SORT_DIRECTION,
-    INVALID_TAGS, PHONE_NUMBER_REQUIRED,
+    BODY_NOT_OBJECT, CONTACT_ID_REQUIRED, Error, INTERVIEW_ID_REQUIRED, INVALID_ATTRIBUTES,
+    INVALID_COUNTRY_CODE, INVALID_EMAIL, INVALID_LIMIT, INVALID_METADATA, INVALID_NAME,
+    INVALID_PAGE, INVALID_PHONE_NUMBERS_ONLY, INVALID_SORT, INVALID_SORT_DIRECTION, INVALID_TAGS,
+    METADATA_TOO_LARGE, PHONE_NUMBER_REQUIRED,
 };
 use crate::http::query::QueryPairs;
 use crate::time::{Precision, TimeFormat};
@@ -17,6 +19,10 @@ pub const TIMESTAMPS: TimeFormat = TimeFormat::new(Precision::MillisWhenAny, tru
 
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 50;
+/// The most bytes a call's `metadata` may take as JSON (Choice: it bounds what a call stores).
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+/// The status of every call the mock starts: queued, and never dialled.
+pub const QUEUED: &str = "QUEUED";
 
 /// Every response: `{"data":…,"error":null}` (the unit renders as `null`).
 #[derive(Debug, Serialize)]
@@ -51,6 +57,19 @@ pub struct Contact {
     pub attributes: Map<String, Value>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// `data` of `POST /contact/call` (Choice: the vendor documents no payload).
+#[derive(Debug, Serialize)]
+pub struct Call {
+    /// 24 lower-case hex digits.
+    pub id: String,
+    pub contact_id: String,
+    pub interview_id: String,
+    pub phone_number: Option<String>,
+    pub status: String,
+    pub metadata: Map<String, Value>,
+    pub created_at: String,
 }
 
 /// The fields `sort` accepts; `created` and `updated` are aliases public clients send.
@@ -231,6 +250,61 @@ impl TryFrom<Option<Value>> for NewContact {
                 Some(_) => return Err(Error::invalid(INVALID_ATTRIBUTES)),
             },
         })
+    }
+}
+
+/// The body of `POST /contact/call`. A `null` field means absent; unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCall {
+    pub contact_id: String,
+    /// `interview_id`, else `agent_id` (the developer guide's name for the same value).
+    pub interview_id: String,
+    pub metadata: Map<String, Value>,
+}
+
+impl TryFrom<Option<Value>> for NewCall {
+    type Error = Error;
+
+    fn try_from(body: Option<Value>) -> Result<Self, Error> {
+        let mut body = match body {
+            Some(Value::Object(fields)) => fields,
+            // An empty body lacks the required fields.
+            None => return Err(Error::invalid(CONTACT_ID_REQUIRED)),
+            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
+        };
+        let contact_id = match body.remove("contact_id") {
+            Some(Value::String(id)) if !is_blank(&id) => id,
+            _ => return Err(Error::invalid(CONTACT_ID_REQUIRED)),
+        };
+        // Each of the two names, when sent, must hold a usable id; `interview_id` wins when both do.
+        let interview_id = optional_id(&mut body, "interview_id")?;
+        let agent_id = optional_id(&mut body, "agent_id")?;
+        let interview_id = interview_id
+            .or(agent_id)
+            .ok_or(Error::invalid(INTERVIEW_ID_REQUIRED))?;
+        let metadata = match body.remove("metadata") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(metadata)) => metadata,
+            Some(_) => return Err(Error::invalid(INVALID_METADATA)),
+        };
+        if Value::Object(metadata.clone()).to_string().len() > MAX_METADATA_BYTES {
+            return Err(Error::invalid(METADATA_TOO_LARGE));
+        }
+        Ok(Self {
+            contact_id,
+            interview_id,
+            metadata,
+        })
+    }
+}
+
+/// An agent id under `field`: absent or `null` is `None`; a non-blank string is the id;
+/// anything else is a 400.
+fn optional_id(body: &mut Map<String, Value>, field: &str) -> Result<Option<String>, Error> {
+    match body.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(id)) if !is_blank(&id) => Ok(Some(id)),
+        Some(_) => Err(Error::invalid(INTERVIEW_ID_REQUIRED)),
     }
 }
 
@@ -456,6 +530,82 @@ mod tests {
         assert_eq!(
             new_contact(json!({"phone_number": p, "tags": ["a", "b", "a"]})).map(|c| c.tags),
             Ok(vec!["a".to_owned(), "b".to_owned()])
+        );
+    }
+
+    fn new_call(body: Value) -> Result<NewCall, &'static str> {
+        NewCall::try_from(Some(body)).map_err(|error| error.text().expect("a 400 with a text"))
+    }
+
+    #[test]
+    fn a_call_takes_interview_id_or_agent_id() {
+        let call = |interview_id: &str| NewCall {
+            contact_id: "c1".into(),
+            interview_id: interview_id.into(),
+            metadata: Map::new(),
+        };
+        assert_eq!(
+            new_call(json!({"contact_id": "c1", "interview_id": "i1"})),
+            Ok(call("i1"))
+        );
+        assert_eq!(
+            new_call(json!({"contact_id": "c1", "agent_id": "a1"})),
+            Ok(call("a1"))
+        );
+        assert_eq!(
+            new_call(json!({"contact_id": "c1", "interview_id": "i1", "agent_id": "a1"})),
+            Ok(call("i1")),
+            "interview_id wins"
+        );
+        assert_eq!(
+            new_call(json!({"contact_id": "c1", "interview_id": null, "agent_id": "a1"})),
+            Ok(call("a1")),
+            "null is absent"
+        );
+        let required = "interview_id (or agent_id) is required and must be a non-empty string";
+        for body in [
+            json!({"contact_id": "c1"}),
+            json!({"contact_id": "c1", "interview_id": null, "agent_id": null}),
+            json!({"contact_id": "c1", "interview_id": " "}),
+            json!({"contact_id": "c1", "interview_id": 7}),
+            json!({"contact_id": "c1", "interview_id": "i1", "agent_id": 7}),
+        ] {
+            assert_eq!(new_call(body.clone()), Err(required), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_call_needs_a_contact_id_and_an_object_of_metadata() {
+        let contact_required = "contact_id is required and must be a non-empty string";
+        assert_eq!(
+            NewCall::try_from(None).map_err(|e| e.text()),
+            Err(Some(contact_required))
+        );
+        for body in [
+            json!({"interview_id": "i1"}),
+            json!({"contact_id": "", "interview_id": "i1"}),
+            json!({"contact_id": 5, "interview_id": "i1"}),
+        ] {
+            assert_eq!(new_call(body.clone()), Err(contact_required), "{body}");
+        }
+        assert_eq!(
+            new_call(json!(["c1"])),
+            Err("Request body must be a JSON object")
+        );
+        assert_eq!(
+            new_call(json!({"contact_id": "c1", "interview_id": "i1", "metadata": [1]})),
+            Err("metadata must be an object")
+        );
+        let metadata = json!({"name": "Sam", "nested": {"a": [1, 2]}});
+        assert_eq!(
+            new_call(json!({"contact_id": "c1", "interview_id": "i1", "metadata": metadata}))
+                .map(|call| Value::Object(call.metadata)),
+            Ok(metadata)
+        );
+        let big = "x".repeat(MAX_METADATA_BYTES);
+        assert_eq!(
+            new_call(json!({"contact_id": "c1", "interview_id": "i1", "metadata": {"k": big}})),
+            Err("metadata must be at most 16384 bytes as JSON")
         );
     }
 }

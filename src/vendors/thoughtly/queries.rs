@@ -1,10 +1,14 @@
 //! Thoughtly's tables and the queries behind its operations.
 
+use rand::RngExt;
+use rand::rngs::StdRng;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Map, Value};
 
-use super::models::{Contact, ContactList, ListParams, SortDirection, SortField, TIMESTAMPS};
+use super::models::{
+    Call, Contact, ContactList, ListParams, SortDirection, SortField, TIMESTAMPS,
+};
 use crate::http::pagination::Window;
 use crate::store::like_contains;
 use crate::time::Millis;
@@ -13,7 +17,8 @@ pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS thoughtly_teams (
     id INTEGER PRIMARY KEY,
     team_id TEXT NOT NULL UNIQUE,
-    api_token TEXT NOT NULL UNIQUE
+    api_token TEXT NOT NULL UNIQUE,
+    rate_limit INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS thoughtly_contacts (
     team INTEGER NOT NULL REFERENCES thoughtly_teams(id),
@@ -46,7 +51,23 @@ CREATE TABLE IF NOT EXISTS thoughtly_contact_tags (
 );
 CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_tag
     ON thoughtly_contact_tags (team, tag, contact_id);
+CREATE TABLE IF NOT EXISTS thoughtly_calls (
+    seq INTEGER PRIMARY KEY,
+    team INTEGER NOT NULL REFERENCES thoughtly_teams(id),
+    id TEXT NOT NULL UNIQUE,
+    contact_id TEXT NOT NULL,
+    interview_id TEXT NOT NULL,
+    phone_number TEXT,
+    status TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS thoughtly_calls_by_team ON thoughtly_calls (team, seq);
 ";
+
+/// The most calls a team keeps (in each namespace): the newest; older ones are forgotten as
+/// new ones are placed, so what calls store stays bounded (metadata is bounded per call).
+pub const MAX_CALLS_PER_TEAM: i64 = 1_000;
 
 /// A contact as stored; `attributes` is rendered to JSON text on insert.
 pub struct StoredContact<'a> {
@@ -251,4 +272,99 @@ fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
         created_at: TIMESTAMPS.render(Millis(row.get(6)?)),
         updated_at: TIMESTAMPS.render(Millis(row.get(7)?)),
     })
+}
+
+/// A call as stored; `metadata` is rendered to JSON text on insert.
+pub struct StoredCall<'a> {
+    pub id: &'a str,
+    pub contact_id: &'a str,
+    pub interview_id: &'a str,
+    pub phone_number: Option<&'a str>,
+    pub status: &'a str,
+    pub metadata: &'a Map<String, Value>,
+    pub created_at: Millis,
+}
+
+pub fn insert_call(conn: &Connection, team: i64, call: &StoredCall<'_>) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO thoughtly_calls (team, id, contact_id, interview_id, phone_number, status,
+             metadata, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        team,
+        call.id,
+        call.contact_id,
+        call.interview_id,
+        call.phone_number,
+        call.status,
+        Value::Object(call.metadata.clone()).to_string(),
+        call.created_at.0
+    ])?;
+    Ok(())
+}
+
+/// Whether any team has a call with this id (call ids are unique across teams).
+pub fn call_exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM thoughtly_calls WHERE id = ?1)")?
+        .query_row([id], |row| row.get(0))
+}
+
+/// A call id no call has yet, in the shape of the vendor's other ids (its team ids are
+/// MongoDB ObjectIds): 24 lower-case hex digits, the first 8 the creation second.
+pub fn fresh_call_id(conn: &Connection, rng: &mut StdRng, at: Millis) -> rusqlite::Result<String> {
+    let seconds = u32::try_from(at.0.div_euclid(1000)).unwrap_or(0);
+    loop {
+        let id = format!("{seconds:08x}{:016x}", rng.random::<u64>());
+        if !call_exists(conn, &id)? {
+            return Ok(id);
+        }
+    }
+}
+
+/// Forgets the team's calls beyond the newest [`MAX_CALLS_PER_TEAM`].
+pub fn forget_old_calls(conn: &Connection, team: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM thoughtly_calls WHERE team = ?1 AND seq <= (
+             SELECT seq FROM thoughtly_calls WHERE team = ?1 ORDER BY seq DESC
+             LIMIT 1 OFFSET ?2)",
+    )?
+    .execute(params![team, MAX_CALLS_PER_TEAM])?;
+    Ok(())
+}
+
+/// The phone number of the team's contact `id`: `None` when there is no such contact,
+/// `Some(None)` when it has no phone number.
+pub fn contact_phone(
+    conn: &Connection,
+    team: i64,
+    id: &str,
+) -> rusqlite::Result<Option<Option<String>>> {
+    conn.prepare_cached("SELECT phone_number FROM thoughtly_contacts WHERE team = ?1 AND id = ?2")?
+        .query_row(params![team, id], |row| row.get(0))
+        .optional()
+}
+
+/// The team's call with this id, as the API renders it.
+pub fn call(conn: &Connection, team: i64, id: &str) -> rusqlite::Result<Option<Call>> {
+    conn.prepare_cached(
+        "SELECT id, contact_id, interview_id, phone_number, status, metadata, created_at
+         FROM thoughtly_calls WHERE team = ?1 AND id = ?2",
+    )?
+    .query_row(params![team, id], |row| {
+        let metadata: String = row.get(5)?;
+        let metadata = serde_json::from_str(&metadata).map_err(|error| {
+            rusqlite::Error::FromSqlConversionFailure(5, Type::Text, error.into())
+        })?;
+        Ok(Call {
+            id: row.get(0)?,
+            contact_id: row.get(1)?,
+            interview_id: row.get(2)?,
+            phone_number: row.get(3)?,
+            status: row.get(4)?,
+            metadata,
+            created_at: TIMESTAMPS.render(Millis(row.get(6)?)),
+        })
+    })
+    .optional()
 }

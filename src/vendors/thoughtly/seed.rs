@@ -1,12 +1,14 @@
-//! The `thoughtly.teams` seed section: teams (`team_id` + `api_token`) with their contacts,
-//! written as the API returns them; ids and timestamps left out are generated.
+//! The `thoughtly.teams` seed section: teams (`team_id` + `api_token`, the rate-limit switch)
+//! with their contacts and calls, written as the API returns them; ids and timestamps left out
+//! are generated.
 
 use std::collections::HashSet;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::queries::{self, StoredContact};
+use super::models::QUEUED;
+use super::queries::{self, StoredCall, StoredContact};
 use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
@@ -15,8 +17,27 @@ use crate::time::Millis;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeamSeed {
+    /// Switches the documented rate limit on for this team (off by default).
+    #[serde(default)]
+    rate_limit: bool,
     #[serde(default)]
     contacts: Vec<ContactSeed>,
+    /// Calls already placed, as `POST /contact/call` answers them.
+    #[serde(default)]
+    calls: Vec<CallSeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallSeed {
+    id: Option<String>,
+    contact_id: String,
+    interview_id: String,
+    /// The contact's phone number when left out.
+    phone_number: Option<String>,
+    status: Option<String>,
+    metadata: Option<Map<String, Value>>,
+    created_at: Option<Millis>,
 }
 
 #[derive(Deserialize)]
@@ -75,11 +96,19 @@ impl Tenants for Teams {
         table: "thoughtly_teams",
         kind: "team",
         credentials: &["api_token", "team_id"],
-        note: "NULL",
+        note: "CASE WHEN rate_limit THEN 'rate limit on' END",
     };
 
     fn fill(tenant: Tenant<'_, '_>, seed: &TeamSeed) -> Result<(), SeedError> {
-        TeamLoader::new(tenant).load_contacts(&seed.contacts)
+        tenant.set("rate_limit", seed.rate_limit)?;
+        let mut loader = TeamLoader::new(tenant);
+        loader.load_contacts(&seed.contacts)?;
+        // After the contacts, so that listing calls draws nothing from the generator before
+        // the contacts are made (and they stay as they were), and calls can name any contact.
+        for (path, call) in loader.tenant.listed("calls", &seed.calls) {
+            loader.insert_listed_call(&path, call)?;
+        }
+        Ok(())
     }
 }
 
@@ -188,6 +217,53 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
             tenant,
             contact_ids: HashSet::new(),
         }
+    }
+
+    fn insert_listed_call(&mut self, path: &str, seed: &CallSeed) -> Result<(), SeedError> {
+        let ctx = self.tenant.ctx;
+        let Some(contact_phone) = queries::contact_phone(ctx.tx, self.tenant.id, &seed.contact_id)?
+        else {
+            return Err(ctx.error(
+                &format!("{path}.contact_id"),
+                format!("no contact `{}` in this team", seed.contact_id),
+            ));
+        };
+        for (field, value) in [
+            ("interview_id", Some(&seed.interview_id)),
+            ("status", seed.status.as_ref()),
+        ] {
+            if value.is_some_and(|value| value.trim().is_empty()) {
+                return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
+            }
+        }
+        let created_at = seed.created_at.unwrap_or_else(|| {
+            fakes::instant_within_days(&mut self.tenant.rng, ctx.now, 30)
+        });
+        let id = match &seed.id {
+            Some(id) if id.trim().is_empty() => {
+                return Err(ctx.error(&format!("{path}.id"), "must not be blank"));
+            }
+            Some(id) if queries::call_exists(ctx.tx, id)? => {
+                return Err(ctx.error(&format!("{path}.id"), format!("duplicate call id `{id}`")));
+            }
+            Some(id) => id.clone(),
+            None => queries::fresh_call_id(ctx.tx, &mut self.tenant.rng, created_at)?,
+        };
+        let metadata = seed.metadata.clone().unwrap_or_default();
+        queries::insert_call(
+            ctx.tx,
+            self.tenant.id,
+            &StoredCall {
+                id: &id,
+                contact_id: &seed.contact_id,
+                interview_id: &seed.interview_id,
+                phone_number: seed.phone_number.as_deref().or(contact_phone.as_deref()),
+                status: seed.status.as_deref().unwrap_or(QUEUED),
+                metadata: &metadata,
+                created_at,
+            },
+        )?;
+        Ok(())
     }
 
     fn generated_times(&mut self) -> (Millis, Millis) {

@@ -1,4 +1,5 @@
-//! Vambe's one operation (seed 004, "Get contacts by time filters").
+//! Vambe's operations: "Get contacts by time filters" (seed 004) and the pipelines list (the
+//! vendor's API reference).
 
 use super::auth::Workspace;
 use super::error::Error;
@@ -22,3 +23,17 @@ pub async fn list_contacts(
         })
         .await
 }
+
+/// `GET /api/public/pipeline`: the workspace's pipelines with their stages, as a bare array in
+/// seed order. It takes no parameters; any query is ignored.
+pub async fn list_pipelines(workspace: Tenant<Workspace>) -> Result<JsonBytes, Error> {
+    workspace
+        .answer_found(ListPipelines, |conn, workspace, _| {
+            queries::pipelines(conn, workspace.id)
+        })
+        .await
+}
+
+/// The parsed request of `GET /api/public/pipeline`: there is nothing to it but the tenant.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ListPipelines;

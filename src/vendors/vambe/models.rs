@@ -324,6 +324,23 @@ pub struct StageRef {
     pub name: String,
 }
 
+/// A pipeline as `GET /api/public/pipeline` lists it, with its stages in order.
+#[derive(Debug, Serialize)]
+pub struct Pipeline {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub stages: Vec<Stage>,
+}
+
+/// A stage of a pipeline.
+#[derive(Debug, Serialize)]
+pub struct Stage {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
-//! Vambe's tables and the query behind "Get contacts by time filters".
+//! Vambe's tables and the queries behind "Get contacts by time filters" and the pipelines.
 
-use rusqlite::{Connection, Row, named_params};
+use rusqlite::{Connection, Row, named_params, params};
 
-use super::models::{ActiveTicket, Contact, ListParams, Order, StageRef, TIMESTAMPS};
+use super::models::{ActiveTicket, Contact, ListParams, Order, Pipeline, Stage, StageRef, TIMESTAMPS};
 use crate::http::pagination::Window;
 use crate::time::Millis;
 
@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS vambe_pipelines (
     workspace_id INTEGER NOT NULL REFERENCES vambe_workspaces(id),
     id TEXT NOT NULL,
     name TEXT NOT NULL,
+    description TEXT,
+    position INTEGER NOT NULL,
     PRIMARY KEY (workspace_id, id)
 );
 CREATE TABLE IF NOT EXISTS vambe_stages (
@@ -24,6 +26,7 @@ CREATE TABLE IF NOT EXISTS vambe_stages (
     id TEXT NOT NULL,
     pipeline_id TEXT NOT NULL,
     name TEXT NOT NULL,
+    description TEXT,
     position INTEGER NOT NULL,
     PRIMARY KEY (workspace_id, id)
 );
@@ -57,6 +60,8 @@ CREATE INDEX IF NOT EXISTS vambe_contacts_by_updated
     ON vambe_contacts (workspace_id, updated_at, id);
 CREATE INDEX IF NOT EXISTS vambe_contacts_by_stage
     ON vambe_contacts (workspace_id, ticket_stage_id);
+CREATE INDEX IF NOT EXISTS vambe_contacts_by_default_stage
+    ON vambe_contacts (workspace_id, default_stage_id);
 CREATE TABLE IF NOT EXISTS vambe_custom_fields (
     workspace_id INTEGER NOT NULL,
     contact_id TEXT NOT NULL,
@@ -75,7 +80,7 @@ const CONTACT_FILTER: &str = "
     AND (:since IS NULL OR c.last_message_at >= :since)
     AND (:created_after IS NULL OR c.created_at > :created_after)
     AND (:updated_after IS NULL OR c.updated_at > :updated_after)
-    AND (:stage IS NULL OR c.ticket_stage_id = :stage)
+    AND (:stage IS NULL OR c.default_stage_id = :stage)
     AND (:pipeline IS NULL OR s.pipeline_id = :pipeline)
     AND (:field_key IS NULL OR EXISTS (
         SELECT 1 FROM vambe_custom_fields f
@@ -162,4 +167,38 @@ fn contact_from_row(row: &Row<'_>, show_stage: bool) -> rusqlite::Result<Contact
         is_chat_read: row.get(13)?,
         active_ticket_v2,
     })
+}
+
+/// The workspace's pipelines with their stages, each in seed order.
+pub fn pipelines(conn: &Connection, workspace: i64) -> rusqlite::Result<Vec<Pipeline>> {
+    let mut pipelines: Vec<Pipeline> = conn
+        .prepare_cached(
+            "SELECT id, name, description FROM vambe_pipelines
+             WHERE workspace_id = ?1 ORDER BY position",
+        )?
+        .query_map(params![workspace], |row| {
+            Ok(Pipeline {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                description: row.get(2)?,
+                stages: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stages = conn.prepare_cached(
+        "SELECT id, name, description FROM vambe_stages
+         WHERE workspace_id = ?1 AND pipeline_id = ?2 ORDER BY position",
+    )?;
+    for pipeline in &mut pipelines {
+        pipeline.stages = stages
+            .query_map(params![workspace, pipeline.id], |row| {
+                Ok(Stage {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    description: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(pipelines)
 }

@@ -33,6 +33,7 @@ pub struct WorkspaceSeed {
 struct PipelineSeed {
     id: Option<String>,
     name: String,
+    description: Option<String>,
     #[serde(default)]
     stages: Vec<StageSeed>,
 }
@@ -42,6 +43,7 @@ struct PipelineSeed {
 struct StageSeed {
     id: Option<String>,
     name: String,
+    description: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,8 +173,8 @@ impl<'a, 'c> ContactLoader<'a, 'c> for WorkspaceLoader<'a, 'c> {
             Some(id) => self.uuid(&format!("{path}.ai_customer_id"), id)?,
         };
         let default_stage_id = match seed.default_stage_id.as_deref() {
-            None => self.default_stage_id(),
-            Some(id) => self.uuid(&format!("{path}.default_stage_id"), id)?,
+            None => self.first_stage_id(),
+            Some(id) => self.stage_of_workspace(&format!("{path}.default_stage_id"), id)?,
         };
         // Whatever instants are given anchor the others: a contact is created, then messages,
         // then is updated.
@@ -275,7 +277,7 @@ impl<'a, 'c> ContactLoader<'a, 'c> for WorkspaceLoader<'a, 'c> {
         let id = self.fresh_uuid(|me, id| me.contact_ids.contains(id));
         let created_at = self.distinct(created_at, |me| &mut me.created_ats);
         let updated_at = self.distinct(updated_at.max(created_at), |me| &mut me.updated_ats);
-        let default_stage_id = self.default_stage_id();
+        let default_stage_id = self.generated_default_stage_id(&id);
         self.insert_contact(StoredContact {
             id,
             name,
@@ -331,8 +333,15 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
                 me.pipeline_ids.contains(id)
             })?;
         self.tenant.ctx.tx.execute(
-            "INSERT INTO vambe_pipelines (workspace_id, id, name) VALUES (?1, ?2, ?3)",
-            rusqlite::params![self.tenant.id, id, pipeline.name],
+            "INSERT INTO vambe_pipelines (workspace_id, id, name, description, position)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![
+                self.tenant.id,
+                id,
+                pipeline.name,
+                pipeline.description,
+                self.pipeline_ids.len() as i64
+            ],
         )?;
         self.pipeline_ids.insert(id.clone());
         for (index, stage) in pipeline.stages.iter().enumerate() {
@@ -349,9 +358,17 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
                 |me, id| me.stage_ids.iter().any(|taken| taken == id),
             )?;
             self.tenant.ctx.tx.execute(
-                "INSERT INTO vambe_stages (workspace_id, id, pipeline_id, name, position)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![self.tenant.id, stage_id, id, stage.name, index as i64],
+                "INSERT INTO vambe_stages (workspace_id, id, pipeline_id, name, description,
+                     position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![
+                    self.tenant.id,
+                    stage_id,
+                    id,
+                    stage.name,
+                    stage.description,
+                    index as i64
+                ],
             )?;
             self.stage_ids.push(stage_id);
         }
@@ -362,17 +379,8 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         let id = self.given_or_fresh_id(&format!("{path}.id"), seed.id.as_deref(), |me, id| {
             me.ticket_ids.contains(id)
         })?;
-        let stage_path = format!("{path}.current_stage_id");
-        let stage_id = self.uuid(&stage_path, &seed.current_stage_id)?;
-        if !self.stage_ids.contains(&stage_id) {
-            return Err(self.tenant.ctx.error(
-                &stage_path,
-                format!(
-                    "no stage `{}` in this workspace's pipelines",
-                    seed.current_stage_id
-                ),
-            ));
-        }
+        let stage_id =
+            self.stage_of_workspace(&format!("{path}.current_stage_id"), &seed.current_stage_id)?;
         let fields = custom_fields(
             self.tenant.ctx,
             &format!("{path}.custom_fields"),
@@ -470,12 +478,40 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         Ok(())
     }
 
-    /// New contacts start in the first stage of the first pipeline; a random id without any.
-    fn default_stage_id(&mut self) -> String {
+    /// A listed contact without a `default_stage_id` starts in the first stage of the first
+    /// pipeline; a random id when the workspace has no stage at all.
+    fn first_stage_id(&mut self) -> String {
         match self.stage_ids.first() {
             Some(id) => id.clone(),
             None => fakes::uuid_v4(&mut self.tenant.rng),
         }
+    }
+
+    /// A generated contact's default stage: one of the workspace's stages, chosen by the
+    /// contact's (random) id so that contacts spread over every stage without another draw of
+    /// the generator (which would change every contact generated after it). Independent of the
+    /// ticket's stage, so that for most contacts the two differ.
+    fn generated_default_stage_id(&mut self, contact_id: &str) -> String {
+        let spread = contact_id
+            .get(..8)
+            .and_then(|head| u32::from_str_radix(head, 16).ok())
+            .unwrap_or(0) as usize;
+        match self.stage_ids.get(spread % self.stage_ids.len().max(1)) {
+            Some(id) => id.clone(),
+            None => fakes::uuid_v4(&mut self.tenant.rng),
+        }
+    }
+
+    /// `id` lower-cased if it names a stage of one of this workspace's pipelines.
+    fn stage_of_workspace(&self, path: &str, id: &str) -> Result<String, SeedError> {
+        let stage_id = self.uuid(path, id)?;
+        if !self.stage_ids.contains(&stage_id) {
+            return Err(self.tenant.ctx.error(
+                path,
+                format!("no stage `{id}` in this workspace's pipelines"),
+            ));
+        }
+        Ok(stage_id)
     }
 
     /// `value` if it is one of `allowed`, else an error naming them.
