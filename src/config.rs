@@ -79,7 +79,7 @@ pub struct Config {
     pub shutdown_timeout: Duration,
 
     /// Require `Authorization: Bearer TOKEN` on every `/__admin` call but
-    /// `GET /__admin/health`. Without it, admin calls must come from this machine (a loopback
+    /// `GET /__admin/health` and the dashboard's page (which asks for it). Without it, admin calls must come from this machine (a loopback
     /// `Host`), mutating calls from no other site's page, and bodies as `application/json`.
     #[arg(long, value_name = "TOKEN", env = "UNDERSTUDY_ADMIN_TOKEN", value_parser = parse_token)]
     pub admin_token: Option<String>,
