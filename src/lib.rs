@@ -93,3 +93,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     serve(listener, service(state), shutdown).await
 }
+
+/// `understudy seed schema`: prints the JSON Schema of seed documents to stdout
+/// ([`vendors::seed_schema`]).
+pub fn print_seed_schema() {
+    print!("{}", vendors::seed_schema());
+}
