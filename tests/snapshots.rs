@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, spawn_app, spawn_app_with_seed};
+use common::{TestApp, options, seed_source, spawn_app, spawn_app_with, spawn_app_with_seed};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -431,6 +431,81 @@ async fn a_snapshot_reloaded_serves_the_same_answers_on_every_list() {
     let fresh = spawn_app_with_seed(document.clone()).await;
     assert_same_answers(&before, &walk(&fresh).await);
     assert_eq!(snapshot(&fresh, "").await, document);
+}
+
+/// Every row of every table of the database file at `path`, each table's rows sorted.
+fn every_row(path: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .expect("tables")
+        .query_map([], |row| row.get(0))
+        .expect("tables")
+        .collect::<Result<_, _>>()
+        .expect("tables");
+    tables
+        .into_iter()
+        .map(|table| {
+            let columns: Vec<String> = conn
+                .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .expect("columns")
+                .query_map([], |row| row.get(0))
+                .expect("columns")
+                .collect::<Result<_, _>>()
+                .expect("columns");
+            let mut rows: Vec<String> = conn
+                .prepare(&format!(
+                    "SELECT json_array({}) FROM \"{table}\"",
+                    columns.join(", ")
+                ))
+                .expect("select")
+                .query_map([], |row| row.get::<_, String>(0))
+                .expect("rows")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            rows.sort();
+            (table, rows)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_reloaded_holds_the_same_rows_in_every_table() {
+    let dir = common::temp_dir("snapshot-rows");
+    let (written, loaded) = (dir.join("written.db"), dir.join("loaded.db"));
+    let app = spawn_app_with(understudy::StateOptions {
+        db: Some(written.clone()),
+        ..options(Vec::new())
+    })
+    .await;
+    write_to_every_writable_vendor(&app, &[]).await;
+    let document = snapshot(&app, "").await;
+    let fresh = spawn_app_with(understudy::StateOptions {
+        db: Some(loaded.clone()),
+        ..options(vec![seed_source(document)])
+    })
+    .await;
+    let (written_rows, loaded_rows) = (every_row(&written), every_row(&loaded));
+    assert_eq!(
+        written_rows
+            .iter()
+            .map(|(table, _)| table)
+            .collect::<Vec<_>>(),
+        loaded_rows
+            .iter()
+            .map(|(table, _)| table)
+            .collect::<Vec<_>>()
+    );
+    for ((table, written), (_, loaded)) in written_rows.iter().zip(&loaded_rows) {
+        assert!(
+            !written.is_empty() || table.ends_with("_meta"),
+            "{table} is empty"
+        );
+        assert_eq!(written, loaded, "{table}");
+    }
+    drop((app, fresh));
 }
 
 #[tokio::test]
