@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::models::QUEUED;
+use super::models::{QUEUED, is_blank};
 use super::queries::{self, StoredCall, StoredContact};
 use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
 use crate::tenancy::TenantTable;
@@ -212,7 +212,8 @@ impl<'a, 'c> ContactLoader<'a, 'c> for TeamLoader<'a, 'c> {
             None => self.fresh_id(),
         };
         let tags = seed.tags.clone().unwrap_or_default();
-        if let Some(index) = tags.iter().position(|tag| tag.trim().is_empty()) {
+        // Blank as the API words it, so that whatever the API stored loads again.
+        if let Some(index) = tags.iter().position(|tag| is_blank(tag)) {
             return Err(self
                 .tenant
                 .ctx
@@ -307,7 +308,7 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
             ("interview_id", Some(&seed.interview_id)),
             ("status", seed.status.as_ref()),
         ] {
-            if value.is_some_and(|value| value.trim().is_empty()) {
+            if value.is_some_and(|value| is_blank(value)) {
                 return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
             }
         }
