@@ -14,7 +14,7 @@ use crate::control::faults::Faults;
 use crate::control::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal};
 use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
-use crate::seed::{self, SeedError, SeedSource};
+use crate::seed::{self, Section, SeedError, SeedSource};
 use crate::store::{Db, Store, StoreError};
 use crate::tenancy::{self, TenantCard};
 
@@ -197,15 +197,44 @@ impl AppState {
 
     fn load_template(&self, sources: &[SeedSource]) -> Result<(), SeedError> {
         let now = self.0.clock.now(None);
-        let sections: Vec<_> = self
-            .0
-            .vendors
-            .iter()
-            .map(|vendor| (vendor.slug, vendor.seed))
-            .collect();
+        let sections = self.seed_sections();
         self.0
             .store
             .replace_template(|tx| seed::load(sources, &sections, now, tx))
+    }
+
+    /// Each served vendor's seed section, keyed by its slug.
+    pub fn seed_sections(&self) -> Vec<(&'static str, Section)> {
+        self.0
+            .vendors
+            .iter()
+            .map(|vendor| (vendor.slug, vendor.seed))
+            .collect()
+    }
+
+    /// The data of the default namespace, or of the namespace `name`, as a seed document
+    /// ([`seed::snapshot`]), read on a reader in one transaction; `None` when no namespace
+    /// `name` exists.
+    pub async fn snapshot(
+        &self,
+        name: Option<&str>,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let db = match name {
+            None => self.0.store.live().clone(),
+            // Only a namespace already made: reading must not make one.
+            Some(name) if self.namespace_names().iter().any(|known| known == name) => {
+                let state = self.clone();
+                let name = name.to_owned();
+                tokio::task::spawn_blocking(move || state.namespace(&name))
+                    .await
+                    .map_err(|_| StoreError::TaskFailed)??
+            }
+            Some(_) => return Ok(None),
+        };
+        let sections = self.seed_sections();
+        db.read(move |conn| seed::snapshot(conn, &sections))
+            .await
+            .map(Some)
     }
 
     /// Moves every committed write of a `--db` file out of its write-ahead log into the file

@@ -74,6 +74,25 @@ impl Millis {
     }
 }
 
+/// In a seed's JSON Schema: an RFC 3339 timestamp with its offset.
+impl schemars::JsonSchema for Millis {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "An ISO 8601 / RFC 3339 timestamp with a time zone, e.g. 2025-11-08T05:39:17+00:00",
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Millis {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;

@@ -105,7 +105,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(move || async move { ([(CONTENT_TYPE, "application/yaml")], document) }),
         )
         .route("/reset", post(reset))
-        .route("/seed", post(seed))
+        .route("/seed", get(snapshot).post(seed))
         .route(
             "/clock",
             get(clock).put(freeze_clock).delete(unfreeze_clock),
@@ -204,6 +204,24 @@ async fn seed(
     };
     blocking(move || state.reseed(source).map_err(AdminError::from)).await?;
     Ok(axum::Json(json!({ "status": "ok" })))
+}
+
+/// `GET /__admin/seed[?namespace=<name>]`: the data of the default namespace, or of that
+/// namespace, as a seed document that `POST /__admin/seed` (or `--seed`) loads back into the
+/// same data.
+async fn snapshot(State(state): State<AppState>, query: QueryPairs) -> Result<axum::Json<Value>> {
+    let namespace = match query.get("namespace") {
+        None => None,
+        Some(name) => crate::control::namespace_name(name)
+            .map_err(|error| AdminError::BadRequest(format!("namespace: {error}")))?,
+    };
+    match state.snapshot(namespace.as_deref()).await? {
+        Some(document) => Ok(axum::Json(document)),
+        None => Err(AdminError::NotFound(format!(
+            "no namespace `{}`",
+            namespace.unwrap_or_default()
+        ))),
+    }
 }
 
 /// `GET /__admin/clock[?namespace=<name>]`: the default clock, or that namespace's.

@@ -3,13 +3,16 @@
 //!
 //! This module knows the document's frame (`generate` plus one section per vendor, each a list
 //! of tenants) but no vendor's section: each vendor declares a [`Section`] and loads its own
-//! through [`SeedContext`], most of it with [`tenants::section`].
+//! through [`SeedContext`], most of it with [`tenants::section`]. The same sections give the
+//! format's JSON Schema ([`json_schema`]) and write the data back as a seed document
+//! ([`snapshot`]).
 
 use std::path::Path;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rusqlite::Transaction;
+use rusqlite::{Connection, Transaction};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -19,7 +22,10 @@ use crate::tenancy::TenantTable;
 use crate::time::Millis;
 
 pub mod fakes;
+mod schema;
 pub mod tenants;
+
+pub use schema::json_schema;
 
 /// The default seed, embedded so `cargo run` needs no file.
 pub const DEFAULT_SEED: &str = include_str!("../../seed-data/default.json");
@@ -77,13 +83,15 @@ impl SeedSource {
     }
 }
 
-/// The document's `generate` block.
-#[derive(Debug, Clone, Copy, Deserialize)]
+/// Generated data: how much, and the seed that makes it the same on every load.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GenerateSettings {
     /// Seeds the random generator: the same seed gives the same data.
     pub seed: u64,
-    /// Generated contacts added to every tenant besides those listed.
+    /// Generated contacts added to every tenant besides those listed (a tenant's own
+    /// `generate` overrides it).
+    #[schemars(range(max = MAX_GENERATED_PER_TENANT))]
     pub contacts_per_tenant: u32,
 }
 
@@ -149,13 +157,19 @@ impl SeedContext<'_> {
     }
 }
 
-/// A vendor's section of seed documents: a list of tenants under one key, and its loader.
+/// A vendor's section of seed documents: a list of tenants under one key, its loader, its
+/// schema and its export.
 #[derive(Debug, Clone, Copy)]
 pub struct Section {
     /// Where the tenants are listed and kept.
     pub table: TenantTable,
     /// Parses and stores the section (see [`tenants::section`]).
     pub load: fn(&SeedContext<'_>, &Value) -> Result<(), SeedError>,
+    /// The JSON Schema of one tenant as the section lists it.
+    pub tenant_schema: fn(&mut SchemaGenerator) -> Schema,
+    /// Writes the section's tenants and records, as stored in a database, back as a section
+    /// that `load` stores again as it is.
+    pub export: fn(&Connection) -> rusqlite::Result<Value>,
 }
 
 /// The most contacts one tenant may have generated, and all tenants of a load together: a
@@ -199,6 +213,20 @@ pub fn load(
         }
     }
     Ok(())
+}
+
+/// The data of a database as a seed document: every vendor's section with every tenant and
+/// record, ids and timestamps explicit, and no `generate` block, so that loading it stores the
+/// same data again. Run it in one read transaction, so that every section is of one moment.
+pub fn snapshot(
+    conn: &Connection,
+    sections: &[(&'static str, Section)],
+) -> rusqlite::Result<Value> {
+    let mut document = serde_json::Map::new();
+    for (slug, section) in sections {
+        document.insert((*slug).to_owned(), (section.export)(conn)?);
+    }
+    Ok(Value::Object(document))
 }
 
 /// A seed document, parsed and its frame checked.
@@ -363,6 +391,8 @@ mod tests {
                 note: "NULL",
             },
             load: |_, _| Ok(()),
+            tenant_schema: |_| Schema::default(),
+            export: |_| Ok(Value::Null),
         };
         let sections = [("vendor", section)];
         let document = Document::parse(&source, &sections)?;

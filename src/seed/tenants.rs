@@ -2,26 +2,38 @@
 //! JSON-path errors, checking credentials (not blank, sendable in a header, unique within the
 //! vendor), inserting the tenant's row, and giving each tenant its path, row id, generator and
 //! count of contacts to generate. The vendor stores the rest (contacts, tags, …) itself.
+//!
+//! The same split serves the section's JSON Schema (the vendor's tenant type plus the
+//! credentials and `generate`) and its export (the credentials from the tenants table plus
+//! what the vendor writes of each tenant).
 
 use rand::rngs::StdRng;
-use rusqlite::{ToSql, Transaction, params_from_iter};
+use rusqlite::types::Type;
+use rusqlite::{Connection, Row, ToSql, Transaction, params_from_iter};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::{Section, SeedContext, SeedError};
+use super::{MAX_GENERATED_PER_TENANT, Section, SeedContext, SeedError};
 use crate::tenancy::TenantTable;
+use crate::time::{Millis, Precision, TimeFormat};
 
 /// A vendor's seed section: a list of tenants, each with its credentials and records.
 pub trait Tenants: 'static {
     /// One tenant as the seed lists it, less what the kit takes out before parsing: its
     /// credentials (checked and stored by the kit) and `generate` (its own count of contacts
-    /// to generate).
-    type Seed: DeserializeOwned;
+    /// to generate). Its JSON Schema is the tenant's in the seed format's schema.
+    type Seed: DeserializeOwned + JsonSchema;
     /// Where the seed lists the tenants and where their credentials are kept.
     const TABLE: TenantTable;
     /// Stores the rest of the tenant, whose row the kit has inserted: its settings (see
     /// [`Tenant::set`]) and records, listed and generated.
     fn fill(tenant: Tenant<'_, '_>, seed: &Self::Seed) -> Result<(), SeedError>;
+    /// Writes the stored tenant `id` back in the shape of [`Tenants::Seed`]: its settings and
+    /// every record, each id and timestamp explicit (see [`timestamp`]), in the order they
+    /// were stored, so that [`Tenants::fill`] stores the same again and ties sort the same.
+    /// The kit adds the credentials.
+    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>>;
 }
 
 /// The [`Section`] of a vendor whose seed section is `T`.
@@ -29,7 +41,107 @@ pub const fn section<T: Tenants>() -> Section {
     Section {
         table: T::TABLE,
         load: load::<T>,
+        tenant_schema: tenant_schema::<T>,
+        export: export::<T>,
     }
+}
+
+/// How exported timestamps are written: RFC 3339 in UTC, with milliseconds when there are
+/// any, so that nothing is lost (a vendor's own format may drop them).
+const EXPORTED_TIME: TimeFormat = TimeFormat::new(Precision::MillisWhenAny, true);
+
+/// An instant as an export writes it: `2025-11-08T05:39:17Z`, `2025-11-08T05:39:17.250Z`.
+pub fn timestamp(at: Millis) -> Value {
+    Value::String(EXPORTED_TIME.render(at))
+}
+
+/// A TEXT column holding a JSON document (custom fields, attributes, …), parsed.
+pub fn json_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Value> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(error))
+    })
+}
+
+/// One tenant as the seed lists it: `T::Seed`'s schema plus what the kit takes out before
+/// parsing that — the credentials (required strings that can be sent in a header) and the
+/// tenant's own `generate` count.
+fn tenant_schema<T: Tenants>(generator: &mut SchemaGenerator) -> Schema {
+    let table = T::TABLE;
+    let mut schema = T::Seed::json_schema(generator);
+    let object = schema.ensure_object();
+    let properties = object
+        .entry("properties")
+        .or_insert_with(|| json!({}))
+        .as_object_mut();
+    if let Some(properties) = properties {
+        for credential in table.credentials {
+            properties.insert(
+                (*credential).to_owned(),
+                json!({
+                    "description": format!(
+                        "A credential of the {}, sent in a header: no white space, \
+                         held by one {} of the vendor only.",
+                        table.kind, table.kind
+                    ),
+                    "type": "string",
+                    "pattern": "^\\S+$",
+                }),
+            );
+        }
+        properties.insert(
+            "generate".into(),
+            json!({
+                "description": format!(
+                    "How many contacts to generate for this {}, besides those listed \
+                     (default: the document's `generate.contacts_per_tenant`).",
+                    table.kind
+                ),
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": MAX_GENERATED_PER_TENANT,
+            }),
+        );
+    }
+    let mut required: Vec<Value> = table
+        .credentials
+        .iter()
+        .map(|credential| Value::from(*credential))
+        .collect();
+    if let Some(Value::Array(listed)) = object.remove("required") {
+        required.extend(listed);
+    }
+    object.insert("required".into(), Value::Array(required));
+    schema
+}
+
+/// Writes the section back: `{"<list>": [tenant, …]}`, tenants in row order (the order they
+/// were loaded in), each its credentials plus what [`Tenants::export`] writes of it.
+fn export<T: Tenants>(conn: &Connection) -> rusqlite::Result<Value> {
+    let table = T::TABLE;
+    let sql = format!(
+        "SELECT id, {} FROM {} ORDER BY id",
+        table.credentials.join(", "),
+        table.table
+    );
+    let rows: Vec<(i64, Vec<String>)> = conn
+        .prepare(&sql)?
+        .query_map([], |row| {
+            let credentials = (1..=table.credentials.len())
+                .map(|index| row.get(index))
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((row.get(0)?, credentials))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut tenants = Vec::with_capacity(rows.len());
+    for (id, credentials) in rows {
+        let mut tenant = T::export(conn, id)?;
+        for (field, value) in table.credentials.iter().zip(credentials) {
+            tenant.insert((*field).to_owned(), Value::String(value));
+        }
+        tenants.push(Value::Object(tenant));
+    }
+    Ok(json!({ table.list: tenants }))
 }
 
 /// One tenant being loaded.

@@ -6,21 +6,25 @@
 use fake::Fake;
 use fake::faker::company::en::CompanyName;
 use rand::RngExt;
+use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::models::is_e164;
 use super::queries::{
     self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
 };
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
-#[derive(Deserialize)]
+/// An AgentClara account: its settings and contacts.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AgentClaraAccount")]
 pub struct AccountSeed {
     /// Switches the documented rate limit on for this account (off by default).
     #[serde(default)]
@@ -29,9 +33,12 @@ pub struct AccountSeed {
     contacts: Vec<ContactSeed>,
 }
 
-#[derive(Deserialize)]
+/// A contact as the API returns it, plus its conversations.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AgentClaraContact")]
 struct ContactSeed {
+    /// `cust_` and 12 letters or digits when generated; unique across accounts.
     id: Option<String>,
     name: String,
     email: Option<String>,
@@ -42,18 +49,26 @@ struct ContactSeed {
     custom_fields: Map<String, Value>,
     created_at: Option<Millis>,
     updated_at: Option<Millis>,
+    /// The contact's conversations (seed-only: its count and latest time are derived from
+    /// them).
     #[serde(default)]
     conversations: Vec<ConversationSeed>,
     /// Accepted so a real response can be pasted; always derived from `conversations`.
     #[serde(rename = "last_conversation")]
+    #[schemars(with = "Option<Value>")]
     _last_conversation: Option<IgnoredAny>,
+    /// Accepted so a real response can be pasted; always derived from `conversations`.
     #[serde(rename = "conversation_count")]
+    #[schemars(with = "Option<Value>")]
     _conversation_count: Option<IgnoredAny>,
 }
 
-#[derive(Deserialize)]
+/// A conversation as the API returns it; its `customer_*` fields are always the contact's.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AgentClaraConversation")]
 struct ConversationSeed {
+    /// `conv_` and 12 letters or digits when generated; unique across accounts.
     id: Option<String>,
     channel: String,
     subject: Option<String>,
@@ -65,12 +80,19 @@ struct ConversationSeed {
     unread: bool,
     /// Accepted so a real response can be pasted; always the contact's.
     #[serde(rename = "customer_id")]
+    #[schemars(with = "Option<Value>")]
     _customer_id: Option<IgnoredAny>,
+    /// Accepted so a real response can be pasted; always the contact's.
     #[serde(rename = "customer_name")]
+    #[schemars(with = "Option<Value>")]
     _customer_name: Option<IgnoredAny>,
+    /// Accepted so a real response can be pasted; always the contact's.
     #[serde(rename = "customer_email")]
+    #[schemars(with = "Option<Value>")]
     _customer_email: Option<IgnoredAny>,
+    /// Accepted so a real response can be pasted; always the contact's.
     #[serde(rename = "customer_phone")]
+    #[schemars(with = "Option<Value>")]
     _customer_phone: Option<IgnoredAny>,
 }
 
@@ -133,6 +155,63 @@ impl Tenants for Accounts {
     fn fill(tenant: Tenant<'_, '_>, account: &AccountSeed) -> Result<(), SeedError> {
         tenant.set("rate_limit", account.rate_limit)?;
         AccountLoader { tenant }.load_contacts(&account.contacts)
+    }
+
+    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
+        let rate_limit: bool = conn.query_row(
+            "SELECT rate_limit FROM agentclara_accounts WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+        let mut tags = conn.prepare(
+            "SELECT tag FROM agentclara_contact_tags WHERE account_id = ?1 AND contact_id = ?2
+             ORDER BY position",
+        )?;
+        let mut conversations = conn.prepare(
+            "SELECT id, channel, subject, last_message, timestamp, status, unread
+             FROM agentclara_conversations WHERE account_id = ?1 AND contact_id = ?2
+             ORDER BY rowid",
+        )?;
+        let mut contacts = Vec::new();
+        let mut rows = conn.prepare(
+            "SELECT id, name, email, phone, custom_fields, created_at, updated_at
+             FROM agentclara_contacts WHERE account_id = ?1 ORDER BY rowid",
+        )?;
+        let mut rows = rows.query([id])?;
+        while let Some(row) = rows.next()? {
+            let contact_id: String = row.get(0)?;
+            let contact_tags: Vec<String> = tags
+                .query_map(params![id, contact_id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let contact_conversations: Vec<Value> = conversations
+                .query_map(params![id, contact_id], |row| {
+                    Ok(json!({
+                        "id": row.get::<_, String>(0)?,
+                        "channel": row.get::<_, String>(1)?,
+                        "subject": row.get::<_, Option<String>>(2)?,
+                        "last_message": row.get::<_, Option<String>>(3)?,
+                        "timestamp": timestamp(Millis(row.get(4)?)),
+                        "status": row.get::<_, String>(5)?,
+                        "unread": row.get::<_, bool>(6)?,
+                    }))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            contacts.push(json!({
+                "id": contact_id,
+                "name": row.get::<_, String>(1)?,
+                "email": row.get::<_, Option<String>>(2)?,
+                "phone": row.get::<_, Option<String>>(3)?,
+                "tags": contact_tags,
+                "custom_fields": json_column(row, 4)?,
+                "created_at": timestamp(Millis(row.get(5)?)),
+                "updated_at": timestamp(Millis(row.get(6)?)),
+                "conversations": contact_conversations,
+            }));
+        }
+        let mut account = Map::new();
+        account.insert("rate_limit".into(), rate_limit.into());
+        account.insert("contacts".into(), contacts.into());
+        Ok(account)
     }
 }
 

@@ -3,16 +3,21 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use serde_json::{Map, Value, json};
 
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants, timestamp};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
-#[derive(Deserialize)]
+/// An AutoKonnect company: its tags and contacts.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AutoKonnectCompany")]
 pub struct CompanySeed {
     #[serde(default)]
     tags: Vec<TagSeed>,
@@ -20,20 +25,26 @@ pub struct CompanySeed {
     contacts: Vec<ContactSeed>,
 }
 
-#[derive(Deserialize)]
+/// A company tag as the API returns it.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AutoKonnectTag")]
 struct TagSeed {
     id: Option<String>,
+    /// Unique within the company.
     name: String,
     color: Option<String>,
     created_at: Option<Millis>,
     /// Accepted so a real response can be pasted; the count is always derived.
     #[serde(rename = "_count")]
+    #[schemars(with = "Option<serde_json::Value>")]
     _count: Option<IgnoredAny>,
 }
 
-#[derive(Deserialize)]
+/// A contact as the API returns it.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AutoKonnectContact")]
 struct ContactSeed {
     id: Option<String>,
     first_name: Option<String>,
@@ -49,8 +60,9 @@ struct ContactSeed {
 }
 
 /// A contact's tag: a company tag named by `id` or `name` (an unknown name creates the tag).
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AutoKonnectTagRef")]
 struct TagRef {
     id: Option<String>,
     name: Option<String>,
@@ -77,6 +89,58 @@ impl Tenants for Companies {
 
     fn fill(tenant: Tenant<'_, '_>, seed: &CompanySeed) -> Result<(), SeedError> {
         CompanyLoader::new(tenant).load(seed)
+    }
+
+    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
+        let tags: Vec<Value> = conn
+            .prepare(
+                "SELECT id, name, color, created_at FROM autokonnect_tags
+                 WHERE company_id = ?1 ORDER BY rowid",
+            )?
+            .query_map([id], |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "name": row.get::<_, String>(1)?,
+                    "color": row.get::<_, Option<String>>(2)?,
+                    "created_at": timestamp(Millis(row.get(3)?)),
+                }))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut tag_refs = conn.prepare(
+            "SELECT tag_id FROM autokonnect_contact_tags WHERE company_id = ?1 AND contact_id = ?2
+             ORDER BY position",
+        )?;
+        let mut contacts = Vec::new();
+        let mut rows = conn.prepare(
+            "SELECT id, first_name, last_name, email, phone_number, phone_number_lid,
+                    profile_picture, created_at, updated_at
+             FROM autokonnect_contacts WHERE company_id = ?1 ORDER BY rowid",
+        )?;
+        let mut rows = rows.query([id])?;
+        while let Some(row) = rows.next()? {
+            let contact_id: String = row.get(0)?;
+            let refs: Vec<Value> = tag_refs
+                .query_map(params![id, contact_id], |row| {
+                    Ok(json!({ "id": row.get::<_, String>(0)? }))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            contacts.push(json!({
+                "id": contact_id,
+                "first_name": row.get::<_, Option<String>>(1)?,
+                "last_name": row.get::<_, Option<String>>(2)?,
+                "email": row.get::<_, Option<String>>(3)?,
+                "phone_number": row.get::<_, Option<String>>(4)?,
+                "phone_number_lid": row.get::<_, Option<String>>(5)?,
+                "profile_picture": row.get::<_, Option<String>>(6)?,
+                "created_at": timestamp(Millis(row.get(7)?)),
+                "updated_at": timestamp(Millis(row.get(8)?)),
+                "tags": refs,
+            }));
+        }
+        let mut company = Map::new();
+        company.insert("tags".into(), tags.into());
+        company.insert("contacts".into(), contacts.into());
+        Ok(company)
     }
 }
 

@@ -178,8 +178,9 @@ impl Limit {
 }
 
 /// How an agent's `get_contacts` answer is wrapped (seed setting `envelope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "TailorTalkEnvelope")]
 pub enum Envelope {
     /// `{"contacts":[…],"count":N}`, as the vendor documents.
     #[default]

@@ -7,19 +7,24 @@ use std::collections::HashSet;
 
 use rand::RngExt;
 use rand::rngs::StdRng;
+use rusqlite::Connection;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Number, Value, json};
 
 use super::models::{CONVERTED, Envelope};
 use super::queries::{self, StoredLead};
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
-#[derive(Deserialize)]
+/// A TailorTalk agent: its settings, contacts and leads.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TailorTalkAgent")]
 pub struct AgentSeed {
+    /// How `get_contacts` wraps its answer: as documented, or as the sibling endpoints.
     #[serde(default)]
     envelope: Envelope,
     #[serde(default)]
@@ -30,9 +35,11 @@ pub struct AgentSeed {
 
 /// A lead as `get_leads` renders it; `lead_contact` is required (it is what `mark_converted`
 /// matches), the rest has defaults.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TailorTalkLead")]
 struct LeadSeed {
+    /// `<agent code>_<integration>_<contact's letters and digits>` when left out.
     id: Option<String>,
     lead_name: Option<String>,
     lead_contact: String,
@@ -56,7 +63,13 @@ fn default_integration() -> String {
 
 /// A contact as the API renders it. Unknown keys are the point here (they are the custom
 /// attributes), so no `deny_unknown_fields`.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[schemars(
+    rename = "TailorTalkContact",
+    description = "A contact as `get_contacts` returns it: any key besides the standard ones is \
+                   a custom attribute, whose value is a JSON scalar.",
+    extend("additionalProperties" = {"type": ["string", "number", "boolean", "null"]})
+)]
 struct ContactSeed {
     name: Option<String>,
     phone_number: Option<String>,
@@ -115,6 +128,59 @@ impl Tenants for Agents {
         // Leads come after every contact, so that they draw nothing from the generator before
         // the contacts are made (and the contacts stay as they were).
         loader.load_leads(&seed.leads)
+    }
+
+    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
+        let envelope: String = conn.query_row(
+            "SELECT envelope FROM tailortalk_agents WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+        // In row order: ties on `created_at` are ordered by it, and a reload keeps it.
+        let contacts: Vec<Value> = conn
+            .prepare(
+                "SELECT name, phone_number, created_at, updated_at, custom_attributes
+                 FROM tailortalk_contacts WHERE agent_id = ?1 ORDER BY id",
+            )?
+            .query_map([id], |row| {
+                let mut contact = match json_column(row, 4)? {
+                    Value::Object(attributes) => attributes,
+                    _ => Map::new(),
+                };
+                contact.insert("name".into(), row.get::<_, Option<String>>(0)?.into());
+                contact.insert(
+                    "phone_number".into(),
+                    row.get::<_, Option<String>>(1)?.into(),
+                );
+                contact.insert("created_at".into(), timestamp(Millis(row.get(2)?)));
+                contact.insert("updated_at".into(), timestamp(Millis(row.get(3)?)));
+                Ok(Value::Object(contact))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let leads: Vec<Value> = conn
+            .prepare(
+                "SELECT id, lead_name, lead_contact, lead_status, last_message_time, joined,
+                        total_followups, integration
+                 FROM tailortalk_leads WHERE agent_id = ?1 ORDER BY row",
+            )?
+            .query_map([id], |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "lead_name": row.get::<_, Option<String>>(1)?,
+                    "lead_contact": row.get::<_, String>(2)?,
+                    "lead_status": row.get::<_, String>(3)?,
+                    "last_message_time": timestamp(Millis(row.get(4)?)),
+                    "joined": timestamp(Millis(row.get(5)?)),
+                    "total_followups": row.get::<_, u64>(6)?,
+                    "integration": row.get::<_, String>(7)?,
+                }))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut agent = Map::new();
+        agent.insert("envelope".into(), envelope.into());
+        agent.insert("contacts".into(), contacts.into());
+        agent.insert("leads".into(), leads.into());
+        Ok(agent)
     }
 }
 

@@ -323,7 +323,7 @@ fn optional_string(
 
 /// Empty or only ASCII whitespace: the OpenAPI pattern `[^ \t\n\r\f\v]` words "non-blank"
 /// the same way in every regex dialect, so the mock and its document agree.
-fn is_blank(text: &str) -> bool {
+pub fn is_blank(text: &str) -> bool {
     text.chars()
         .all(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'))
 }

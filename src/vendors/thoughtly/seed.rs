@@ -4,18 +4,22 @@
 
 use std::collections::HashSet;
 
+use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::models::QUEUED;
+use super::models::{QUEUED, is_blank};
 use super::queries::{self, StoredCall, StoredContact};
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
-#[derive(Deserialize)]
+/// A Thoughtly team: its settings, contacts and calls.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ThoughtlyTeam")]
 pub struct TeamSeed {
     /// Switches the documented rate limit on for this team (off by default).
     #[serde(default)]
@@ -27,10 +31,14 @@ pub struct TeamSeed {
     calls: Vec<CallSeed>,
 }
 
-#[derive(Deserialize)]
+/// A call as `POST /contact/call` answers it.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ThoughtlyCall")]
 struct CallSeed {
+    /// 24 hex digits when generated; unique across teams.
     id: Option<String>,
+    /// A contact of the team; or, with `phone_number` given, one deleted since the call.
     contact_id: String,
     interview_id: String,
     /// The contact's phone number when left out.
@@ -40,8 +48,10 @@ struct CallSeed {
     created_at: Option<Millis>,
 }
 
-#[derive(Deserialize)]
+/// A contact as the API returns it.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ThoughtlyContact")]
 struct ContactSeed {
     id: Option<String>,
     name: Option<String>,
@@ -110,6 +120,65 @@ impl Tenants for Teams {
         }
         Ok(())
     }
+
+    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
+        let rate_limit: bool = conn.query_row(
+            "SELECT rate_limit FROM thoughtly_teams WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+        let mut tags = conn.prepare(
+            "SELECT tag FROM thoughtly_contact_tags WHERE team = ?1 AND contact_id = ?2
+             ORDER BY position",
+        )?;
+        let mut contacts = Vec::new();
+        let mut rows = conn.prepare(
+            "SELECT id, name, phone_number, email, country_code, attributes, created_at,
+                    updated_at
+             FROM thoughtly_contacts WHERE team = ?1 ORDER BY rowid",
+        )?;
+        let mut rows = rows.query([id])?;
+        while let Some(row) = rows.next()? {
+            let contact_id: String = row.get(0)?;
+            let contact_tags: Vec<String> = tags
+                .query_map(params![id, contact_id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            contacts.push(json!({
+                "id": contact_id,
+                "name": row.get::<_, Option<String>>(1)?,
+                "phone_number": row.get::<_, Option<String>>(2)?,
+                "email": row.get::<_, Option<String>>(3)?,
+                "country_code": row.get::<_, Option<String>>(4)?,
+                "tags": contact_tags,
+                "attributes": json_column(row, 5)?,
+                "created_at": timestamp(Millis(row.get(6)?)),
+                "updated_at": timestamp(Millis(row.get(7)?)),
+            }));
+        }
+        // In the order they were placed, which decides the oldest ones forgotten.
+        let calls: Vec<Value> = conn
+            .prepare(
+                "SELECT id, contact_id, interview_id, phone_number, status, metadata, created_at
+                 FROM thoughtly_calls WHERE team = ?1 ORDER BY seq",
+            )?
+            .query_map([id], |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "contact_id": row.get::<_, String>(1)?,
+                    "interview_id": row.get::<_, String>(2)?,
+                    "phone_number": row.get::<_, Option<String>>(3)?,
+                    "status": row.get::<_, String>(4)?,
+                    "metadata": json_column(row, 5)?,
+                    "created_at": timestamp(Millis(row.get(6)?)),
+                }))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut team = Map::new();
+        team.insert("rate_limit".into(), rate_limit.into());
+        team.insert("contacts".into(), contacts.into());
+        team.insert("calls".into(), calls.into());
+        Ok(team)
+    }
 }
 
 /// Loads one team, keeping its contact ids unique.
@@ -143,7 +212,8 @@ impl<'a, 'c> ContactLoader<'a, 'c> for TeamLoader<'a, 'c> {
             None => self.fresh_id(),
         };
         let tags = seed.tags.clone().unwrap_or_default();
-        if let Some(index) = tags.iter().position(|tag| tag.trim().is_empty()) {
+        // Blank as the API words it, so that whatever the API stored loads again.
+        if let Some(index) = tags.iter().position(|tag| is_blank(tag)) {
             return Err(self
                 .tenant
                 .ctx
@@ -221,18 +291,24 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
 
     fn insert_listed_call(&mut self, path: &str, seed: &CallSeed) -> Result<(), SeedError> {
         let ctx = self.tenant.ctx;
-        let Some(contact_phone) = queries::contact_phone(ctx.tx, self.tenant.id, &seed.contact_id)?
-        else {
-            return Err(ctx.error(
-                &format!("{path}.contact_id"),
-                format!("no contact `{}` in this team", seed.contact_id),
-            ));
+        // A call outlives its contact (deleting a contact keeps its calls), so a call whose
+        // contact is gone is accepted when it says which number it called.
+        let contact_phone = match queries::contact_phone(ctx.tx, self.tenant.id, &seed.contact_id)?
+        {
+            Some(phone) => phone,
+            None if seed.phone_number.is_some() => None,
+            None => {
+                return Err(ctx.error(
+                    &format!("{path}.contact_id"),
+                    format!("no contact `{}` in this team", seed.contact_id),
+                ));
+            }
         };
         for (field, value) in [
             ("interview_id", Some(&seed.interview_id)),
             ("status", seed.status.as_ref()),
         ] {
-            if value.is_some_and(|value| value.trim().is_empty()) {
+            if value.is_some_and(|value| is_blank(value)) {
                 return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
             }
         }

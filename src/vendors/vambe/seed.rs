@@ -7,20 +7,24 @@ use std::collections::{BTreeMap, HashSet};
 
 use rand::RngExt;
 use rand::rngs::StdRng;
+use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use super::models::{CHAT_STATUSES, EntityType, PLATFORMS, is_vambe_uuid};
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants};
+use crate::seed::tenants::{ContactLoader, Tenant, Tenants, timestamp};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
 
 const DAY_MS: i64 = 86_400_000;
 
-#[derive(Deserialize)]
+/// A Vambe workspace: its pipelines and contacts.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VambeWorkspace")]
 pub struct WorkspaceSeed {
     #[serde(default)]
     pipelines: Vec<PipelineSeed>,
@@ -28,9 +32,12 @@ pub struct WorkspaceSeed {
     contacts: Vec<ContactSeed>,
 }
 
-#[derive(Deserialize)]
+/// A pipeline as the API returns it, with its stages in order.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VambePipeline")]
 struct PipelineSeed {
+    /// A UUID.
     id: Option<String>,
     name: String,
     description: Option<String>,
@@ -38,47 +45,66 @@ struct PipelineSeed {
     stages: Vec<StageSeed>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VambeStage")]
 struct StageSeed {
+    /// A UUID, unique within the workspace.
     id: Option<String>,
     name: String,
     description: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// A contact as the API returns it, plus the seed-only custom fields of its customer and
+/// ticket.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VambeContact")]
 struct ContactSeed {
+    /// A UUID.
     id: Option<String>,
     name: Option<String>,
     phone: Option<String>,
     email: Option<String>,
+    /// One of the vendor's platforms (`whatsapp` when left out).
     platform: Option<String>,
     last_message_at: Option<Millis>,
+    /// `UNATTENDED` (when left out), `ATTENDED` or `CLOSED`.
     chat_status: Option<String>,
     created_at: Option<Millis>,
     updated_at: Option<Millis>,
+    /// A UUID; the workspace's own when left out.
     client_id: Option<String>,
+    /// A UUID.
     ai_customer_id: Option<String>,
+    /// A stage of the workspace's pipelines (any UUID in a workspace without stages); the
+    /// first stage when left out.
     default_stage_id: Option<String>,
     blocked: Option<bool>,
     is_chat_read: Option<bool>,
     /// The customer entity's custom fields (seed-only, never rendered).
     #[serde(default)]
+    #[schemars(extend("additionalProperties" = {"type": ["string", "number", "boolean"]}))]
     custom_fields: BTreeMap<String, Value>,
     active_ticket_v2: Option<TicketSeed>,
 }
 
-#[derive(Deserialize)]
+/// The contact's active ticket, plus the seed-only custom fields of the ticket.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "VambeTicket")]
 struct TicketSeed {
+    /// A UUID.
     id: Option<String>,
+    /// A stage of the workspace's pipelines.
     current_stage_id: String,
     /// Accepted so a response filtered by pipeline can be pasted; the stage is always derived.
     #[serde(rename = "current_stage")]
+    #[schemars(with = "Option<Value>")]
     _current_stage: Option<IgnoredAny>,
     /// The ticket entity's custom fields (seed-only, never rendered).
     #[serde(default)]
+    #[schemars(extend("additionalProperties" = {"type": ["string", "number", "boolean"]}))]
     custom_fields: BTreeMap<String, Value>,
 }
 
@@ -128,6 +154,93 @@ impl Tenants for Workspaces {
     fn fill(tenant: Tenant<'_, '_>, seed: &WorkspaceSeed) -> Result<(), SeedError> {
         WorkspaceLoader::new(tenant).load(seed)
     }
+
+    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
+        let mut stages = conn.prepare(
+            "SELECT id, name, description FROM vambe_stages
+             WHERE workspace_id = ?1 AND pipeline_id = ?2 ORDER BY position",
+        )?;
+        let mut pipelines = Vec::new();
+        let mut rows = conn.prepare(
+            "SELECT id, name, description FROM vambe_pipelines
+             WHERE workspace_id = ?1 ORDER BY position",
+        )?;
+        let mut rows = rows.query([id])?;
+        while let Some(row) = rows.next()? {
+            let pipeline_id: String = row.get(0)?;
+            let pipeline_stages: Vec<Value> = stages
+                .query_map(params![id, pipeline_id], |row| {
+                    Ok(json!({
+                        "id": row.get::<_, String>(0)?,
+                        "name": row.get::<_, String>(1)?,
+                        "description": row.get::<_, Option<String>>(2)?,
+                    }))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            pipelines.push(json!({
+                "id": pipeline_id,
+                "name": row.get::<_, String>(1)?,
+                "description": row.get::<_, Option<String>>(2)?,
+                "stages": pipeline_stages,
+            }));
+        }
+        let mut fields = conn.prepare(
+            "SELECT key, value FROM vambe_custom_fields
+             WHERE workspace_id = ?1 AND contact_id = ?2 AND entity = ?3",
+        )?;
+        // Stored as text (what the filter compares), so written back as strings.
+        let mut fields_of = |contact_id: &str, entity: EntityType| {
+            fields
+                .query_map(params![id, contact_id, entity.as_str()], |row| {
+                    Ok((row.get::<_, String>(0)?, Value::String(row.get(1)?)))
+                })?
+                .collect::<rusqlite::Result<Map<String, Value>>>()
+        };
+        let mut contacts = Vec::new();
+        let mut rows = conn.prepare(
+            "SELECT id, name, phone, email, platform, last_message_at, chat_status, created_at,
+                    updated_at, client_id, ai_customer_id, default_stage_id, blocked,
+                    is_chat_read, ticket_id, ticket_stage_id
+             FROM vambe_contacts WHERE workspace_id = ?1 ORDER BY rowid",
+        )?;
+        let mut rows = rows.query([id])?;
+        while let Some(row) = rows.next()? {
+            let contact_id: String = row.get(0)?;
+            let ticket = match (
+                row.get::<_, Option<String>>(14)?,
+                row.get::<_, Option<String>>(15)?,
+            ) {
+                (Some(ticket_id), Some(stage_id)) => json!({
+                    "id": ticket_id,
+                    "current_stage_id": stage_id,
+                    "custom_fields": fields_of(&contact_id, EntityType::Ticket)?,
+                }),
+                _ => Value::Null,
+            };
+            contacts.push(json!({
+                "id": contact_id,
+                "name": row.get::<_, Option<String>>(1)?,
+                "phone": row.get::<_, Option<String>>(2)?,
+                "email": row.get::<_, Option<String>>(3)?,
+                "platform": row.get::<_, String>(4)?,
+                "last_message_at": timestamp(Millis(row.get(5)?)),
+                "chat_status": row.get::<_, String>(6)?,
+                "created_at": timestamp(Millis(row.get(7)?)),
+                "updated_at": timestamp(Millis(row.get(8)?)),
+                "client_id": row.get::<_, String>(9)?,
+                "ai_customer_id": row.get::<_, String>(10)?,
+                "default_stage_id": row.get::<_, String>(11)?,
+                "blocked": row.get::<_, bool>(12)?,
+                "is_chat_read": row.get::<_, bool>(13)?,
+                "custom_fields": fields_of(&contact_id, EntityType::Customer)?,
+                "active_ticket_v2": ticket,
+            }));
+        }
+        let mut workspace = Map::new();
+        workspace.insert("pipelines".into(), pipelines.into());
+        workspace.insert("contacts".into(), contacts.into());
+        Ok(workspace)
+    }
 }
 
 /// Loads one workspace, keeping its pipeline, stage and contact ids unique and every
@@ -174,6 +287,11 @@ impl<'a, 'c> ContactLoader<'a, 'c> for WorkspaceLoader<'a, 'c> {
         };
         let default_stage_id = match seed.default_stage_id.as_deref() {
             None => self.first_stage_id(),
+            // Without stages, a contact's default stage is a random UUID (see
+            // `first_stage_id`); a snapshot of such a workspace must load again.
+            Some(id) if self.stage_ids.is_empty() => {
+                self.uuid(&format!("{path}.default_stage_id"), id)?
+            }
             Some(id) => self.stage_of_workspace(&format!("{path}.default_stage_id"), id)?,
         };
         // Whatever instants are given anchor the others: a contact is created, then messages,
