@@ -96,13 +96,3 @@ pub async fn run(
 ) -> std::io::Result<()> {
     serve(listener, service(state), shutdown).await
 }
-
-/// `understudy seed schema`: writes the JSON Schema of seed documents to stdout
-/// ([`vendors::seed_schema`]). An error (stdout closed early, as by `| head`) is returned, not
-/// a panic.
-pub fn print_seed_schema() -> std::io::Result<()> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(vendors::seed_schema().as_bytes())?;
-    stdout.flush()
-}

@@ -358,3 +358,22 @@ fn help_lists_the_commands_and_the_log_format() {
         assert!(help.contains(name), "{name} missing from:\n{help}");
     }
 }
+
+#[test]
+fn seed_schema_prints_the_committed_schema() {
+    let output = common::process::command()
+        .args(["seed", "schema"])
+        .output()
+        .expect("run understudy seed schema");
+    assert!(output.status.success());
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed-data/seed.schema.json"),
+    )
+    .expect("the committed schema");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
+    let schema: serde_json::Value = serde_json::from_str(&committed).expect("JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+}

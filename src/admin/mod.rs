@@ -1,5 +1,5 @@
 //! `/__admin`: Understudy's own control API (health, reset, seed, clock, tenants, journal,
-//! faults, namespaces), described by `openapi/admin.yaml`, which it serves.
+//! faults, namespaces, snapshots), described by `openapi/admin.yaml`, which it serves.
 //! Errors are `{"error":"…"}` with the status that fits.
 
 use axum::Router;

@@ -57,6 +57,9 @@ pub enum SeedCommand {
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print the JSON Schema (draft 2020-12) of seed documents, generated from the types the
+    /// loader reads (the same as `seed-data/seed.schema.json`).
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +101,7 @@ impl Command {
                 logging::init(LogFormat::Text);
                 seed::validate(&files).await
             }
+            Self::Seed(SeedCommand::Schema) => seed::schema(),
             Self::Healthcheck(args) => healthcheck::run(&args).await,
         }
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use crate::seed::SeedSource;
 use crate::state::{AppState, StartError, StateOptions};
+use crate::vendors;
 
 /// Checks each file on its own (files given together to `serve` also must not share a
 /// credential; files checked here may be alternatives to one another). Prints `FILE: ok` on
@@ -46,5 +47,21 @@ fn check(file: &Path) -> Result<(), String> {
         Ok(_) => Ok(()),
         Err(StartError::Seed(error)) => Err(error.to_string()),
         Err(other) => Err(format!("{name}: {other}")),
+    }
+}
+
+/// `understudy seed schema`: prints the seed documents' JSON Schema.
+pub fn schema() -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(vendors::seed_schema().as_bytes())
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("understudy: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
