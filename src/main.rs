@@ -44,6 +44,8 @@ async fn serve(config: Config) -> Result<(), String> {
         journal_size: Some(config.journal_size),
         journal_bytes: Some(config.journal_bytes),
         admin_token: config.admin_token.clone(),
+        max_namespaces: Some(config.max_namespaces),
+        namespace_idle_timeout: Some(config.namespace_idle_timeout),
     };
     let state = tokio::task::spawn_blocking(move || AppState::build(options))
         .await

@@ -1,0 +1,260 @@
+//! The seed: the database the seed files produced, read-only once built. Resets copy it; a
+//! namespace reads it until its first write, and then copies only the *areas* it writes.
+//!
+//! An area is the part of the schema one [`super::SchemaPart`] created (the state makes one per
+//! vendor). A namespace's own database is an in-memory database with the seed attached as
+//! [`SEED_SCHEMA`]: SQLite looks a name up in `main` before attached databases, so once an
+//! area's tables are copied into `main` every statement finds the copies, and until then the
+//! seed's. A write that strays outside the areas copied for it meets a read-only table and
+//! fails, instead of changing what other namespaces read.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use super::database::{Database, Location};
+use super::{Result, SchemaPart, StoreError, lock};
+
+/// The name the seed is attached under in a namespace's own database.
+const SEED_SCHEMA: &str = "understudy_seed";
+
+/// The area of the objects Understudy itself creates ([`super::META_SCHEMA`]).
+const META_AREA: &str = "";
+
+/// The seeded data, read-only, and which of its objects each area owns.
+#[derive(Debug)]
+pub(super) struct Seed {
+    pub database: Arc<Database>,
+    areas: Vec<Area>,
+}
+
+#[derive(Debug)]
+struct Area {
+    name: &'static str,
+    /// Names of its tables, indexes, triggers and views (as in `sqlite_schema`).
+    objects: Vec<String>,
+}
+
+impl Seed {
+    /// Builds the seed: every part's schema (recording what each creates), then `fill` in one
+    /// transaction. On error nothing is kept.
+    pub fn build<E>(
+        parts: &[SchemaPart],
+        fill: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E>,
+    ) -> Result<Self, E>
+    where
+        E: From<StoreError>,
+    {
+        let database = Database::open(Location::Memory, &[])?;
+        let areas = database.with_writer(|conn| -> Result<Vec<Area>, E> {
+            let mut seen = object_names(conn).map_err(StoreError::from)?;
+            let mut areas = vec![Area {
+                name: META_AREA,
+                objects: seen.iter().cloned().collect(),
+            }];
+            for part in parts {
+                conn.execute_batch(part.sql).map_err(StoreError::from)?;
+                let now = object_names(conn).map_err(StoreError::from)?;
+                let mut objects: Vec<String> = now.difference(&seen).cloned().collect();
+                objects.sort_unstable();
+                match areas.iter_mut().find(|area| area.name == part.area) {
+                    Some(area) => area.objects.extend(objects),
+                    None => areas.push(Area {
+                        name: part.area,
+                        objects,
+                    }),
+                }
+                seen = now;
+            }
+            let tx = conn.transaction().map_err(StoreError::from)?;
+            // Indexes are built after the bulk insert: sorting once beats updating them row by
+            // row (a 500,000-contact seed loads in half the time).
+            let indexes = super::take_indexes(&tx)?;
+            fill(&tx)?;
+            for sql in indexes {
+                tx.execute_batch(&sql).map_err(StoreError::from)?;
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES ('seeded', '1')",
+                [],
+            )
+            .map_err(StoreError::from)?;
+            tx.commit().map_err(StoreError::from)?;
+            Ok(areas)
+        })?;
+        database.release_memory();
+        Ok(Self {
+            database: Arc::new(database),
+            areas,
+        })
+    }
+
+    fn area(&self, name: &str) -> Option<&Area> {
+        self.areas.iter().find(|area| area.name == name)
+    }
+}
+
+/// The schema's objects but SQLite's own (`sqlite_sequence`, statistics, automatic indexes),
+/// which come with the objects they serve.
+fn object_names(conn: &Connection) -> rusqlite::Result<HashSet<String>> {
+    conn.prepare("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")?
+        .query_map([], |row| row.get(0))?
+        .collect()
+}
+
+/// A namespace's own database: the seed attached, and the areas copied so far.
+#[derive(Debug)]
+pub(super) struct Overlay {
+    seed: Arc<Seed>,
+    /// Areas whose objects are in `main`; changed only under the writer's lock.
+    copied: Mutex<HashSet<&'static str>>,
+}
+
+impl Overlay {
+    /// Attaches `seed` to `conn`, read-only.
+    pub fn attach(conn: &Connection, seed: Arc<Seed>) -> rusqlite::Result<Self> {
+        let uri = format!("{}&mode=ro", seed.database.name());
+        conn.execute(&format!("ATTACH ?1 AS {SEED_SCHEMA}"), [uri])?;
+        Ok(Self {
+            seed,
+            copied: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Makes sure the tables a write in `area` may change are copies of the namespace's own:
+    /// that area's, or every area's for `None` (or an area the seed does not know).
+    pub fn copy_for(&self, conn: &mut Connection, area: Option<&str>) -> rusqlite::Result<()> {
+        let wanted: Vec<&Area> = match area.and_then(|name| self.seed.area(name)) {
+            Some(area) => vec![area],
+            None => self.seed.areas.iter().collect(),
+        };
+        let mut copied = lock(&self.copied);
+        for area in wanted {
+            if copied.contains(area.name) {
+                continue;
+            }
+            copy_area(conn, area)?;
+            copied.insert(area.name);
+        }
+        Ok(())
+    }
+}
+
+/// An object of the seed as `sqlite_schema` and `pragma table_list` describe it.
+struct Object {
+    kind: String,
+    name: String,
+    sql: Option<String>,
+    /// `table_list`'s type for tables: `table`, `virtual`, `shadow`; `None` for the rest.
+    table_kind: Option<String>,
+    without_rowid: bool,
+}
+
+/// Copies one area's objects from the seed into `main`, rows exactly (row ids included), in one
+/// transaction.
+fn copy_area(conn: &mut Connection, area: &Area) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    let objects = area_objects(&tx, area)?;
+    let tables = |kinds: &'static [&'static str]| {
+        objects
+            .iter()
+            .filter(move |o| o.table_kind.as_deref().is_some_and(|k| kinds.contains(&k)))
+    };
+    // Ordinary and virtual tables first (a virtual table makes its shadow tables itself).
+    for table in tables(&["table", "virtual"]) {
+        if let Some(sql) = &table.sql {
+            tx.execute_batch(sql)?;
+        }
+    }
+    for table in tables(&["table", "shadow"]) {
+        let name = quote(&table.name);
+        if table.table_kind.as_deref() == Some("shadow") {
+            // A virtual table starts its shadow tables with rows of its own.
+            tx.execute(&format!("DELETE FROM main.{name}"), [])?;
+        }
+        let mut columns: Vec<String> = tx
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_xinfo(?1, '{SEED_SCHEMA}') WHERE hidden = 0"
+            ))?
+            .query_map([&table.name], |row| row.get::<_, String>(0))?
+            .map(|name| name.map(|name| quote(&name)))
+            .collect::<rusqlite::Result<_>>()?;
+        if !table.without_rowid {
+            columns.insert(0, "rowid".into());
+        }
+        let columns = columns.join(", ");
+        tx.execute(
+            &format!(
+                "INSERT INTO main.{name} ({columns}) SELECT {columns} FROM {SEED_SCHEMA}.{name}"
+            ),
+            [],
+        )?;
+    }
+    let has = |schema: &str, table: &str| -> rusqlite::Result<bool> {
+        tx.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM {schema}.sqlite_schema WHERE name = ?1)"),
+            [table],
+            |row| row.get(0),
+        )
+    };
+    if has(SEED_SCHEMA, "sqlite_sequence")? && has("main", "sqlite_sequence")? {
+        // Copying rows counted them again; the seed's count also remembers deleted ids.
+        for table in tables(&["table"]) {
+            tx.execute(
+                "DELETE FROM main.sqlite_sequence WHERE name = ?1",
+                [&table.name],
+            )?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO main.sqlite_sequence (name, seq)
+                     SELECT name, seq FROM {SEED_SCHEMA}.sqlite_sequence WHERE name = ?1"
+                ),
+                [&table.name],
+            )?;
+        }
+    }
+    // Indexes, triggers and views once the rows are in (triggers must not fire on the copy).
+    for kind in ["index", "trigger", "view"] {
+        for object in objects.iter().filter(|o| o.kind == kind) {
+            if let Some(sql) = &object.sql {
+                tx.execute_batch(sql)?;
+            }
+        }
+    }
+    // Planner statistics, if the seed has them, made the same way from the same rows.
+    if has(SEED_SCHEMA, "sqlite_stat1")? {
+        for table in tables(&["table"]) {
+            tx.execute_batch(&format!("ANALYZE main.{}", quote(&table.name)))?;
+        }
+    }
+    tx.commit()
+}
+
+fn area_objects(conn: &Connection, area: &Area) -> rusqlite::Result<Vec<Object>> {
+    let names = serde_json::to_string(&area.objects)
+        .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
+    // In the order they were made: tables before the indexes and triggers on them.
+    conn.prepare(&format!(
+        "SELECT s.type, s.name, s.sql, t.type, coalesce(t.wr, 0)
+         FROM {SEED_SCHEMA}.sqlite_schema s
+         LEFT JOIN pragma_table_list t ON t.schema = '{SEED_SCHEMA}' AND t.name = s.name
+         WHERE s.name IN (SELECT value FROM json_each(?1))
+         ORDER BY s.rowid"
+    ))?
+    .query_map([names], |row| {
+        Ok(Object {
+            kind: row.get(0)?,
+            name: row.get(1)?,
+            sql: row.get(2)?,
+            table_kind: row.get(3)?,
+            without_rowid: row.get(4)?,
+        })
+    })?
+    .collect()
+}
+
+/// `name` as an SQL identifier.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
