@@ -273,6 +273,17 @@ mod tests {
     }
 
     #[test]
+    fn namespace_bounds_are_positive() {
+        let parse = |args: &[&str]| Config::try_parse_from(["understudy"].iter().chain(args));
+        let config =
+            parse(&["--max-namespaces", "5", "--namespace-idle-timeout", "0.5"]).expect("parses");
+        assert_eq!(config.max_namespaces, 5);
+        assert_eq!(config.namespace_idle_timeout, Duration::from_millis(500));
+        assert!(parse(&["--max-namespaces", "0"]).is_err());
+        assert!(parse(&["--namespace-idle-timeout", "0"]).is_err());
+    }
+
+    #[test]
     fn a_wide_host_needs_a_token_or_admin_open() {
         let config = |args: &[&str]| {
             Config::try_parse_from(["understudy"].iter().chain(args)).expect("parses")
