@@ -19,6 +19,10 @@ use super::{Result, SchemaPart, StoreError, lock};
 /// The name the seed is attached under in a namespace's own database.
 const SEED_SCHEMA: &str = "understudy_seed";
 
+/// The page cache, in KiB (negative, as `PRAGMA cache_size` takes it), each namespace keeps of
+/// the seed.
+const SEED_CACHE_KIB: i64 = -128;
+
 /// The area of the objects Understudy itself creates ([`super::META_SCHEMA`]).
 const META_AREA: &str = "";
 
@@ -116,6 +120,9 @@ impl Overlay {
     pub fn attach(conn: &Connection, seed: Arc<Seed>) -> rusqlite::Result<Self> {
         let uri = format!("{}&mode=ro", seed.database.name());
         conn.execute(&format!("ATTACH ?1 AS {SEED_SCHEMA}"), [uri])?;
+        // Every namespace's connection caches the seed pages it reads, and a page missed is a
+        // copy from memory anyway: a small cache bounds what a thousand namespaces cost.
+        conn.pragma_update(Some(SEED_SCHEMA), "cache_size", SEED_CACHE_KIB)?;
         Ok(Self {
             seed,
             copied: Mutex::new(HashSet::new()),
