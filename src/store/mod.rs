@@ -377,10 +377,19 @@ fn take_indexes(conn: &Connection) -> Result<Vec<String>> {
     Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
+/// Applies Understudy's own schema and then `schema`, in one transaction (one commit instead of
+/// one per statement).
 fn apply_schema(conn: &Connection, schema: &[&str]) -> Result<()> {
-    conn.execute_batch(META_SCHEMA)?;
-    for sql in schema {
-        conn.execute_batch(sql)?;
+    conn.execute_batch("BEGIN")?;
+    let applied = std::iter::once(&META_SCHEMA)
+        .chain(schema)
+        .try_for_each(|sql| conn.execute_batch(sql));
+    match applied {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(error) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(error.into());
+        }
     }
     Ok(())
 }
@@ -680,7 +689,12 @@ mod tests {
                   CREATE TRIGGER IF NOT EXISTS logged AFTER INSERT ON plain
                       BEGIN INSERT INTO log VALUES (new.name); END;
                   CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(body);
-                  CREATE VIEW IF NOT EXISTS plain_names AS SELECT name FROM plain;",
+                  CREATE VIEW IF NOT EXISTS plain_names AS SELECT name FROM plain;
+                  CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY);
+                  CREATE TABLE IF NOT EXISTS children (
+                      id TEXT PRIMARY KEY, parent INTEGER NOT NULL REFERENCES parents(id),
+                      name TEXT);
+                  CREATE INDEX IF NOT EXISTS children_by_name ON children (name);",
         };
         let store = open(vec![area], NamespaceLimits::default());
         store
@@ -691,6 +705,11 @@ mod tests {
                      DELETE FROM counted WHERE name = 'b';
                      INSERT INTO keyed VALUES ('k', 'v');
                      INSERT INTO words VALUES ('the quick brown fox'), ('lazy dogs');
+                     INSERT INTO parents VALUES (1);
+                     INSERT INTO children VALUES ('c1', 1, 'one'), ('c2', 1, 'two'),
+                                                 ('c3', 1, 'three');
+                     DELETE FROM children WHERE id = 'c2';
+                     INSERT INTO children VALUES ('c4', 1, 'four');
                      ANALYZE;",
                 )?;
                 Ok(())
@@ -708,6 +727,7 @@ mod tests {
                     UNION ALL SELECT 'log', rowid, name FROM log
                     UNION ALL SELECT 'words', rowid, body FROM words WHERE words MATCH 'quick OR dogs'
                     UNION ALL SELECT 'view', 0, name FROM plain_names
+                    UNION ALL SELECT 'children', rowid, id || name FROM children
                     ORDER BY 1, 2";
                 c.prepare(rows)?
                     .query_map([], |r| {
@@ -761,6 +781,12 @@ mod tests {
             .unwrap();
         assert_eq!(found, 2);
         assert_eq!(count(&seed, "log"), 2, "the seed is untouched");
+        let orphan = copy
+            .run_for(scope, |c| {
+                c.execute("INSERT INTO children VALUES ('x', 9, 'x')", [])
+            })
+            .await;
+        assert!(orphan.is_err(), "foreign keys are still enforced");
     }
 
     #[test]

@@ -52,14 +52,15 @@ impl Seed {
     {
         let database = Database::open(Location::Memory, &[])?;
         let areas = database.with_writer(|conn| -> Result<Vec<Area>, E> {
-            let mut seen = object_names(conn).map_err(StoreError::from)?;
+            let tx = conn.transaction().map_err(StoreError::from)?;
+            let mut seen = object_names(&tx).map_err(StoreError::from)?;
             let mut areas = vec![Area {
                 name: META_AREA,
                 objects: seen.iter().cloned().collect(),
             }];
             for part in parts {
-                conn.execute_batch(part.sql).map_err(StoreError::from)?;
-                let now = object_names(conn).map_err(StoreError::from)?;
+                tx.execute_batch(part.sql).map_err(StoreError::from)?;
+                let now = object_names(&tx).map_err(StoreError::from)?;
                 let mut objects: Vec<String> = now.difference(&seen).cloned().collect();
                 objects.sort_unstable();
                 match areas.iter_mut().find(|area| area.name == part.area) {
@@ -71,7 +72,6 @@ impl Seed {
                 }
                 seen = now;
             }
-            let tx = conn.transaction().map_err(StoreError::from)?;
             // Indexes are built after the bulk insert: sorting once beats updating them row by
             // row (a 500,000-contact seed loads in half the time).
             let indexes = super::take_indexes(&tx)?;
@@ -161,42 +161,37 @@ struct Object {
 /// Copies one area's objects from the seed into `main`, rows exactly (row ids included), in one
 /// transaction.
 fn copy_area(conn: &mut Connection, area: &Area) -> rusqlite::Result<()> {
+    // The rows are the seed's, which held to its foreign keys; checking them again would only
+    // keep SQLite from moving whole records (and the setting cannot change in a transaction).
+    let checked: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let copied = copy_area_unchecked(conn, area);
+    conn.pragma_update(None, "foreign_keys", checked)?;
+    copied
+}
+
+fn copy_area_unchecked(conn: &mut Connection, area: &Area) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     let objects = area_objects(&tx, area)?;
+    let of_kind = |kind: &'static str| objects.iter().filter(move |o| o.kind == kind);
     let tables = |kinds: &'static [&'static str]| {
         objects
             .iter()
             .filter(move |o| o.table_kind.as_deref().is_some_and(|k| kinds.contains(&k)))
     };
-    // Ordinary and virtual tables first (a virtual table makes its shadow tables itself).
-    for table in tables(&["table", "virtual"]) {
-        if let Some(sql) = &table.sql {
+    // Tables (a virtual table makes its shadow tables itself) and their indexes first: copying
+    // into indexed tables lets SQLite move whole records and index entries at once.
+    for object in tables(&["table", "virtual"]).chain(of_kind("index")) {
+        if let Some(sql) = &object.sql {
             tx.execute_batch(sql)?;
         }
     }
     for table in tables(&["table", "shadow"]) {
-        let name = quote(&table.name);
         if table.table_kind.as_deref() == Some("shadow") {
             // A virtual table starts its shadow tables with rows of its own.
-            tx.execute(&format!("DELETE FROM main.{name}"), [])?;
+            tx.execute(&format!("DELETE FROM main.{}", quote(&table.name)), [])?;
         }
-        let mut columns: Vec<String> = tx
-            .prepare(&format!(
-                "SELECT name FROM pragma_table_xinfo(?1, '{SEED_SCHEMA}') WHERE hidden = 0"
-            ))?
-            .query_map([&table.name], |row| row.get::<_, String>(0))?
-            .map(|name| name.map(|name| quote(&name)))
-            .collect::<rusqlite::Result<_>>()?;
-        if !table.without_rowid {
-            columns.insert(0, "rowid".into());
-        }
-        let columns = columns.join(", ");
-        tx.execute(
-            &format!(
-                "INSERT INTO main.{name} ({columns}) SELECT {columns} FROM {SEED_SCHEMA}.{name}"
-            ),
-            [],
-        )?;
+        copy_rows(&tx, table)?;
     }
     let has = |schema: &str, table: &str| -> rusqlite::Result<bool> {
         tx.query_row(
@@ -221,12 +216,10 @@ fn copy_area(conn: &mut Connection, area: &Area) -> rusqlite::Result<()> {
             )?;
         }
     }
-    // Indexes, triggers and views once the rows are in (triggers must not fire on the copy).
-    for kind in ["index", "trigger", "view"] {
-        for object in objects.iter().filter(|o| o.kind == kind) {
-            if let Some(sql) = &object.sql {
-                tx.execute_batch(sql)?;
-            }
+    // Triggers and views once the rows are in (triggers must not fire on the copy).
+    for object in of_kind("trigger").chain(of_kind("view")) {
+        if let Some(sql) = &object.sql {
+            tx.execute_batch(sql)?;
         }
     }
     // Planner statistics, if the seed has them, made the same way from the same rows.
@@ -236,6 +229,53 @@ fn copy_area(conn: &mut Connection, area: &Area) -> rusqlite::Result<()> {
         }
     }
     tx.commit()
+}
+
+/// Copies a table's rows from the seed into its empty copy in `main`, row ids included.
+///
+/// SQLite copies `INSERT INTO t SELECT * FROM s` between tables of one schema record by record
+/// (its "transfer optimisation"), which keeps row ids when the table has an index. Where it
+/// would not apply, or would number rows afresh, each row is copied with its `rowid` named.
+fn copy_rows(tx: &Connection, table: &Object) -> rusqlite::Result<()> {
+    let name = quote(&table.name);
+    let whole = format!("INSERT INTO main.{name} SELECT * FROM {SEED_SCHEMA}.{name}");
+    if table.without_rowid || transfers_row_ids(tx, &table.name, &whole)? {
+        tx.execute(&whole, [])?;
+        return Ok(());
+    }
+    let mut columns: Vec<String> = tx
+        .prepare(&format!(
+            "SELECT name FROM pragma_table_xinfo(?1, '{SEED_SCHEMA}') WHERE hidden = 0"
+        ))?
+        .query_map([&table.name], |row| row.get::<_, String>(0))?
+        .map(|name| name.map(|name| quote(&name)))
+        .collect::<rusqlite::Result<_>>()?;
+    columns.insert(0, "rowid".into());
+    let columns = columns.join(", ");
+    tx.execute(
+        &format!("INSERT INTO main.{name} ({columns}) SELECT {columns} FROM {SEED_SCHEMA}.{name}"),
+        [],
+    )?;
+    Ok(())
+}
+
+/// Whether `insert` (a whole-table copy into `table`) moves records as they are, row ids
+/// included: SQLite compiled it to its transfer (`RowCell`, or `RowData` with the pre-update
+/// hook) and the table has an index, without which the transfer numbers rows afresh.
+fn transfers_row_ids(tx: &Connection, table: &str, insert: &str) -> rusqlite::Result<bool> {
+    let indexed: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM main.sqlite_schema WHERE type = 'index' AND tbl_name = ?1)",
+        [table],
+        |row| row.get(0),
+    )?;
+    if !indexed {
+        return Ok(false);
+    }
+    let opcodes: Vec<String> = tx
+        .prepare(&format!("EXPLAIN {insert}"))?
+        .query_map([], |row| row.get::<_, String>(1))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(opcodes.iter().any(|op| op == "RowCell" || op == "RowData"))
 }
 
 fn area_objects(conn: &Connection, area: &Area) -> rusqlite::Result<Vec<Object>> {
