@@ -679,6 +679,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn objects_the_fill_made_go_with_their_table_or_with_any_area() {
+        let store = open(vec![THINGS, OTHERS], NamespaceLimits::default());
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute_batch(
+                    "CREATE INDEX things_by_owner ON things (owner);
+                     CREATE TABLE extra (x); INSERT INTO extra VALUES (1);",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let own = |db: &Db| -> Vec<String> {
+            db.read_now(|c| {
+                c.prepare("SELECT name FROM main.sqlite_schema ORDER BY name")?
+                    .query_map([], |r| r.get(0))?
+                    .collect()
+            })
+            .unwrap()
+        };
+        let others = namespace(&store, "others");
+        others
+            .run_for(
+                Scope {
+                    area: "others",
+                    owner: 1,
+                },
+                |_| Ok(()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(own(&others), ["extra", "others"]);
+        let things = namespace(&store, "things");
+        things.run_for(scope(1), |_| Ok(())).await.unwrap();
+        assert_eq!(
+            own(&things),
+            ["extra", "things", "things_by_name", "things_by_owner"]
+        );
+        assert_eq!(count(&things, "extra"), 1);
+    }
+
+    #[tokio::test]
     async fn a_copied_area_is_exactly_the_seed() {
         let area = SchemaPart {
             area: "exact",

@@ -25,6 +25,8 @@ const SEED_CACHE_KIB: i64 = -128;
 
 /// The area of the objects Understudy itself creates ([`super::META_SCHEMA`]).
 const META_AREA: &str = "";
+/// The area of objects the seed's fill made on no area's table: copied with any area.
+const ANY_AREA: &str = "*";
 
 /// The seeded data, read-only, and which of its objects each area owns.
 #[derive(Debug)]
@@ -79,6 +81,7 @@ impl Seed {
             for sql in indexes {
                 tx.execute_batch(&sql).map_err(StoreError::from)?;
             }
+            adopt_unowned(&tx, &mut areas, &seen).map_err(StoreError::from)?;
             tx.execute(
                 "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES ('seeded', '1')",
                 [],
@@ -97,6 +100,38 @@ impl Seed {
     fn area(&self, name: &str) -> Option<&Area> {
         self.areas.iter().find(|area| area.name == name)
     }
+}
+
+/// Gives the objects the fill made (not the schema) an area: that of the table an index or
+/// trigger is on; [`ANY_AREA`] for the rest, copied with whichever area is copied first.
+fn adopt_unowned(
+    conn: &Connection,
+    areas: &mut Vec<Area>,
+    owned: &HashSet<String>,
+) -> rusqlite::Result<()> {
+    let mut unowned: Vec<String> = object_names(conn)?.difference(owned).cloned().collect();
+    unowned.sort_unstable();
+    for name in unowned {
+        let table: String = conn.query_row(
+            "SELECT tbl_name FROM sqlite_schema WHERE name = ?1",
+            [&name],
+            |row| row.get(0),
+        )?;
+        let owner = areas
+            .iter()
+            .position(|area| table != name && area.objects.contains(&table));
+        match owner {
+            Some(index) => areas[index].objects.push(name),
+            None => match areas.iter_mut().find(|area| area.name == ANY_AREA) {
+                Some(any) => any.objects.push(name),
+                None => areas.push(Area {
+                    name: ANY_AREA,
+                    objects: vec![name],
+                }),
+            },
+        }
+    }
+    Ok(())
 }
 
 /// The schema's objects but SQLite's own (`sqlite_sequence`, statistics, automatic indexes),
@@ -133,7 +168,9 @@ impl Overlay {
     /// that area's, or every area's for `None` (or an area the seed does not know).
     pub fn copy_for(&self, conn: &mut Connection, area: Option<&str>) -> rusqlite::Result<()> {
         let wanted: Vec<&Area> = match area.and_then(|name| self.seed.area(name)) {
-            Some(area) => vec![area],
+            Some(area) => std::iter::once(area)
+                .chain(self.seed.area(ANY_AREA))
+                .collect(),
             None => self.seed.areas.iter().collect(),
         };
         let mut copied = lock(&self.copied);
