@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use common::{TestApp, options, spawn_app, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
-use understudy::StateOptions;
+use tokio::net::TcpListener;
+use understudy::{AppState, StateOptions};
 
 const NAMESPACE: &str = "X-Understudy-Namespace";
 const TAILORTALK: (&str, &str) = ("Authorization", "Agent tt_agent_5f2c9a7e41d86b03");
@@ -369,4 +370,65 @@ async fn posting_a_seed_drops_every_namespace() {
     assert_eq!(status, 200, "{body}");
     assert!(listed_names(&app).await.is_empty());
     assert_eq!(names(&app, "before").await, ["From The New Seed"]);
+}
+
+#[tokio::test]
+async fn a_write_keeps_the_cached_answers_of_other_tenants_and_vendors() {
+    let state = AppState::build(options(Vec::new())).expect("state builds");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(understudy::run(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
+    let app = TestApp {
+        address,
+        client: reqwest::Client::new(),
+    };
+    let computed = || state.answers().computed();
+    let autokonnect = || app.get("/autokonnect/api/v1/contacts", &[AUTOKONNECT]);
+    let other_tenant = || app.get(AC_CONTACTS, &[AGENTCLARA_OTHER]);
+    let writer = || app.get(AC_CONTACTS, &[AGENTCLARA]);
+    // The reads are the default namespace's; the writes are there, then in another namespace.
+    for namespace in ["default", "ns"] {
+        let create = async || {
+            let (status, _) = app
+                .send(
+                    Method::POST,
+                    AC_CONTACTS,
+                    &[AGENTCLARA, (NAMESPACE, namespace)],
+                    Some(&json!({"name": "Warm"})),
+                )
+                .await;
+            assert_eq!(status, 201);
+        };
+        let (first_ak, first_other, first_writer) =
+            (autokonnect().await, other_tenant().await, writer().await);
+        let before = computed();
+        assert_eq!(autokonnect().await, first_ak);
+        assert_eq!(other_tenant().await, first_other);
+        assert_eq!(writer().await, first_writer);
+        assert_eq!(computed(), before, "{namespace}: all three are cached");
+        create().await;
+        assert_eq!(autokonnect().await, first_ak);
+        assert_eq!(other_tenant().await, first_other);
+        let same_namespace = namespace == "default";
+        assert_eq!(
+            computed(),
+            before,
+            "{namespace}: another vendor's and another tenant's answers stayed cached"
+        );
+        let (_, after) = writer().await;
+        assert_eq!(
+            after != first_writer.1,
+            same_namespace,
+            "{namespace}: the writer's own list changed only where it wrote"
+        );
+        assert_eq!(
+            computed(),
+            before + u64::from(same_namespace),
+            "{namespace}: only the writer's own answer was computed again"
+        );
+    }
 }

@@ -152,7 +152,14 @@ pub async fn drop_namespace(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>> {
-    if !state.drop_namespace(&name) {
+    let dropped = {
+        let name = name.clone();
+        // Closing the namespace's database is blocking work.
+        tokio::task::spawn_blocking(move || state.drop_namespace(&name))
+            .await
+            .map_err(|error| AdminError::Internal(error.to_string()))?
+    };
+    if !dropped {
         return Err(AdminError::NotFound(format!("no namespace `{name}`")));
     }
     Ok(Json(json!({ "status": "ok" })))

@@ -11,6 +11,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
@@ -102,6 +103,8 @@ impl IntoResponse for JsonBytes {
 pub struct AnswerCache {
     // A std mutex held for a lookup or an insert only, never across `.await`.
     entries: Mutex<Answers>,
+    /// Answers computed (not found in the cache) so far.
+    computed: AtomicU64,
 }
 
 #[derive(Default)]
@@ -142,6 +145,7 @@ impl AnswerCache {
         if let Some(bytes) = self.lock().map.get(&key) {
             return Ok(Some(JsonBytes(bytes.clone())));
         }
+        self.computed.fetch_add(1, Ordering::Relaxed);
         let rendered = view
             .read(move |conn| {
                 query(conn)?
@@ -164,6 +168,11 @@ impl AnswerCache {
             answers.map.insert(key, bytes.clone());
         }
         Ok(Some(JsonBytes(bytes)))
+    }
+
+    /// How many answers were computed rather than found in the cache, since the start.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, Answers> {
