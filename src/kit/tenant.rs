@@ -80,7 +80,8 @@ impl<V: Declared> Tenancy for Plain<V> {
 }
 
 /// The database of a tenant's request: its namespace's, with writes scoped to the tenant.
-/// Dereferences to the [`Db`] for reads.
+/// Dereferences to the [`Db`] for reads; a clone keeps the scope.
+#[derive(Clone, Debug)]
 pub struct TenantDb {
     db: Db,
     scope: Scope,
