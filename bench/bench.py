@@ -8,11 +8,18 @@ reports Understudy's share of that ceiling.
 
 Steps: start-up time and idle memory with the default seed; namespace creation time; issue 13's
 bounds (memory after many namespaces, namespace creation under concurrent creators, memory after
-requests with 40 KB query strings), each on a fresh server with the default seed; a large
-seed (one tenant per vendor with BENCH_CONTACTS generated contacts) from which each scenario's
-query values are chosen by asking the server; wrk on every scenario at each connection count,
-Understudy then the ceiling; memory after the load; AgentClara creates on a `--db` file, with
-each acknowledged create looked up in the file after the server is killed.
+many namespaces that each write once, memory after requests with 40 KB query strings), each on a
+fresh server with the default seed; a large seed (one tenant per vendor with BENCH_CONTACTS
+generated contacts) from which each scenario's query values are chosen by asking the server;
+wrk on every scenario at each connection count, Understudy then the ceiling; memory after the
+load; "write then read" (issue 15): a cached AutoKonnect read right after each AgentClara
+create; AgentClara creates on a `--db` file, with each acknowledged create looked up in the file
+after the server is killed.
+
+BENCH_SCENARIOS also names the steps besides the table, so one can run alone: `starts`,
+`namespaces` (creation under creators, memory of many readers and of many writers),
+`long-queries`, `write-then-read`, `creates`; the table's scenarios run when one of them is named
+(or nothing is).
 
 Environment (all optional):
   BENCH_SMOKE=1            CI's pass: tiny seed, 1 s runs side by side, no warm-up (also --smoke)
@@ -21,12 +28,13 @@ Environment (all optional):
   BENCH_WARMUP=1           seconds of unmeasured load before each run
   BENCH_CONTACTS=100000    generated contacts in the large seed's tenant of each vendor
   BENCH_CONNS=1,32         connection counts
-  BENCH_SCENARIOS=a,b      only scenarios whose name contains one of these
+  BENCH_SCENARIOS=a,b      only scenarios (and steps) whose name contains one of these
   BENCH_NAMESPACES=50      fresh namespaces timed
   BENCH_MANY_NAMESPACES=1000  namespaces made, one AgentClara request each, for their memory
   BENCH_CREATORS=16        concurrent namespace creators ...
   BENCH_CREATIONS=20       ... each making this many fresh namespaces
   BENCH_LONG_QUERIES=2000  requests with 40 KB query strings, for the memory they leave
+  BENCH_WRITE_READS=50     AgentClara creates, each followed by a cached AutoKonnect read
   BENCH_PIN=0              let the scheduler place one-connection runs (see `measure`)
   BENCH_KEEP=1             keep the temporary directory (seeds, bodies, wrk scripts, logs)
 
@@ -71,8 +79,14 @@ MANY_NAMESPACES = env_int("BENCH_MANY_NAMESPACES", 20 if SMOKE else 1000)
 CREATORS = env_int("BENCH_CREATORS", 4 if SMOKE else 16)
 CREATIONS = env_int("BENCH_CREATIONS", 3 if SMOKE else 20)
 LONG_QUERIES = env_int("BENCH_LONG_QUERIES", 20 if SMOKE else 2000)
+WRITE_READS = env_int("BENCH_WRITE_READS", 5 if SMOKE else 50)
 LONG_QUERY_BYTES = 40 * 1024
 SCENARIO_FILTER = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s.strip()]
+
+
+def wanted(name):
+    """Whether BENCH_SCENARIOS asks for the step or scenario `name` (all when it is unset)."""
+    return not SCENARIO_FILTER or any(w in name for w in SCENARIO_FILTER)
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
 PIN = os.environ.get("BENCH_PIN", "1") not in ("", "0")
 ALL_CPUS = os.sched_getaffinity(0)
@@ -310,7 +324,13 @@ def tailortalk_midway_cursor(server, headers):
     return cursors[len(cursors) // 2 - 1], len(cursors)
 
 
-def build_scenarios(server, tenants, wanted):
+TABLE_SCENARIOS = ("autokonnect-page1", "autokonnect-last-page", "autokonnect-search",
+                   "autokonnect-tags", "tailortalk-first-page", "tailortalk-mid-cursor",
+                   "thoughtly-tags-sort", "vambe-updated-after", "vambe-days-30",
+                   "agentclara-list", "agentclara-search", "agentclara-get")
+
+
+def build_scenarios(server, tenants):
     auth = auth_headers(tenants)
     ak, tt, th, vb, ac = (auth[s] for s in
                           ("autokonnect", "tailortalk", "thoughtly", "vambe", "agentclara"))
@@ -386,7 +406,7 @@ def build_scenarios(server, tenants, wanted):
     ]
     scenarios = []
     for name, build in builders:
-        if wanted and not any(w in name for w in wanted):
+        if not wanted(name):
             continue
         scenario = build()
         status, data = server.request(scenario.method, scenario.path, scenario.headers,
@@ -589,9 +609,13 @@ def percentile(values, p):
     return ordered[max(0, -(-len(ordered) * p // 100) - 1)]
 
 
-def namespace_creators(server, prefix):
+def namespace_creators(server, prefix, write=False):
     """Latencies of the first request in a fresh namespace, CREATORS clients at once, each
-    making CREATIONS namespaces one after another on a connection of its own."""
+    making CREATIONS namespaces one after another on a connection of its own. The request is
+    GET /agentclara/contacts, or with `write` POST /agentclara/contacts (which copies what
+    the namespace writes to)."""
+    method, body, expected = ("POST", b'{"name":"Bench"}', 201) if write else ("GET", None, 200)
+    extra = {"Content-Type": "application/json"} if write else {}
     latencies, failures = [], []
     lock = threading.Lock()
     start = threading.Barrier(CREATORS)
@@ -601,15 +625,16 @@ def namespace_creators(server, prefix):
         try:
             start.wait()
             for i in range(CREATIONS):
-                headers = {**AGENTCLARA, "X-Understudy-Namespace": f"{prefix}-{n}-{i}"}
+                headers = {**AGENTCLARA, **extra,
+                           "X-Understudy-Namespace": f"{prefix}-{n}-{i}"}
                 started = time.perf_counter()
-                conn.request("GET", "/agentclara/contacts", headers=headers)
+                conn.request(method, "/agentclara/contacts", body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 elapsed = time.perf_counter() - started
                 with lock:
                     latencies.append(elapsed)
-                    if response.status != 200:
+                    if response.status != expected:
                         failures.append(response.status)
         except OSError as error:
             with lock:
@@ -663,29 +688,93 @@ def long_queries(server):
     return before, server.memory()[1], statuses
 
 
+def many_writers(server):
+    """Current RSS (MiB) before and after MANY_NAMESPACES namespaces, one AgentClara create
+    each (the first write copies what the namespace writes to), and the latencies of those
+    first writes."""
+    before = server.memory()[1]
+    latencies = []
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    try:
+        for i in range(MANY_NAMESPACES):
+            started = time.perf_counter()
+            conn.request("POST", "/agentclara/contacts", body=b'{"name":"Bench"}',
+                         headers={**AGENTCLARA, "Content-Type": "application/json",
+                                  "X-Understudy-Namespace": f"writer-{i}"})
+            response = conn.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - started)
+            if response.status != 201:
+                raise Broken(f"many writers: namespace {i} answered {response.status}")
+    finally:
+        conn.close()
+    return before, server.memory()[1], percentile(latencies, 50), percentile(latencies, 99)
+
+
 def hardening(workdir):
     """Issue 13's measures, each on a fresh server with the default seed."""
     results = {}
-    server = understudy("creators-empty", workdir)
-    try:
-        server.wait_healthy()
-        results["creators_empty"] = namespace_creators(server, "empty")
-    finally:
-        server.stop()
-    server = understudy("many-namespaces", workdir)
-    try:
-        server.wait_healthy()
-        results["many_namespaces"] = many_namespaces(server)
-        results["creators_full"] = namespace_creators(server, "full")
-    finally:
-        server.stop()
-    server = understudy("long-queries", workdir)
-    try:
-        server.wait_healthy()
-        results["long_queries"] = long_queries(server)
-    finally:
-        server.stop()
+    if wanted("namespaces"):
+        server = understudy("creators-empty", workdir)
+        try:
+            server.wait_healthy()
+            results["creators_empty"] = namespace_creators(server, "empty")
+            results["creators_writing"] = namespace_creators(server, "writing", write=True)
+        finally:
+            server.stop()
+        server = understudy("many-namespaces", workdir)
+        try:
+            server.wait_healthy()
+            results["many_namespaces"] = many_namespaces(server)
+            results["creators_full"] = namespace_creators(server, "full")
+        finally:
+            server.stop()
+        server = understudy("many-writers", workdir)
+        try:
+            server.wait_healthy()
+            results["many_writers"] = many_writers(server)
+        finally:
+            server.stop()
+    if wanted("long-queries"):
+        server = understudy("long-queries", workdir)
+        try:
+            server.wait_healthy()
+            results["long_queries"] = long_queries(server)
+        finally:
+            server.stop()
     return results
+
+
+def write_then_read(server, tenants):
+    """Issue 15's "write then read": AutoKonnect `search=zz`, cached, then WRITE_READS times an
+    AgentClara create followed by that read. Returns the uncached read's seconds and the
+    latencies of the reads right after a write."""
+    auth = auth_headers(tenants)
+    read_path = "/autokonnect/api/v1/contacts?search=zz"
+    create = json.dumps({"name": "Write Then Read"}).encode()
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+
+    def timed(method, path, headers, body=None, expect=200):
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != expect:
+            raise Broken(f"write then read: {method} {path} answered {response.status}")
+        return elapsed
+
+    try:
+        uncached = timed("GET", read_path, auth["autokonnect"])
+        timed("GET", read_path, auth["autokonnect"])
+        after_write = []
+        for _ in range(WRITE_READS):
+            timed("POST", "/agentclara/contacts",
+                  {**auth["agentclara"], "Content-Type": "application/json"}, create, 201)
+            after_write.append(timed("GET", read_path, auth["autokonnect"]))
+    finally:
+        conn.close()
+    return uncached, after_write
 
 
 def creates(workdir):
@@ -733,68 +822,84 @@ def main():
     servers = []
     problems = []
     try:
-        log(f"== default seed: {DEFAULT_STARTS} starts, idle memory, {NAMESPACES} namespaces")
-        start_times, idle_default, (ns_fresh, ns_default) = default_seed_starts(workdir)
+        steps = ("starts", "namespaces", "long-queries", "write-then-read", "creates")
+        if not any(wanted(name) for name in steps + TABLE_SCENARIOS):
+            raise Broken(f"nothing matches BENCH_SCENARIOS={','.join(SCENARIO_FILTER)}: "
+                         f"steps {', '.join(steps)}; scenarios {', '.join(TABLE_SCENARIOS)}")
+        start_times = None
+        if wanted("starts"):
+            log(f"== default seed: {DEFAULT_STARTS} starts, idle memory, {NAMESPACES} namespaces")
+            start_times, idle_default, (ns_fresh, ns_default) = default_seed_starts(workdir)
 
-        log(f"== bounds: {MANY_NAMESPACES} namespaces, {CREATORS} creators × {CREATIONS}, "
-            f"{LONG_QUERIES} requests with {LONG_QUERY_BYTES // 1024} KB query strings")
+        if wanted("namespaces") or wanted("long-queries"):
+            log(f"== bounds: {MANY_NAMESPACES} namespaces, {CREATORS} creators × {CREATIONS}, "
+                f"{LONG_QUERIES} requests with {LONG_QUERY_BYTES // 1024} KB query strings")
         bounds = hardening(workdir)
 
-        seed_path = os.path.join(workdir, "large-seed.json")
-        tenants, total_contacts = write_large_seed(seed_path, CONTACTS)
-        log(f"== large seed: {total_contacts:,} contacts; starting Understudy")
-        large = understudy("large", workdir, "--seed", seed_path)
-        servers.append(large)
-        large_ready = large.wait_healthy()
-        idle_large = large.memory()
+        table_wanted = any(wanted(name) for name in TABLE_SCENARIOS)
+        runs, results, scenarios, write_read = [], {}, [], None
+        if table_wanted or wanted("write-then-read"):
+            seed_path = os.path.join(workdir, "large-seed.json")
+            tenants, total_contacts = write_large_seed(seed_path, CONTACTS)
+            log(f"== large seed: {total_contacts:,} contacts; starting Understudy")
+            large = understudy("large", workdir, "--seed", seed_path)
+            servers.append(large)
+            large_ready = large.wait_healthy()
+            idle_large = large.memory()
 
-        log("== choosing query values and fetching each scenario's body")
-        scenarios = build_scenarios(large, tenants, SCENARIO_FILTER)
-        if not scenarios:
-            raise Broken(f"no scenario matches BENCH_SCENARIOS={','.join(SCENARIO_FILTER)}")
-        bodies = os.path.join(workdir, "bodies")
-        os.makedirs(bodies)
-        ceiling_args = []
-        for s in scenarios:
-            body_path = os.path.join(bodies, f"{s.name}.json")
-            with open(body_path, "wb") as f:
-                f.write(s.response)
-            ceiling_args += ["--body", f"/{s.name}={body_path}"]
-            s.script = os.path.join(workdir, f"{s.name}.lua")
-            wrk_script(s.script, s.method, s.headers, s.body)
-            if s.note:
-                log(f"   {s.name}: {s.note}")
-        ceiling = Server("ceiling", [CEILING, "--port", "0", *ceiling_args], workdir)
-        servers.append(ceiling)
+        if table_wanted:
+            log("== choosing query values and fetching each scenario's body")
+            scenarios = build_scenarios(large, tenants)
+            bodies = os.path.join(workdir, "bodies")
+            os.makedirs(bodies)
+            ceiling_args = []
+            for s in scenarios:
+                body_path = os.path.join(bodies, f"{s.name}.json")
+                with open(body_path, "wb") as f:
+                    f.write(s.response)
+                ceiling_args += ["--body", f"/{s.name}={body_path}"]
+                s.script = os.path.join(workdir, f"{s.name}.lua")
+                wrk_script(s.script, s.method, s.headers, s.body)
+                if s.note:
+                    log(f"   {s.name}: {s.note}")
+            ceiling = Server("ceiling", [CEILING, "--port", "0", *ceiling_args], workdir)
+            servers.append(ceiling)
 
-        runs = [(s, c) for s in scenarios for c in CONNS]
-        results = {}
-        if SMOKE:
-            # Only that every path works is checked: all runs go at once to stay within seconds.
-            log(f"== smoke: {len(runs) * 2} wrk runs side by side for {DURATION} s")
-            pending = [(s, c, WrkRun(large.base + s.path, s.script, c, DURATION),
-                        WrkRun(f"{ceiling.base}/{s.name}", s.script, c, DURATION))
-                       for s, c in runs]
-            for s, c, ours, theirs in pending:
-                results[(s.name, c)] = (ours.result(), theirs.result())
-        else:
-            per_run = WARMUP * 2 + DURATION + CEILING_DURATION
-            log(f"== load: {len(runs)} runs, about {len(runs) * per_run} s")
-            for i, (s, c) in enumerate(runs, 1):
-                log(f"   [{i}/{len(runs)}] {s.name} at {c} connection(s)")
-                ours = measure(large, large.base + s.path, s.script, c, DURATION, WARMUP)
-                theirs = measure(ceiling, f"{ceiling.base}/{s.name}", s.script, c,
-                                 CEILING_DURATION, WARMUP)
-                results[(s.name, c)] = (ours, theirs)
-                if not large.alive():
-                    raise Broken(f"Understudy died during {s.name}:\n{large.stderr_tail()}")
-        after_load = large.memory()
+            runs = [(s, c) for s in scenarios for c in CONNS]
+            if SMOKE:
+                # Only that every path works is checked: all runs go at once to stay within
+                # seconds.
+                log(f"== smoke: {len(runs) * 2} wrk runs side by side for {DURATION} s")
+                pending = [(s, c, WrkRun(large.base + s.path, s.script, c, DURATION),
+                            WrkRun(f"{ceiling.base}/{s.name}", s.script, c, DURATION))
+                           for s, c in runs]
+                for s, c, ours, theirs in pending:
+                    results[(s.name, c)] = (ours.result(), theirs.result())
+            else:
+                per_run = WARMUP * 2 + DURATION + CEILING_DURATION
+                log(f"== load: {len(runs)} runs, about {len(runs) * per_run} s")
+                for i, (s, c) in enumerate(runs, 1):
+                    log(f"   [{i}/{len(runs)}] {s.name} at {c} connection(s)")
+                    ours = measure(large, large.base + s.path, s.script, c, DURATION, WARMUP)
+                    theirs = measure(ceiling, f"{ceiling.base}/{s.name}", s.script, c,
+                                     CEILING_DURATION, WARMUP)
+                    results[(s.name, c)] = (ours, theirs)
+                    if not large.alive():
+                        raise Broken(f"Understudy died during {s.name}:\n{large.stderr_tail()}")
+            after_load = large.memory()
+
+        if wanted("write-then-read"):
+            log(f"== write then read: {WRITE_READS} AgentClara creates, each followed by a "
+                "cached AutoKonnect read")
+            write_read = write_then_read(large, tenants)
         for server in servers:
             server.stop()
         servers.clear()
 
-        log(f"== AgentClara creates at 32 connections on a --db file for {DURATION} s")
-        created, acknowledged, stored = creates(workdir)
+        created = None
+        if wanted("creates"):
+            log(f"== AgentClara creates at 32 connections on a --db file for {DURATION} s")
+            created, acknowledged, stored = creates(workdir)
 
         rows = []
         for s, c in runs:
@@ -814,61 +919,88 @@ def main():
                   "ratio", "errors"]
 
         print()
+        size = f"{total_contacts:,} contacts" if runs or write_read else "default seed only"
         print(f"Understudy benchmark{' (SMOKE: timings meaningless)' if SMOKE else ''}: "
-              f"{total_contacts:,} contacts; Understudy {DURATION} s, ceiling "
+              f"{size}; Understudy {DURATION} s, ceiling "
               f"{CEILING_DURATION} s per run after {WARMUP} s warm-up; wrk on the same machine"
               f"{', sharing one core with the server at 1 connection' if PIN and not SMOKE else ''}")
+        if SCENARIO_FILTER:
+            print(f"Only: {', '.join(SCENARIO_FILTER)} (BENCH_SCENARIOS)")
         print(f"Machine: {machine()}; load average {load_before:.2f} before, "
               f"{os.getloadavg()[0]:.2f} after")
         print()
-        print(table(rows, header))
-        print()
+        if rows:
+            print(table(rows, header))
+            print()
         for s in scenarios:
             if s.note:
                 print(f"- {s.name}: {s.note}")
-        ns_diff = [f - d for f, d in zip(ns_fresh, ns_default)]
-        print(f"- ready (exec → first 200 on /__admin/health), default seed: median "
-              f"{statistics.median(start_times) * 1e3:.0f} ms of {len(start_times)} starts "
-              f"(min {min(start_times) * 1e3:.0f}, max {max(start_times) * 1e3:.0f})")
-        print(f"- ready, large seed ({total_contacts:,} contacts): {large_ready:.2f} s")
-        print(f"- RSS idle, default seed: peak {idle_default[0]:.1f} MiB, now "
-              f"{idle_default[1]:.1f} MiB")
-        print(f"- RSS idle, large seed: peak {idle_large[0]:.0f} MiB, now {idle_large[1]:.0f} MiB")
-        print(f"- RSS after the load, large seed: peak {after_load[0]:.0f} MiB, now "
-              f"{after_load[1]:.0f} MiB")
-        print(f"- namespace creation, default seed ({NAMESPACES} fresh namespaces, first "
-              f"request GET /agentclara/contacts): {statistics.mean(ns_fresh) * 1e3:.2f} ms "
-              f"vs {statistics.mean(ns_default) * 1e3:.2f} ms in the default namespace, "
-              f"difference mean {statistics.mean(ns_diff) * 1e3:.2f} ms, max "
-              f"{max(ns_diff) * 1e3:.2f} ms")
-        before, after = bounds["many_namespaces"]
-        print(f"- RSS after {MANY_NAMESPACES:,} namespaces, one GET /agentclara/contacts each "
-              f"(default seed): {before:.1f} → {after:.1f} MiB, growth {after - before:+.1f} MiB "
-              "(target ≤ 512 MiB)")
-        (empty_p50, empty_p99), (full_p50, full_p99) = (bounds["creators_empty"],
-                                                        bounds["creators_full"])
-        print(f"- namespace creation, {CREATORS} creators at once × {CREATIONS} fresh namespaces "
-              f"each (first request GET /agentclara/contacts): p50 {empty_p50 * 1e3:.2f} ms, "
-              f"p99 {empty_p99 * 1e3:.2f} ms on an empty server; p50 {full_p50 * 1e3:.2f} ms, "
-              f"p99 {full_p99 * 1e3:.2f} ms with {MANY_NAMESPACES:,} namespaces made "
-              "(target p50 ≤ 5 ms)")
-        before, after, statuses = bounds["long_queries"]
-        status_text = ", ".join(f"{n:,}× {code}" for code, n in sorted(statuses.items()))
-        print(f"- RSS after {LONG_QUERIES:,} requests with {LONG_QUERY_BYTES // 1024} KB query "
-              f"strings (GET /agentclara/contacts?search=<different each time>; {status_text}): "
-              f"{before:.1f} → {after:.1f} MiB, growth {after - before:+.1f} MiB "
-              "(target ≤ 200 MiB)")
-        stored_text = f"{stored:,}" if isinstance(stored, int) else stored
-        print(f"- AgentClara creates, 32 connections, --db file: {rate(created['rps'])}/s, "
-              f"p50 {ms(created['p50_us'])}, p99 {ms(created['p99_us'])}, "
-              f"{created['status']} non-2xx; durable: {stored_text} of {acknowledged:,} "
-              "acknowledged creates found in the file after SIGKILL")
-        if created["errors"] or created["timeout"]:
-            problems.append(f"creates: {created['status']} non-2xx, {created['timeout']} "
-                            "timeouts")
-        if isinstance(stored, int) and stored < acknowledged:
-            problems.append(f"creates: only {stored} of {acknowledged} acknowledged creates "
-                            "are in the file")
+        if start_times:
+            ns_diff = [f - d for f, d in zip(ns_fresh, ns_default)]
+            print(f"- ready (exec → first 200 on /__admin/health), default seed: median "
+                  f"{statistics.median(start_times) * 1e3:.0f} ms of {len(start_times)} starts "
+                  f"(min {min(start_times) * 1e3:.0f}, max {max(start_times) * 1e3:.0f})")
+            print(f"- RSS idle, default seed: peak {idle_default[0]:.1f} MiB, now "
+                  f"{idle_default[1]:.1f} MiB")
+            print(f"- namespace creation, default seed ({NAMESPACES} fresh namespaces, first "
+                  f"request GET /agentclara/contacts): {statistics.mean(ns_fresh) * 1e3:.2f} ms "
+                  f"vs {statistics.mean(ns_default) * 1e3:.2f} ms in the default namespace, "
+                  f"difference mean {statistics.mean(ns_diff) * 1e3:.2f} ms, max "
+                  f"{max(ns_diff) * 1e3:.2f} ms")
+        if runs or write_read:
+            print(f"- ready, large seed ({total_contacts:,} contacts): {large_ready:.2f} s")
+            print(f"- RSS idle, large seed: peak {idle_large[0]:.0f} MiB, now "
+                  f"{idle_large[1]:.0f} MiB")
+        if runs:
+            print(f"- RSS after the load, large seed: peak {after_load[0]:.0f} MiB, now "
+                  f"{after_load[1]:.0f} MiB")
+        if "many_namespaces" in bounds:
+            before, after = bounds["many_namespaces"]
+            print(f"- RSS after {MANY_NAMESPACES:,} namespaces, one GET /agentclara/contacts "
+                  f"each (default seed): {before:.1f} → {after:.1f} MiB, growth "
+                  f"{after - before:+.1f} MiB (target ≤ 512 MiB)")
+            (empty_p50, empty_p99), (full_p50, full_p99) = (bounds["creators_empty"],
+                                                            bounds["creators_full"])
+            print(f"- namespace creation, {CREATORS} creators at once × {CREATIONS} fresh "
+                  f"namespaces each (first request GET /agentclara/contacts): p50 "
+                  f"{empty_p50 * 1e3:.2f} ms, p99 {empty_p99 * 1e3:.2f} ms on an empty server; "
+                  f"p50 {full_p50 * 1e3:.2f} ms, p99 {full_p99 * 1e3:.2f} ms with "
+                  f"{MANY_NAMESPACES:,} namespaces made (target p50 ≤ 5 ms)")
+            writing_p50, writing_p99 = bounds["creators_writing"]
+            print(f"- namespace creation by a write, {CREATORS} creators at once × {CREATIONS} "
+                  f"fresh namespaces each (first request POST /agentclara/contacts): p50 "
+                  f"{writing_p50 * 1e3:.2f} ms, p99 {writing_p99 * 1e3:.2f} ms")
+            before, after, first_p50, first_p99 = bounds["many_writers"]
+            print(f"- RSS after {MANY_NAMESPACES:,} namespaces, one POST /agentclara/contacts "
+                  f"each (default seed): {before:.1f} → {after:.1f} MiB, growth "
+                  f"{after - before:+.1f} MiB; that first write p50 {first_p50 * 1e3:.2f} ms, "
+                  f"p99 {first_p99 * 1e3:.2f} ms")
+        if "long_queries" in bounds:
+            before, after, statuses = bounds["long_queries"]
+            status_text = ", ".join(f"{n:,}× {code}" for code, n in sorted(statuses.items()))
+            print(f"- RSS after {LONG_QUERIES:,} requests with {LONG_QUERY_BYTES // 1024} KB "
+                  f"query strings (GET /agentclara/contacts?search=<different each time>; "
+                  f"{status_text}): {before:.1f} → {after:.1f} MiB, growth "
+                  f"{after - before:+.1f} MiB (target ≤ 200 MiB)")
+        if write_read:
+            uncached, after_write = write_read
+            print(f"- write then read ({total_contacts:,} contacts): GET "
+                  "/autokonnect/api/v1/contacts?search=zz right after POST /agentclara/contacts, "
+                  f"{len(after_write)} times: median {statistics.median(after_write) * 1e3:.2f} "
+                  f"ms, worst {max(after_write) * 1e3:.2f} ms (target ≤ 2 ms; uncached "
+                  f"{uncached * 1e3:.1f} ms)")
+        if created:
+            stored_text = f"{stored:,}" if isinstance(stored, int) else stored
+            print(f"- AgentClara creates, 32 connections, --db file: {rate(created['rps'])}/s, "
+                  f"p50 {ms(created['p50_us'])}, p99 {ms(created['p99_us'])}, "
+                  f"{created['status']} non-2xx; durable: {stored_text} of {acknowledged:,} "
+                  "acknowledged creates found in the file after SIGKILL")
+            if created["errors"] or created["timeout"]:
+                problems.append(f"creates: {created['status']} non-2xx, {created['timeout']} "
+                                "timeouts")
+            if isinstance(stored, int) and stored < acknowledged:
+                problems.append(f"creates: only {stored} of {acknowledged} acknowledged "
+                                "creates are in the file")
     finally:
         for server in servers:
             server.stop()

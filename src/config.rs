@@ -11,7 +11,7 @@ use clap::builder::TypedValueParser;
 use crate::control::journal::DEFAULT_JOURNAL_SIZE;
 use crate::server::{self, ServerOptions};
 use crate::state::Vendor;
-use crate::vendors;
+use crate::{store, vendors};
 
 /// Understudy: a stateful mock of vendors' contacts APIs, for development and CI.
 #[derive(Debug, Clone, Parser)]
@@ -53,6 +53,19 @@ pub struct Config {
     #[arg(long, value_name = "BYTES", env = "UNDERSTUDY_JOURNAL_BYTES",
           default_value = "64MiB", value_parser = parse_bytes)]
     pub journal_bytes: usize,
+
+    /// How many namespaces (`X-Understudy-Namespace`) may exist at once; making one more drops
+    /// the least recently used, whose next use starts from the seed again.
+    #[arg(long, value_name = "N", env = "UNDERSTUDY_MAX_NAMESPACES",
+          default_value_t = store::DEFAULT_MAX_NAMESPACES,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    pub max_namespaces: usize,
+
+    /// Seconds a namespace may go unused before it is dropped (with its clock and rate-limit
+    /// counts); its next use starts from the seed again.
+    #[arg(long, value_name = "SECONDS", env = "UNDERSTUDY_NAMESPACE_IDLE_TIMEOUT",
+          default_value = "1800", value_parser = parse_seconds)]
+    pub namespace_idle_timeout: Duration,
 
     /// Seconds a request's headers may take to arrive, counted from the connection's opening or
     /// the previous answer; so also how long an idle keep-alive connection stays open.
@@ -270,6 +283,19 @@ mod tests {
             config.journal_bytes,
             crate::control::journal::DEFAULT_JOURNAL_BYTES
         );
+        assert_eq!(config.max_namespaces, store::DEFAULT_MAX_NAMESPACES);
+        assert_eq!(config.namespace_idle_timeout, store::DEFAULT_NAMESPACE_IDLE);
+    }
+
+    #[test]
+    fn namespace_bounds_are_positive() {
+        let parse = |args: &[&str]| Config::try_parse_from(["understudy"].iter().chain(args));
+        let config =
+            parse(&["--max-namespaces", "5", "--namespace-idle-timeout", "0.5"]).expect("parses");
+        assert_eq!(config.max_namespaces, 5);
+        assert_eq!(config.namespace_idle_timeout, Duration::from_millis(500));
+        assert!(parse(&["--max-namespaces", "0"]).is_err());
+        assert!(parse(&["--namespace-idle-timeout", "0"]).is_err());
     }
 
     #[test]

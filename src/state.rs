@@ -2,7 +2,9 @@
 //! and the caches.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
@@ -15,8 +17,12 @@ use crate::control::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journ
 use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, Section, SeedError, SeedSource};
-use crate::store::{Db, Store, StoreError};
+use crate::store::{Db, Gone, NamespaceInfo, NamespaceLimits, SchemaPart, Store, StoreError};
 use crate::tenancy::{self, TenantCard};
+
+/// How often idle namespaces are looked for: a quarter of the idle timeout, within these.
+const SWEEP_AT_LEAST: Duration = Duration::from_millis(10);
+const SWEEP_AT_MOST: Duration = Duration::from_secs(60);
 
 /// A vendor as this state serves it.
 pub type Vendor = VendorSpec<AppState>;
@@ -36,6 +42,10 @@ pub struct StateOptions {
     pub journal_bytes: Option<usize>,
     /// The bearer token every admin call but health needs (`--admin-token`).
     pub admin_token: Option<String>,
+    /// How many namespaces may exist at once (`None`: the default).
+    pub max_namespaces: Option<usize>,
+    /// How long a namespace may go unused before it is dropped (`None`: the default).
+    pub namespace_idle_timeout: Option<Duration>,
 }
 
 /// Why the server could not start.
@@ -66,6 +76,10 @@ struct Shared {
     answers: AnswerCache,
     tenants: TenantCache,
     admin_token: Option<String>,
+    /// How long a namespace may go unused; a task drops idle ones (see [`AppState::namespace`]).
+    namespace_idle: Duration,
+    /// Whether that task has been started.
+    sweeping: AtomicBool,
 }
 
 impl AppState {
@@ -75,8 +89,19 @@ impl AppState {
         vendors: &'static [&'static Vendor],
         options: StateOptions,
     ) -> Result<Self, StartError> {
-        let schema = vendors.iter().map(|vendor| vendor.schema).collect();
-        let store = Store::open(options.db.as_deref(), schema)?;
+        let schema = vendors
+            .iter()
+            .map(|vendor| SchemaPart {
+                area: vendor.slug,
+                sql: vendor.schema,
+            })
+            .collect();
+        let defaults = NamespaceLimits::default();
+        let limits = NamespaceLimits {
+            max: options.max_namespaces.unwrap_or(defaults.max),
+            idle: options.namespace_idle_timeout.unwrap_or(defaults.idle),
+        };
+        let store = Store::open(options.db.as_deref(), schema, limits)?;
         let state = Self(Arc::new(Shared {
             vendors,
             store,
@@ -90,6 +115,8 @@ impl AppState {
             answers: AnswerCache::default(),
             tenants: TenantCache::default(),
             admin_token: options.admin_token,
+            namespace_idle: limits.idle,
+            sweeping: AtomicBool::new(false),
         }));
         let sources = if options.seeds.is_empty() {
             vec![SeedSource::embedded_default()]
@@ -158,9 +185,21 @@ impl AppState {
         }
     }
 
-    /// The namespace `name`, copied from the seed on first use. Blocking.
-    pub fn namespace(&self, name: &str) -> Result<Db, StoreError> {
-        self.0.store.namespace(name)
+    /// The namespace `name`, made on first use (a map entry: it reads the seed until its first
+    /// write) and marked used. Namespaces let go to make room for it, or for idleness, are
+    /// forgotten whole (see [`AppState::drop_namespace`]). Quick: no data is copied here.
+    pub fn namespace(&self, name: &str) -> Db {
+        let (db, gone) = self.0.store.namespace(name);
+        if !gone.is_empty() {
+            let state = self.clone();
+            // Closing databases is blocking work.
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn_blocking(move || state.forget_namespaces(gone))),
+                Err(_) => state.forget_namespaces(gone),
+            }
+        }
+        self.sweep_idle_namespaces();
+        db
     }
 
     /// Puts the data back to exactly what the seed files produced: the default namespace's, or
@@ -175,15 +214,62 @@ impl AppState {
         }
     }
 
-    /// Drops a namespace; `false` if it did not exist.
+    /// Drops a namespace, with its clock and rate-limit counts; `false` if it did not exist.
     pub fn drop_namespace(&self, name: &str) -> bool {
-        self.0.rate_limiter.forget(Some(name));
-        self.0.clock.freeze(Some(name), None);
-        self.0.store.drop_namespace(name)
+        let dropped = self.0.store.drop_namespace(name);
+        self.forget_namespaces(vec![(name.to_owned(), ())]);
+        dropped
     }
 
-    pub fn namespace_names(&self) -> Vec<String> {
-        self.0.store.namespace_names()
+    /// Forgets the clocks and rate-limit counts of namespaces that are gone, and closes their
+    /// databases (unless a request still holds one). Blocking.
+    fn forget_namespaces<D>(&self, gone: Vec<(String, D)>) {
+        for (name, data) in gone {
+            self.0.rate_limiter.forget(Some(&name));
+            self.0.clock.freeze(Some(&name), None);
+            drop(data);
+        }
+    }
+
+    /// Drops the namespaces idle for longer than `--namespace-idle-timeout`. Blocking: their
+    /// databases are closed here.
+    pub fn expire_namespaces(&self) {
+        let gone: Gone = self.0.store.expire_namespaces();
+        self.forget_namespaces(gone);
+    }
+
+    /// Every namespace with its size and last use, by name (idle ones dropped first).
+    pub fn namespaces(&self) -> Vec<NamespaceInfo> {
+        self.expire_namespaces();
+        self.0.store.namespaces()
+    }
+
+    /// Starts, once and only inside a tokio runtime, the task that drops idle namespaces even
+    /// when no request comes; it ends with the state.
+    fn sweep_idle_namespaces(&self) {
+        if self.0.sweeping.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.0.sweeping.store(false, Ordering::Release);
+            return;
+        };
+        let every = (self.0.namespace_idle / 4).clamp(SWEEP_AT_LEAST, SWEEP_AT_MOST);
+        let shared: Weak<Shared> = Arc::downgrade(&self.0);
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                let state = AppState(shared);
+                // Closing many databases at once is blocking work.
+                let swept = tokio::task::spawn_blocking(move || state.expire_namespaces());
+                if swept.await.is_err() {
+                    tracing::error!("dropping idle namespaces panicked");
+                }
+            }
+        });
     }
 
     /// Replaces the seed with `source` and resets to it; namespaces are dropped, to be made
@@ -191,7 +277,8 @@ impl AppState {
     pub fn reseed(&self, source: SeedSource) -> Result<(), SeedError> {
         self.load_template(std::slice::from_ref(&source))?;
         self.0.rate_limiter.forget(None);
-        self.0.store.drop_namespaces();
+        let gone = self.0.store.drop_namespaces();
+        self.forget_namespaces(gone);
         Ok(self.0.store.reset()?)
     }
 
@@ -222,12 +309,8 @@ impl AppState {
         let db = match name {
             None => self.0.store.live().clone(),
             // Only a namespace already made: reading must not make one.
-            Some(name) if self.namespace_names().iter().any(|known| known == name) => {
-                let state = self.clone();
-                let name = name.to_owned();
-                tokio::task::spawn_blocking(move || state.namespace(&name))
-                    .await
-                    .map_err(|_| StoreError::TaskFailed)??
+            Some(name) if self.namespaces().iter().any(|known| known.name == name) => {
+                self.namespace(name)
             }
             Some(_) => return Ok(None),
         };

@@ -237,6 +237,10 @@ fn help_explains_every_flag() {
         "--db",
         "--now",
         "UNDERSTUDY_PORT",
+        "--max-namespaces",
+        "UNDERSTUDY_MAX_NAMESPACES",
+        "--namespace-idle-timeout",
+        "UNDERSTUDY_NAMESPACE_IDLE_TIMEOUT",
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }

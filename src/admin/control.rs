@@ -15,7 +15,7 @@ use crate::control::journal::{Entry, Filter};
 use crate::http::body::JsonBody;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
-use crate::time::Millis;
+use crate::time::{ADMIN_TIME, Millis};
 
 /// How many entries `GET /__admin/requests` returns without `limit`.
 const DEFAULT_REQUEST_LIMIT: usize = 100;
@@ -135,9 +135,25 @@ pub async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /__admin/namespaces`: the namespaces made so far.
-pub async fn list_namespaces(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "namespaces": state.namespace_names() }))
+/// `GET /__admin/namespaces`: the namespaces in use, by name, each with the bytes of data it
+/// holds of its own (0 until its first write) and its last use (real time):
+/// `{"namespaces":[{"name":"a","bytes":123456,"last_used":"2026-01-15T12:00:00.000Z"}]}`.
+pub async fn list_namespaces(State(state): State<AppState>) -> Result<Json<Value>> {
+    // Idle namespaces are dropped first, and closing their databases is blocking work.
+    let listed = tokio::task::spawn_blocking(move || state.namespaces())
+        .await
+        .map_err(|error| AdminError::Internal(error.to_string()))?;
+    let namespaces: Vec<Value> = listed
+        .into_iter()
+        .map(|namespace| {
+            json!({
+                "name": namespace.name,
+                "bytes": namespace.bytes,
+                "last_used": ADMIN_TIME.render(namespace.last_used),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "namespaces": namespaces })))
 }
 
 /// `DELETE /__admin/namespaces/{name}`: drops a namespace; its next use starts from the seed.
@@ -145,7 +161,14 @@ pub async fn drop_namespace(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>> {
-    if !state.drop_namespace(&name) {
+    let dropped = {
+        let name = name.clone();
+        // Closing the namespace's database is blocking work.
+        tokio::task::spawn_blocking(move || state.drop_namespace(&name))
+            .await
+            .map_err(|error| AdminError::Internal(error.to_string()))?
+    };
+    if !dropped {
         return Err(AdminError::NotFound(format!("no namespace `{name}`")));
     }
     Ok(Json(json!({ "status": "ok" })))

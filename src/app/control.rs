@@ -109,21 +109,9 @@ async fn serve(
         None => {}
     }
     if let Some(name) = namespace {
-        let store_state = state.clone();
-        let made = {
-            let name = name.clone();
-            tokio::task::spawn_blocking(move || store_state.namespace(&name)).await
-        };
-        match made {
-            Ok(Ok(db)) => {
-                parts.extensions.insert(NamespaceDb { name, db });
-            }
-            Ok(Err(error)) => return vendor.errors.failure(Failure::Store(error)),
-            Err(_) => {
-                tracing::error!(vendor = vendor.slug, "making a namespace panicked");
-                return vendor.errors.status(StatusCode::INTERNAL_SERVER_ERROR);
-            }
-        }
+        // Quick: a namespace reads the seed until its first write, so making one copies nothing.
+        let db = state.namespace(&name);
+        parts.extensions.insert(NamespaceDb { name, db });
     }
     next.run(Request::from_parts(parts, body)).await
 }

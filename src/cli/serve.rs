@@ -47,6 +47,8 @@ async fn serve(config: Config) -> Result<(), String> {
         now: config.now,
         journal_size: Some(config.journal_size),
         journal_bytes: Some(config.journal_bytes),
+        max_namespaces: Some(config.max_namespaces),
+        namespace_idle_timeout: Some(config.namespace_idle_timeout),
         admin_token: config.admin_token.clone(),
     };
     let state = tokio::task::spawn_blocking(move || AppState::build(options))

@@ -1,14 +1,17 @@
 //! Caches in front of the store. A CI suite asks the same list again and again between writes;
 //! answering from here costs a hash lookup instead of SQL and serialisation.
 //!
-//! Entries are keyed by the database (namespaces have their own), its generation (bumped by
-//! every write and restore, so a write makes every older entry unreachable) and the parsed
-//! request itself: any `Hash + Eq` value, compared by type and value, so no input can be left
-//! out of a key by mistake.
+//! Entries are keyed by the data read (a database: namespaces that have not written yet share
+//! the seed's, and so its answers), what the answer depends on (its [`Reach`]: a tenant's rows,
+//! a vendor's tenants) with the generation of that reach (moved by every write that could change
+//! something within it, and by every restore, so such a write makes every older entry
+//! unreachable), and the parsed request itself: any `Hash + Eq` value, compared by type and
+//! value, so no input can be left out of a key by mistake.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
@@ -17,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::store::{Db, StoreError};
+use crate::store::{Db, Reach, StoreError, View};
 
 /// The most bytes of answers and their keys kept; past it the cache starts over (older
 /// generations are dead weight anyway).
@@ -47,17 +50,19 @@ impl<T: Hash + Eq + Send + Sync + 'static> RequestKey for T {
 
 struct Key {
     db: u64,
-    generation: u64,
+    reach: Reach,
+    generation: (u64, u64),
     request: Box<dyn RequestKey>,
 }
 
 impl Key {
-    fn new<K: Hash + Eq + Send + Sync + 'static>(db: &Db, request: K) -> Self {
-        // Read the generation before the data: an answer computed while a write lands is filed
-        // under the older generation and never served after the write.
+    fn new<K: Hash + Eq + Send + Sync + 'static>(view: &View, reach: Reach, request: K) -> Self {
+        // The generation is read before the data: an answer computed while a write lands is
+        // filed under the older generation and never served after the write.
         Self {
-            db: db.id(),
-            generation: db.generation(),
+            db: view.id(),
+            reach,
+            generation: view.generation(reach),
             request: Box::new(request),
         }
     }
@@ -66,6 +71,7 @@ impl Key {
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
         self.db == other.db
+            && self.reach == other.reach
             && self.generation == other.generation
             && self.request.same_as(other.request.as_ref())
     }
@@ -76,6 +82,7 @@ impl Eq for Key {}
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.db.hash(state);
+        self.reach.hash(state);
         self.generation.hash(state);
         self.request.hash_into(state);
     }
@@ -96,6 +103,8 @@ impl IntoResponse for JsonBytes {
 pub struct AnswerCache {
     // A std mutex held for a lookup or an insert only, never across `.await`.
     entries: Mutex<Answers>,
+    /// Answers computed (not found in the cache) so far.
+    computed: AtomicU64,
 }
 
 #[derive(Default)]
@@ -112,13 +121,14 @@ impl std::fmt::Debug for AnswerCache {
 }
 
 impl AnswerCache {
-    /// The answer to `request` on `db`: from the cache when this generation of the data has
-    /// been asked it before, else `query` run on a reader and rendered as JSON. A query that
-    /// finds nothing (`None`) is not cached. `weight` is what the key costs in memory: the size
-    /// of the request it was parsed from.
+    /// The answer to `request` on `db`: from the cache when it has been asked since the last
+    /// write within `reach` (what the answer reads), else `query` run on a reader and rendered
+    /// as JSON. A query that finds nothing (`None`) is not cached. `weight` is what the key
+    /// costs in memory: the size of the request it was parsed from.
     pub async fn json<K, T, F>(
         &self,
         db: &Db,
+        reach: Reach,
         request: K,
         weight: usize,
         query: F,
@@ -128,11 +138,15 @@ impl AnswerCache {
         T: Serialize + Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<Option<T>> + Send + 'static,
     {
-        let key = Key::new(db, request);
+        // One view for the key and the query: a namespace's first write may move it onto a
+        // database of its own meanwhile, and its data must not be filed under the seed's key.
+        let view = db.view();
+        let key = Key::new(&view, reach, request);
         if let Some(bytes) = self.lock().map.get(&key) {
             return Ok(Some(JsonBytes(bytes.clone())));
         }
-        let rendered = db
+        self.computed.fetch_add(1, Ordering::Relaxed);
+        let rendered = view
             .read(move |conn| {
                 query(conn)?
                     .map(|value| serde_json::to_vec(&value))
@@ -156,6 +170,11 @@ impl AnswerCache {
         Ok(Some(JsonBytes(bytes)))
     }
 
+    /// How many answers were computed rather than found in the cache, since the start.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Answers> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -164,9 +183,10 @@ impl AnswerCache {
 /// The most tenants remembered; past it the cache starts over.
 const MAX_TENANTS: usize = 10_000;
 
-/// Tenants found by credential, per database generation, so checking a known credential costs
-/// a hash lookup instead of SQL. Only found tenants are kept: unknown credentials (a fuzzer's)
-/// cannot fill it.
+/// Tenants found by credential, per generation of their vendor's area (tenants change only by a
+/// write that may change anything, or a restore, but a vendor's writes are counted there too, to
+/// be safe), so checking a known credential costs a hash lookup instead of SQL. Only found
+/// tenants are kept: unknown credentials (a fuzzer's) cannot fill it.
 #[derive(Default)]
 pub struct TenantCache {
     // A std mutex held for a lookup or an insert only, never across `.await`.
@@ -181,11 +201,12 @@ impl std::fmt::Debug for TenantCache {
 
 impl TenantCache {
     /// The tenant `credentials` name in `db`, found by `lookup` on a reader off the async
-    /// workers, unless this generation of the data already answered it. `credentials` should
-    /// carry the vendor, as credentials of two vendors may match.
+    /// workers, unless asked since the last write in `area` (the vendor's). `credentials`
+    /// should carry the vendor, as credentials of two vendors may match.
     pub async fn find<C, T, F>(
         &self,
         db: &Db,
+        area: &'static str,
         credentials: C,
         lookup: F,
     ) -> Result<Option<T>, StoreError>
@@ -194,7 +215,8 @@ impl TenantCache {
         T: Clone + Send + Sync + 'static,
         F: FnOnce(&Connection, &C) -> rusqlite::Result<Option<T>> + Send + 'static,
     {
-        let key = Key::new(db, credentials.clone());
+        let view = db.view();
+        let key = Key::new(&view, Reach::Area(area), credentials.clone());
         let known = self
             .lock()
             .get(&key)
@@ -202,7 +224,7 @@ impl TenantCache {
         if known.is_some() {
             return Ok(known);
         }
-        let found = db.read(move |conn| lookup(conn, &credentials)).await?;
+        let found = view.read(move |conn| lookup(conn, &credentials)).await?;
         if let Some(tenant) = &found {
             let mut entries = self.lock();
             if entries.len() >= MAX_TENANTS {
@@ -224,9 +246,21 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::store::Store;
+    use crate::store::{NamespaceLimits, SchemaPart, Scope, Store};
 
-    const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS things (name TEXT NOT NULL);";
+    const SCHEMA: SchemaPart = SchemaPart {
+        area: "things",
+        sql: "CREATE TABLE IF NOT EXISTS things (name TEXT NOT NULL, owner INTEGER);",
+    };
+    const EVERYTHING: Reach = Reach::Everything;
+
+    fn store() -> Store {
+        Store::open(None, vec![SCHEMA], NamespaceLimits::default()).unwrap()
+    }
+
+    fn scope(area: &'static str, owner: i64) -> Scope {
+        Scope { area, owner }
+    }
 
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     struct Names {
@@ -244,9 +278,19 @@ mod tests {
         key: K,
         runs: &Arc<AtomicUsize>,
     ) -> Bytes {
+        names_within(cache, db, EVERYTHING, key, runs).await
+    }
+
+    async fn names_within<K: Hash + Eq + Send + Sync + 'static>(
+        cache: &AnswerCache,
+        db: &Db,
+        reach: Reach,
+        key: K,
+        runs: &Arc<AtomicUsize>,
+    ) -> Bytes {
         let runs = Arc::clone(runs);
         let answer = cache
-            .json(db, key, 0, move |conn| {
+            .json(db, reach, key, 0, move |conn| {
                 runs.fetch_add(1, Ordering::SeqCst);
                 conn.prepare("SELECT name FROM things ORDER BY name")?
                     .query_map([], |row| row.get::<_, String>(0))?
@@ -266,7 +310,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_is_reused_until_the_data_changes() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let store = store();
         let db = store.live().clone();
         let cache = AnswerCache::default();
         let runs = Arc::new(AtomicUsize::new(0));
@@ -277,7 +321,7 @@ mod tests {
             1,
             "the second answer came from the cache"
         );
-        db.run(|c| c.execute("INSERT INTO things VALUES ('new')", []))
+        db.run(|c| c.execute("INSERT INTO things (name) VALUES ('new')", []))
             .await
             .unwrap();
         assert_eq!(
@@ -289,7 +333,7 @@ mod tests {
 
     #[tokio::test]
     async fn keys_differ_by_value_and_by_type() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let store = store();
         let db = store.live().clone();
         let cache = AnswerCache::default();
         let runs = Arc::new(AtomicUsize::new(0));
@@ -306,13 +350,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_tenant_is_looked_up_once_per_generation_and_unknown_ones_not_kept() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let store = store();
         let db = store.live();
         let tenants = TenantCache::default();
         let runs = Arc::new(AtomicUsize::new(0));
         let find = |key: &'static str, found: Option<i64>| {
             let runs = Arc::clone(&runs);
-            tenants.find(db, key, move |_, _| {
+            tenants.find(db, "things", key, move |_, _| {
                 runs.fetch_add(1, Ordering::SeqCst);
                 Ok(found)
             })
@@ -321,7 +365,7 @@ mod tests {
             assert_eq!(find("v:key", Some(7)).await.unwrap(), Some(7));
         }
         assert_eq!(runs.load(Ordering::SeqCst), 1);
-        db.run_now(|c| c.execute("INSERT INTO things VALUES ('x')", []))
+        db.run_now(|c| c.execute("INSERT INTO things (name) VALUES ('x')", []))
             .unwrap();
         find("v:key", Some(7)).await.unwrap();
         assert_eq!(
@@ -335,10 +379,12 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_found_is_not_cached() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let store = store();
         let cache = AnswerCache::default();
         let found = cache
-            .json(store.live(), names_key("none"), 0, |_| Ok(None::<u8>))
+            .json(store.live(), EVERYTHING, names_key("none"), 0, |_| {
+                Ok(None::<u8>)
+            })
             .await
             .unwrap();
         assert!(found.is_none());
@@ -347,16 +393,101 @@ mod tests {
 
     #[tokio::test]
     async fn the_budget_counts_the_weight_of_keys() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+        let store = store();
         let cache = AnswerCache::default();
         for index in 0..3 {
             cache
-                .json(store.live(), index, CACHE_BUDGET_BYTES / 2, |_| Ok(Some(1)))
+                .json(
+                    store.live(),
+                    EVERYTHING,
+                    index,
+                    CACHE_BUDGET_BYTES / 2,
+                    |_| Ok(Some(1)),
+                )
                 .await
                 .unwrap();
         }
         let answers = cache.lock();
         assert!(answers.bytes <= CACHE_BUDGET_BYTES, "{}", answers.bytes);
         assert_eq!(answers.map.len(), 1, "heavy keys pushed older answers out");
+    }
+
+    #[tokio::test]
+    async fn a_write_in_one_scope_keeps_other_scopes_answers_and_recomputes_its_own() {
+        let store = store();
+        let db = store.live().clone();
+        let cache = AnswerCache::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let ask = async |reach: Reach, key: &str| {
+            names_within(&cache, &db, reach, names_key(key), &runs).await
+        };
+        let (one, two, other_vendor) = (
+            Reach::Scope(scope("things", 1)),
+            Reach::Scope(scope("things", 2)),
+            Reach::Scope(scope("others", 1)),
+        );
+        for (reach, key) in [(one, "one"), (two, "two"), (other_vendor, "other")] {
+            ask(reach, key).await;
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+        db.run_for(scope("things", 1), |c| {
+            c.execute("INSERT INTO things VALUES ('new', 1)", [])
+        })
+        .await
+        .unwrap();
+        assert_eq!(ask(two, "two").await, "[]", "another tenant's answer stays");
+        assert_eq!(
+            ask(other_vendor, "other").await,
+            "[]",
+            "another vendor's stays"
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "neither was recomputed");
+        assert_eq!(ask(one, "one").await, r#"["new"]"#, "the writer's own is");
+        assert_eq!(runs.load(Ordering::SeqCst), 4);
+        db.run(|c| c.execute("DELETE FROM things", []))
+            .await
+            .unwrap();
+        assert_eq!(ask(two, "two").await, "[]");
+        assert_eq!(ask(other_vendor, "other").await, "[]");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            6,
+            "a write that names no scope recomputes everything"
+        );
+    }
+
+    #[tokio::test]
+    async fn namespaces_that_have_not_written_share_the_seeds_answers() {
+        let store = store();
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute("INSERT INTO things VALUES ('seeded', 1)", [])?;
+                Ok(())
+            })
+            .unwrap();
+        let cache = AnswerCache::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (a, b) = (store.namespace("a").0, store.namespace("b").0);
+        let reach = Reach::Scope(scope("things", 1));
+        assert_eq!(
+            names_within(&cache, &a, reach, names_key("k"), &runs).await,
+            r#"["seeded"]"#
+        );
+        names_within(&cache, &b, reach, names_key("k"), &runs).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "b was answered from a's");
+        a.run_for(scope("things", 1), |c| {
+            c.execute("INSERT INTO things VALUES ('in a', 1)", [])
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            names_within(&cache, &a, reach, names_key("k"), &runs).await,
+            r#"["in a","seeded"]"#
+        );
+        assert_eq!(
+            names_within(&cache, &b, reach, names_key("k"), &runs).await,
+            r#"["seeded"]"#
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "b still shares the seed's");
     }
 }

@@ -2,6 +2,12 @@
 //! vendor's scheme, finds the tenant (off the async workers, cached per data generation),
 //! applies the tenant's rate limits, and only then lets a body error through, so the credential
 //! check always comes before any validation.
+//!
+//! A tenant's writes and cached answers are scoped to it ([`Scope`]: the vendor's slug and the
+//! tenant's row id), so a write leaves other tenants' and other vendors' cached answers warm.
+//! That holds because every vendor's write through [`TenantDb::run`] changes only rows the
+//! tenant owns, which every read of another tenant filters out: a write that could change what
+//! another tenant reads must go through [`TenantDb::unscoped`].
 
 use std::hash::Hash;
 use std::marker::PhantomData;
@@ -19,7 +25,7 @@ use crate::http::body::ReadBody;
 use crate::http::cache::JsonBytes;
 use crate::http::rate_limit::{Limit, retry_after_seconds};
 use crate::state::{AppState, Vendor};
-use crate::store::Db;
+use crate::store::{Db, Reach, Scope, StoreError};
 use crate::tenancy;
 use crate::time::Millis;
 
@@ -73,12 +79,51 @@ impl<V: Declared> Tenancy for Plain<V> {
     }
 }
 
+/// The database of a tenant's request: its namespace's, with writes scoped to the tenant.
+/// Dereferences to the [`Db`] for reads; a clone keeps the scope.
+#[derive(Clone, Debug)]
+pub struct TenantDb {
+    db: Db,
+    scope: Scope,
+}
+
+impl TenantDb {
+    /// Runs a write that changes only the tenant's own rows ([`Db::run_for`] its scope): the
+    /// tenant's cached answers are recomputed after it, other tenants' stay.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.db.run_for(self.scope, work).await
+    }
+
+    /// The namespace's database without the tenant's scope, for a write that may change what
+    /// other tenants read ([`Db::run`]: every cached answer is recomputed after it).
+    pub fn unscoped(&self) -> &Db {
+        &self.db
+    }
+
+    /// The tenant's scope: the vendor's slug and the tenant's row id.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+}
+
+impl Deref for TenantDb {
+    type Target = Db;
+
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
 /// The authenticated tenant `T` of a request, with the database and clock of the request's
 /// namespace. Dereferences to the tenant row.
 pub struct Tenant<T> {
     pub row: T,
-    /// The database of the request's namespace.
-    pub db: Db,
+    /// The database of the request's namespace, writes scoped to the tenant.
+    pub db: TenantDb,
     /// The request's namespace, `None` for the default one.
     namespace: Option<String>,
     state: AppState,
@@ -113,9 +158,12 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
             .map(|namespace| namespace.name.clone());
         let row = state
             .tenant_cache()
-            .find(&db, (spec.slug, keys.clone()), |conn, (_, keys)| {
-                T::find(conn, keys)
-            })
+            .find(
+                &db,
+                spec.slug,
+                (spec.slug, keys.clone()),
+                |conn, (_, keys)| T::find(conn, keys),
+            )
             .await?
             .ok_or(Failure::UnknownCredentials)?;
         let limits = row.limits();
@@ -134,9 +182,13 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
             body.json.as_ref().map_err(|error| Failure::Body(*error))?;
             request_bytes += body.bytes.len();
         }
+        let scope = Scope {
+            area: spec.slug,
+            owner: row.id(),
+        };
         Ok(Self {
             row,
-            db,
+            db: TenantDb { db, scope },
             namespace,
             state: state.clone(),
             request_bytes,
@@ -147,7 +199,8 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
 impl<T: Tenancy> Tenant<T> {
     /// The answer to `request` (the parsed request: everything the answer depends on besides
     /// the tenant), from the cache or computed by `query` on a reader; `None` when `query`
-    /// finds nothing, which is never cached.
+    /// finds nothing, which is never cached. The query must read only the tenant's own rows
+    /// (and the seed's tenant rows): the cached answer is kept across other tenants' writes.
     pub async fn answer<K, R, F>(
         &self,
         request: K,
@@ -167,9 +220,13 @@ impl<T: Tenancy> Tenant<T> {
         let answer = self
             .state
             .answers()
-            .json(&self.db, key, self.request_bytes, move |conn| {
-                query(conn, &row, &request)
-            })
+            .json(
+                &self.db,
+                Reach::Scope(self.db.scope),
+                key,
+                self.request_bytes,
+                move |conn| query(conn, &row, &request),
+            )
             .await?;
         Ok(answer)
     }

@@ -1,18 +1,33 @@
 //! The one SQLite store behind every vendor. It knows tables, not HTTP: vendors hand it their
-//! schema and run their own queries through [`Db::run`].
+//! schema and run their own queries through a [`Db`].
 //!
-//! Two databases exist at any time: the *template*, built in memory from the seed files, and the
-//! *live* database the vendors read and write (in memory, or a file with `--db`). Reset copies the
-//! template over the live database with SQLite's online backup, which is fast and exact.
+//! Three kinds of database exist: the *seed*, built in memory from the seed files and read-only
+//! from then on; the *live* database the default namespace reads and writes (in memory, or a
+//! file with `--db`), which reset copies the seed over with SQLite's online backup; and each
+//! namespace's, which is the seed itself until the namespace's first write and then a small
+//! database of its own holding copies of only the areas written (see [`seed`]).
+//!
+//! Every write names the rows it may change — a [`Scope`], or anything — and each database
+//! counts writes per scope, so a cached answer is keyed by the writes that could change it
+//! ([`View::generation`]) and outlives all others.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::Instant;
 
-use rusqlite::backup::Backup;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
+
+mod database;
+mod namespaces;
+mod seed;
+
+pub use database::Reach;
+use database::{Database, Location, WriteJob};
+use namespaces::Namespaces;
+pub use namespaces::{
+    DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_IDLE, Gone, NamespaceInfo, NamespaceLimits,
+};
+use seed::Seed;
 
 /// What can go wrong in the store; vendors turn it into their own 500.
 #[derive(Debug, thiserror::Error)]
@@ -33,120 +48,114 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 const META_SCHEMA: &str =
     "CREATE TABLE IF NOT EXISTS understudy_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
-/// A handle to one database. Cheap to clone; every clone sees the same data.
-///
-/// Writes go through one writer connection, so they never race each other; reads take one of
-/// several reader connections to the same database, so they run in parallel. In memory the
-/// database lives in SQLite's `memdb` VFS, which lets several connections share it.
+/// Part of the schema, owned by one *area* (the state makes one per vendor, named by its slug):
+/// a namespace copies an area's tables from the seed on the first write scoped to it.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaPart {
+    pub area: &'static str,
+    pub sql: &'static str,
+}
+
+/// The rows a write may change: those `owner` holds in `area` (the kit: a vendor's slug and a
+/// tenant's row id). A write made for a scope must change no other rows: cached answers of
+/// other scopes are kept across it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Scope {
+    pub area: &'static str,
+    pub owner: i64,
+}
+
+/// A handle to the data of the default namespace or of one other namespace. Cheap to clone;
+/// every clone sees the same data.
 #[derive(Clone, Debug)]
-pub struct Db(Arc<DbInner>);
+pub struct Db(Arc<Source>);
 
-struct DbInner {
-    id: u64,
-    // std mutexes: SQLite calls are blocking, run on the blocking pool and never held across
-    // `.await`, so an async mutex would only add cost.
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
-    /// Bumped by every write that changed a row and by every restore, so cached answers
-    /// computed before it are never served after it.
-    generation: AtomicU64,
-    /// Writes waiting for the next group commit.
-    pending: Mutex<Vec<WriteJob>>,
+#[derive(Debug)]
+enum Source {
+    /// The live database.
+    Live(Arc<Database>),
+    /// A namespace: the seed's data until its first write, then its own database (made under
+    /// this namespace's lock only, so namespaces never wait for each other).
+    Namespace {
+        seed: Arc<Seed>,
+        own: Mutex<Option<Arc<Database>>>,
+    },
 }
 
-/// A queued write: runs on the writer inside the batch's transaction and returns how to answer
-/// its caller once the batch is committed (or failed to commit).
-type WriteJob = Box<dyn FnOnce(&mut Connection) -> Delivery + Send>;
-type Delivery = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+/// The data one read works on: the same for the cache key and the query, even if a write
+/// moves the namespace onto a database of its own meanwhile.
+#[derive(Clone, Debug)]
+pub struct View(Arc<Database>);
 
-/// Runs `work` in a savepoint: kept when it succeeds, undone when it fails.
-fn in_savepoint<T>(
-    conn: &mut Connection,
-    work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    conn.execute_batch("SAVEPOINT write_job")?;
-    let outcome = work(conn);
-    let end = if outcome.is_ok() {
-        "RELEASE write_job"
-    } else {
-        "ROLLBACK TO write_job; RELEASE write_job"
-    };
-    conn.execute_batch(end)?;
-    outcome
-}
+impl View {
+    /// Identifies the database among all of the process (namespaces sharing the seed share it).
+    pub fn id(&self) -> u64 {
+        self.0.id()
+    }
 
-impl std::fmt::Debug for DbInner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db")
-            .field("id", &self.id)
-            .field("readers", &self.readers.len())
-            .field("generation", &self.generation)
-            .finish_non_exhaustive()
+    /// Changes whenever a write that could change something within `reach` is committed, and
+    /// with every restore. Read it before the data: an answer computed while a write lands is
+    /// filed under the older generation and never served after the write.
+    pub fn generation(&self, reach: Reach) -> (u64, u64) {
+        self.0.generation(reach)
+    }
+
+    /// Runs read-only work inside one read transaction (one snapshot), on tokio's blocking
+    /// pool.
+    pub async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let database = Arc::clone(&self.0);
+        tokio::task::spawn_blocking(move || database.read(work))
+            .await
+            .map_err(|_| StoreError::TaskFailed)?
     }
 }
-
-/// Where a database lives.
-#[derive(Debug, Clone, Copy)]
-enum Location<'a> {
-    Memory,
-    File(&'a Path),
-}
-
-/// Distinguishes in-memory databases within the process.
-static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Db {
-    fn open(location: Location<'_>, schema: &[&'static str]) -> Result<Self> {
-        let id = NEXT_DB_ID.fetch_add(1, Ordering::Relaxed);
-        let name = match location {
-            Location::Memory => format!("file:/understudy-{}-{id}?vfs=memdb", std::process::id()),
-            Location::File(path) => path.display().to_string(),
-        };
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let writer = Connection::open_with_flags(&name, flags)?;
-        if let Location::File(_) = location {
-            writer.pragma_update(None, "journal_mode", "WAL")?;
-            // Every acknowledged write survives a crash or power loss.
-            writer.pragma_update(None, "synchronous", "FULL")?;
+    fn live(database: Database) -> Self {
+        Self(Arc::new(Source::Live(Arc::new(database))))
+    }
+
+    fn namespace(seed: Arc<Seed>) -> Self {
+        Self(Arc::new(Source::Namespace {
+            seed,
+            own: Mutex::new(None),
+        }))
+    }
+
+    /// The data reads see now.
+    pub fn view(&self) -> View {
+        View(match &*self.0 {
+            Source::Live(database) => Arc::clone(database),
+            Source::Namespace { seed, own } => match &*lock(own) {
+                Some(database) => Arc::clone(database),
+                None => Arc::clone(&seed.database),
+            },
+        })
+    }
+
+    /// The database writes go to: a namespace's own, made on its first write. Blocking.
+    fn target(&self) -> Result<Arc<Database>> {
+        match &*self.0 {
+            Source::Live(database) => Ok(Arc::clone(database)),
+            Source::Namespace { seed, own } => {
+                let mut own = lock(own);
+                if let Some(database) = &*own {
+                    return Ok(Arc::clone(database));
+                }
+                let database = Arc::new(Database::overlay(Arc::clone(seed))?);
+                *own = Some(Arc::clone(&database));
+                Ok(database)
+            }
         }
-        writer.busy_timeout(BUSY_TIMEOUT)?;
-        apply_schema(&writer, schema)?;
-        let reader_flags =
-            (flags - OpenFlags::SQLITE_OPEN_READ_WRITE - OpenFlags::SQLITE_OPEN_CREATE)
-                | OpenFlags::SQLITE_OPEN_READ_ONLY;
-        let readers = (0..reader_count())
-            .map(|_| {
-                let reader = Connection::open_with_flags(&name, reader_flags)?;
-                reader.busy_timeout(BUSY_TIMEOUT)?;
-                Ok(Mutex::new(reader))
-            })
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(Self(Arc::new(DbInner {
-            id,
-            writer: Mutex::new(writer),
-            readers,
-            next_reader: AtomicUsize::new(0),
-            generation: AtomicU64::new(0),
-            pending: Mutex::new(Vec::new()),
-        })))
     }
 
-    /// Identifies this database among all of the process (namespaces included).
-    pub fn id(&self) -> u64 {
-        self.0.id
-    }
-
-    /// Changes whenever the data may have changed; see [`DbInner::generation`].
-    pub fn generation(&self) -> u64 {
-        self.0.generation.load(Ordering::Acquire)
-    }
-
-    /// Runs blocking SQLite work that may write, on tokio's blocking pool, and answers once
-    /// it is committed (durably, with `--db`).
+    /// Runs blocking SQLite work that may change anything, on tokio's blocking pool, and
+    /// answers once it is committed (durably, with `--db`). Every cached answer of this data
+    /// is recomputed after it; prefer [`Db::run_for`].
     ///
     /// Writes that arrive together are committed together ("group commit"): each job runs in
     /// a savepoint of its own, so one job's error undoes only its own changes, and the batch
@@ -156,81 +165,69 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        self.write(None, work).await
+    }
+
+    /// [`Db::run`] for work that changes only the rows of `scope`: cached answers of other
+    /// scopes stay. In a namespace the first such write copies the scope's area from the seed.
+    pub async fn run_for<T, F>(&self, scope: Scope, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.write(Some(scope), work).await
+    }
+
+    async fn write<T, F>(&self, scope: Option<Scope>, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
         let (answer, answered) = tokio::sync::oneshot::channel();
-        let job: WriteJob = Box::new(move |conn| {
-            let outcome = in_savepoint(conn, work);
-            Box::new(move |committed| {
-                let result = match (outcome, committed) {
-                    (Ok(value), Ok(())) => Ok(value),
-                    (Err(error), _) => Err(StoreError::Sqlite(error)),
-                    (Ok(_), Err(message)) => Err(StoreError::CommitFailed(message)),
-                };
-                let _ = answer.send(result);
-            })
-        });
-        lock(&self.0.pending).push(job);
+        let job = WriteJob::new(scope, work, answer);
         let db = self.clone();
-        // Whichever task gets the writer first commits every job queued by then, this one's
-        // included; the others find the queue empty.
-        tokio::task::spawn_blocking(move || db.commit_pending())
-            .await
-            .map_err(|_| StoreError::TaskFailed)?;
+        tokio::task::spawn_blocking(move || match db.target() {
+            Ok(database) => database.write(job),
+            Err(error) => job.refuse(error),
+        })
+        .await
+        .map_err(|_| StoreError::TaskFailed)?;
         answered.await.map_err(|_| StoreError::TaskFailed)?
     }
 
-    fn commit_pending(&self) {
-        let mut conn = lock(&self.0.writer);
-        loop {
-            let batch = std::mem::take(&mut *lock(&self.0.pending));
-            if batch.is_empty() {
-                return;
-            }
-            // A job that panicked may have left its batch's transaction open.
-            if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-            let before = conn.total_changes();
-            let begun = conn
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(|e| e.to_string());
-            let deliveries: Vec<Delivery> = match &begun {
-                Ok(()) => batch.into_iter().map(|job| job(&mut conn)).collect(),
-                Err(_) => Vec::new(),
-            };
-            let committed =
-                begun.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
-            if committed.is_err() && !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
-            if conn.total_changes() != before {
-                self.0.generation.fetch_add(1, Ordering::AcqRel);
-            }
-            for deliver in deliveries {
-                deliver(committed.clone());
-            }
-        }
-    }
-
-    /// Runs work that may write right here; for start-up, admin paths and tests.
+    /// Runs work that may change anything right here; for start-up, admin paths and tests.
     pub fn run_now<T>(
         &self,
         work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T> {
-        let mut conn = lock(&self.0.writer);
-        let before = conn.total_changes();
-        let result = work(&mut conn);
-        if conn.total_changes() != before {
-            self.0.generation.fetch_add(1, Ordering::AcqRel);
-        }
-        result.map_err(StoreError::from)
+        self.target()?.write_now(work)
+    }
+
+    /// Runs read-only work inside one read transaction, so every statement sees the same
+    /// snapshot, on tokio's blocking pool.
+    pub async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.view().read(work).await
+    }
+
+    /// Runs a single-statement lookup on a reader right here: small enough not to leave the
+    /// async worker, and one statement needs no transaction to see one snapshot.
+    pub fn read_now<T>(&self, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        self.view().0.read_now(work)
     }
 
     /// Copies every committed write from the write-ahead log into the database file and
     /// empties the log (`wal_checkpoint(TRUNCATE)`); nothing to do in memory.
     pub fn checkpoint(&self) -> Result<()> {
+        let Source::Live(database) = &*self.0 else {
+            return Ok(());
+        };
         // Row: (busy, pages in the log, pages copied); an in-memory database answers -1 for both
         // counts.
-        let busy: i64 = self.run_now(|conn| {
+        let busy: i64 = database.write_now(|conn| {
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
         })?;
         if busy != 0 {
@@ -239,60 +236,26 @@ impl Db {
         Ok(())
     }
 
-    /// Runs read-only work on a reader connection, inside one read transaction so every
-    /// statement sees the same snapshot, on tokio's blocking pool.
-    pub async fn read<T, F>(&self, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.reader();
-            let tx = conn.transaction()?;
-            let result = work(&tx)?;
-            tx.commit()?;
-            Ok(result)
-        })
-        .await
-        .map_err(|_| StoreError::TaskFailed)?
+    /// The bytes of data a namespace holds of its own (0 while it reads the seed's).
+    fn own_bytes(&self) -> u64 {
+        match &*self.0 {
+            Source::Live(database) => database.bytes(),
+            Source::Namespace { own, .. } => lock(own).as_ref().map_or(0, |db| db.bytes()),
+        }
     }
 
-    /// Runs a single-statement lookup on a reader right here: small enough not to leave the
-    /// async worker, and one statement needs no transaction to see one snapshot.
-    pub fn read_now<T>(&self, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        Ok(work(&self.reader())?)
-    }
-
-    /// A free reader if there is one, else the next in turn.
-    fn reader(&self) -> MutexGuard<'_, Connection> {
-        let readers = &self.0.readers;
-        let start = self.0.next_reader.fetch_add(1, Ordering::Relaxed);
-        for offset in 0..readers.len() {
-            if let Ok(conn) = readers[(start + offset) % readers.len()].try_lock() {
-                return conn;
+    /// Puts the data back to exactly the seed. Blocking for the live database; a namespace
+    /// just lets its own database go.
+    fn reset(&self, seed: &Seed) -> Result<()> {
+        match &*self.0 {
+            Source::Live(database) => database.restore_from(&seed.database),
+            Source::Namespace { own, .. } => {
+                let dropped = lock(own).take();
+                drop(dropped);
+                Ok(())
             }
         }
-        lock(&readers[start % readers.len()])
     }
-
-    /// Copies `source` over this database, whole.
-    fn restore_from(&self, source: &Connection) -> Result<()> {
-        let mut target = lock(&self.0.writer);
-        Backup::new(source, &mut target)?.run_to_completion(i32::MAX, Duration::ZERO, None)?;
-        self.0.generation.fetch_add(1, Ordering::AcqRel);
-        Ok(())
-    }
-}
-
-/// How long a connection waits for another's lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Reader connections per database: one per core, at least two.
-fn reader_count() -> usize {
-    std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(2, 8)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -303,39 +266,40 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The live database plus the seeded template it is reset from, and the namespaces: isolated
-/// in-memory copies of the template, made on first use.
+/// The live database, the seed it is reset from, and the namespaces.
 #[derive(Debug)]
 pub struct Store {
     live: Db,
-    template: Mutex<Connection>,
-    schema: Vec<&'static str>,
-    namespaces: Mutex<HashMap<String, Db>>,
+    parts: Vec<SchemaPart>,
+    namespaces: Namespaces,
 }
 
 impl Store {
-    /// Opens the live database (a file when `path` is given) and an empty template, both with
-    /// every vendor's schema.
-    pub fn open(path: Option<&Path>, schema: Vec<&'static str>) -> Result<Self> {
+    /// Opens the live database (a file when `path` is given) with every part of the schema, and
+    /// an empty seed.
+    pub fn open(
+        path: Option<&Path>,
+        parts: Vec<SchemaPart>,
+        limits: NamespaceLimits,
+    ) -> Result<Self> {
         let location = path.map_or(Location::Memory, Location::File);
-        let live = Db::open(location, &schema)?;
-        let template = Connection::open_in_memory()?;
-        apply_schema(&template, &schema)?;
+        let sql: Vec<&str> = parts.iter().map(|part| part.sql).collect();
+        let live = Db::live(Database::open(location, &sql)?);
+        let seed = Seed::build::<StoreError>(&parts, |_| Ok(()))?;
         Ok(Self {
             live,
-            template: Mutex::new(template),
-            schema,
-            namespaces: Mutex::new(HashMap::new()),
+            parts,
+            namespaces: Namespaces::new(Arc::new(seed), limits),
         })
     }
 
-    /// The database vendors serve from.
+    /// The database of the default namespace.
     pub fn live(&self) -> &Db {
         &self.live
     }
 
-    /// Builds a new template with `fill`, and makes it the one reset goes back to.
-    /// On error the previous template stays.
+    /// Builds a new seed with `fill`, and makes it the one resets and new namespaces start from.
+    /// On error the previous seed stays.
     pub fn replace_template<E>(
         &self,
         fill: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E>,
@@ -343,23 +307,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut fresh = Connection::open_in_memory().map_err(StoreError::from)?;
-        apply_schema(&fresh, &self.schema)?;
-        let tx = fresh.transaction().map_err(StoreError::from)?;
-        // Indexes are built after the bulk insert: sorting once beats updating them row by row
-        // (a 500,000-contact seed loads in half the time).
-        let indexes = take_indexes(&tx)?;
-        fill(&tx)?;
-        for sql in indexes {
-            tx.execute_batch(&sql).map_err(StoreError::from)?;
-        }
-        tx.execute(
-            "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES ('seeded', '1')",
-            [],
-        )
-        .map_err(StoreError::from)?;
-        tx.commit().map_err(StoreError::from)?;
-        *lock(&self.template) = fresh;
+        let seed = Seed::build(&self.parts, fill)?;
+        self.namespaces.set_seed(Arc::new(seed));
         Ok(())
     }
 
@@ -374,54 +323,44 @@ impl Store {
         })
     }
 
-    /// Puts the live database back to exactly the template.
+    /// Puts the live database back to exactly the seed. Blocking.
     pub fn reset(&self) -> Result<()> {
-        self.copy_template_into(&self.live)
+        self.live.reset(&self.namespaces.seed())
     }
 
-    fn copy_template_into(&self, db: &Db) -> Result<()> {
-        db.restore_from(&lock(&self.template))
+    /// The namespace `name`, made on first use (which costs a map entry: it reads the seed
+    /// until its first write), marked used now; and the namespaces let go to make room for it
+    /// or for idleness.
+    pub fn namespace(&self, name: &str) -> (Db, Gone) {
+        self.namespaces.get(name, Instant::now())
     }
 
-    /// The namespace `name`, made from the template on first use.
-    pub fn namespace(&self, name: &str) -> Result<Db> {
-        // The map lock is held while a new namespace is copied, so two first requests for the
-        // same name cannot make two copies; the copy takes about a millisecond.
-        let mut namespaces = lock(&self.namespaces);
-        if let Some(db) = namespaces.get(name) {
-            return Ok(db.clone());
-        }
-        // No schema: the copy brings the template's, tables and indexes alike.
-        let db = Db::open(Location::Memory, &[])?;
-        self.copy_template_into(&db)?;
-        namespaces.insert(name.to_owned(), db.clone());
-        Ok(db)
+    /// Lets go the namespaces idle for longer than the limit.
+    pub fn expire_namespaces(&self) -> Gone {
+        self.namespaces.expire(Instant::now())
     }
 
-    /// Puts one namespace back to the template; `false` if it does not exist.
+    /// Puts one namespace back to the seed; `false` if it does not exist.
     pub fn reset_namespace(&self, name: &str) -> Result<bool> {
-        let db = lock(&self.namespaces).get(name).cloned();
-        match db {
-            Some(db) => self.copy_template_into(&db).map(|()| true),
+        match self.namespaces.find(name) {
+            Some(db) => db.reset(&self.namespaces.seed()).map(|()| true),
             None => Ok(false),
         }
     }
 
     /// Drops one namespace; `false` if it did not exist.
     pub fn drop_namespace(&self, name: &str) -> bool {
-        lock(&self.namespaces).remove(name).is_some()
+        self.namespaces.remove(name)
     }
 
-    /// Drops every namespace (after the template changed, they would be stale).
-    pub fn drop_namespaces(&self) {
-        lock(&self.namespaces).clear();
+    /// Lets go every namespace (after the seed changed, they would be stale).
+    pub fn drop_namespaces(&self) -> Gone {
+        self.namespaces.clear()
     }
 
-    /// The namespaces in use, sorted.
-    pub fn namespace_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = lock(&self.namespaces).keys().cloned().collect();
-        names.sort_unstable();
-        names
+    /// The namespaces in use, by name, with their size and last use.
+    pub fn namespaces(&self) -> Vec<NamespaceInfo> {
+        self.namespaces.list()
     }
 }
 
@@ -438,31 +377,68 @@ fn take_indexes(conn: &Connection) -> Result<Vec<String>> {
     Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
-fn apply_schema(conn: &Connection, schema: &[&'static str]) -> Result<()> {
-    conn.execute_batch(META_SCHEMA)?;
-    for sql in schema {
-        conn.execute_batch(sql)?;
+/// Applies Understudy's own schema and then `schema`, in one transaction (one commit instead of
+/// one per statement).
+fn apply_schema(conn: &Connection, schema: &[&str]) -> Result<()> {
+    conn.execute_batch("BEGIN")?;
+    let applied = std::iter::once(&META_SCHEMA)
+        .chain(schema)
+        .try_for_each(|sql| conn.execute_batch(sql));
+    match applied {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(error) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(error.into());
+        }
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
-    const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS things (name TEXT NOT NULL);";
+    const THINGS: SchemaPart = SchemaPart {
+        area: "things",
+        sql: "CREATE TABLE IF NOT EXISTS things (owner INTEGER NOT NULL, name TEXT NOT NULL);
+              CREATE INDEX IF NOT EXISTS things_by_name ON things (name);",
+    };
+    const OTHERS: SchemaPart = SchemaPart {
+        area: "others",
+        sql: "CREATE TABLE IF NOT EXISTS others (name TEXT NOT NULL);",
+    };
 
-    fn count(db: &Db) -> i64 {
-        db.run_now(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get(0)))
+    fn scope(owner: i64) -> Scope {
+        Scope {
+            area: "things",
+            owner,
+        }
+    }
+
+    fn count(db: &Db, table: &str) -> i64 {
+        db.read_now(|c| c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)))
             .unwrap()
     }
 
-    /// A store whose template (and live data) holds one row, `seeded`.
-    fn seeded_store() -> Store {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+    fn insert(db: &Db, table: &str, name: &str) {
+        db.run_now(|c| c.execute(&format!("INSERT INTO {table} (name) VALUES (?1)"), [name]))
+            .unwrap();
+    }
+
+    fn open(parts: Vec<SchemaPart>, limits: NamespaceLimits) -> Store {
+        Store::open(None, parts, limits).unwrap()
+    }
+
+    /// A store whose seed (and live data) holds one row in `things`, owned by 1, and one in
+    /// `others`.
+    fn seeded_store_with(limits: NamespaceLimits) -> Store {
+        let store = open(vec![THINGS, OTHERS], limits);
         store
             .replace_template::<StoreError>(|tx| {
-                tx.execute("INSERT INTO things VALUES ('seeded')", [])?;
+                tx.execute("INSERT INTO things VALUES (1, 'seeded')", [])?;
+                tx.execute("INSERT INTO others VALUES ('seeded')", [])?;
                 Ok(())
             })
             .unwrap();
@@ -470,63 +446,97 @@ mod tests {
         store
     }
 
+    fn seeded_store() -> Store {
+        seeded_store_with(NamespaceLimits::default())
+    }
+
+    fn namespace(store: &Store, name: &str) -> Db {
+        store.namespace(name).0
+    }
+
     #[test]
-    fn reset_restores_the_template_exactly() {
+    fn reset_restores_the_seed_exactly() {
         let store = seeded_store();
-        assert_eq!(count(store.live()), 1);
-        store
-            .live()
-            .run_now(|c| c.execute("INSERT INTO things VALUES ('written')", []))
-            .unwrap();
-        assert_eq!(count(store.live()), 2);
+        assert_eq!(count(store.live(), "things"), 1);
+        insert(store.live(), "others", "written");
+        assert_eq!(count(store.live(), "others"), 2);
         store.reset().unwrap();
-        assert_eq!(count(store.live()), 1);
+        assert_eq!(count(store.live(), "others"), 1);
         assert!(store.live_is_seeded().unwrap());
     }
 
     #[test]
     fn readers_see_every_committed_write_and_cannot_write() {
-        let db = Db::open(Location::Memory, &[SCHEMA]).unwrap();
-        db.run_now(|c| c.execute("INSERT INTO things VALUES ('a')", []))
-            .unwrap();
-        for _ in 0..reader_count() * 2 {
-            let seen: i64 = db
-                .read_now(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get(0)))
-                .unwrap();
-            assert_eq!(seen, 1);
+        let store = open(vec![OTHERS], NamespaceLimits::default());
+        let db = store.live();
+        insert(db, "others", "a");
+        for _ in 0..database::reader_count() * 2 {
+            assert_eq!(count(db, "others"), 1);
         }
         assert!(
-            db.read_now(|c| c.execute("INSERT INTO things VALUES ('b')", []))
+            db.read_now(|c| c.execute("INSERT INTO others VALUES ('b')", []))
                 .is_err()
         );
     }
 
-    #[test]
-    fn the_generation_moves_with_every_change_and_restore_only() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+    #[tokio::test]
+    async fn a_scoped_write_moves_only_its_scope_and_area_and_a_restore_moves_all() {
+        let store = seeded_store();
         let db = store.live();
-        let start = db.generation();
-        db.run_now(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get::<_, i64>(0)))
+        let view = db.view();
+        let (mine, theirs, area, other_area, all) = (
+            Reach::Scope(scope(1)),
+            Reach::Scope(scope(2)),
+            Reach::Area("things"),
+            Reach::Area("others"),
+            Reach::Everything,
+        );
+        let reaches = [mine, theirs, area, other_area, all];
+        let before = reaches.map(|reach| view.generation(reach));
+        db.run_for(scope(1), |c| {
+            c.execute("DELETE FROM things WHERE owner = 9", [])
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            reaches.map(|reach| view.generation(reach)),
+            before,
+            "a write that changed nothing moves nothing"
+        );
+        db.run_for(scope(1), |c| {
+            c.execute("INSERT INTO things VALUES (1, 'mine')", [])
+        })
+        .await
+        .unwrap();
+        let after = reaches.map(|reach| view.generation(reach));
+        let moved: Vec<bool> = before.iter().zip(&after).map(|(b, a)| b != a).collect();
+        assert_eq!(moved, [true, false, true, false, true]);
+        db.run(|c| c.execute("INSERT INTO others VALUES ('anything')", []))
+            .await
             .unwrap();
-        db.run_now(|c| c.execute("DELETE FROM things WHERE name = 'none'", []))
-            .unwrap();
-        assert_eq!(db.generation(), start, "reads and no-op writes keep it");
-        db.run_now(|c| c.execute("INSERT INTO things VALUES ('x')", []))
-            .unwrap();
-        assert_eq!(db.generation(), start + 1);
+        let unscoped = reaches.map(|reach| view.generation(reach));
+        assert!(
+            after.iter().zip(&unscoped).all(|(a, u)| a != u),
+            "moves all"
+        );
         store.reset().unwrap();
-        assert_eq!(db.generation(), start + 2);
+        let restored = reaches.map(|reach| view.generation(reach));
+        assert!(
+            unscoped.iter().zip(&restored).all(|(u, r)| u != r),
+            "moves all"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_writes_all_commit_and_a_failing_one_undoes_only_itself() {
-        let db = Db::open(Location::Memory, &[SCHEMA]).unwrap();
+        let store = open(vec![OTHERS], NamespaceLimits::default());
+        let db = store.live().clone();
         let mut writes = Vec::new();
         for i in 0..40 {
             let db = db.clone();
             writes.push(tokio::spawn(async move {
                 db.run(move |c| {
-                    c.execute("INSERT INTO things VALUES (?1)", [format!("t{i}")])?;
+                    c.execute("INSERT INTO others VALUES (?1)", [format!("t{i}")])?;
                     if i % 10 == 0 {
                         // A failure after a write: the savepoint takes this write back.
                         c.execute("INSERT INTO nowhere VALUES (1)", [])?;
@@ -543,63 +553,351 @@ mod tests {
             }
         }
         assert_eq!(failed, 4);
-        assert_eq!(count(&db), 36);
+        assert_eq!(count(&db, "others"), 36);
     }
 
     #[tokio::test]
     async fn a_write_is_visible_to_readers_once_answered() {
-        let db = Db::open(Location::Memory, &[SCHEMA]).unwrap();
-        let generation = db.generation();
-        db.run(|c| c.execute("INSERT INTO things VALUES ('x')", []))
+        let store = open(vec![OTHERS], NamespaceLimits::default());
+        let db = store.live();
+        let generation = db.view().generation(Reach::Everything);
+        db.run(|c| c.execute("INSERT INTO others VALUES ('x')", []))
             .await
             .unwrap();
-        assert!(db.generation() > generation);
+        assert!(db.view().generation(Reach::Everything) > generation);
         let seen: i64 = db
-            .read(|c| c.query_row("SELECT count(*) FROM things", [], |r| r.get(0)))
+            .read(|c| c.query_row("SELECT count(*) FROM others", [], |r| r.get(0)))
             .await
             .unwrap();
         assert_eq!(seen, 1);
     }
 
     #[test]
-    fn separate_in_memory_databases_do_not_share_data() {
-        let a = Db::open(Location::Memory, &[SCHEMA]).unwrap();
-        let b = Db::open(Location::Memory, &[SCHEMA]).unwrap();
-        a.run_now(|c| c.execute("INSERT INTO things VALUES ('a')", []))
-            .unwrap();
-        assert_eq!(count(&a), 1);
-        assert_eq!(count(&b), 0);
-        assert_ne!(a.id(), b.id());
+    fn separate_stores_do_not_share_data() {
+        let a = open(vec![OTHERS], NamespaceLimits::default());
+        let b = open(vec![OTHERS], NamespaceLimits::default());
+        insert(a.live(), "others", "a");
+        assert_eq!(count(a.live(), "others"), 1);
+        assert_eq!(count(b.live(), "others"), 0);
+        assert_ne!(a.live().view().id(), b.live().view().id());
     }
 
-    #[test]
-    fn namespaces_are_isolated_copies_of_the_template() {
+    #[tokio::test]
+    async fn namespaces_are_isolated_and_start_as_the_seed() {
         let store = seeded_store();
-        let a = store.namespace("a").unwrap();
-        let b = store.namespace("b").unwrap();
-        a.run_now(|c| c.execute("INSERT INTO things VALUES ('in a')", []))
-            .unwrap();
-        assert_eq!((count(&a), count(&b), count(store.live())), (2, 1, 1));
+        let a = namespace(&store, "a");
+        let b = namespace(&store, "b");
+        a.run_for(scope(1), |c| {
+            c.execute("INSERT INTO things VALUES (1, 'in a')", [])
+        })
+        .await
+        .unwrap();
         assert_eq!(
-            count(&store.namespace("a").unwrap()),
+            [&a, &b, store.live()].map(|db| count(db, "things")),
+            [2, 1, 1]
+        );
+        assert_eq!(
+            count(&namespace(&store, "a"), "things"),
             2,
-            "the same namespace again"
+            "the same again"
         );
         assert!(store.reset_namespace("a").unwrap());
-        assert_eq!(count(&a), 1);
+        assert_eq!(count(&a, "things"), 1);
         assert!(!store.reset_namespace("missing").unwrap());
-        assert_eq!(store.namespace_names(), ["a", "b"]);
+        let names = |store: &Store| -> Vec<String> {
+            store.namespaces().into_iter().map(|n| n.name).collect()
+        };
+        assert_eq!(names(&store), ["a", "b"]);
         assert!(store.drop_namespace("a"));
         assert!(!store.drop_namespace("a"));
-        assert_eq!(store.namespace_names(), ["b"]);
+        assert_eq!(names(&store), ["b"]);
+        assert_eq!(store.drop_namespaces().len(), 1);
+        assert!(names(&store).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_namespace_reads_the_seed_until_it_writes_then_copies_only_that_area() {
+        let store = seeded_store();
+        let seed = namespace(&store, "x").view().id();
+        assert_eq!(
+            namespace(&store, "y").view().id(),
+            seed,
+            "both read the seed"
+        );
+        assert_ne!(store.live().view().id(), seed, "the live data is its own");
+        let x = namespace(&store, "x");
+        let bytes = |store: &Store| {
+            store
+                .namespaces()
+                .iter()
+                .map(|n| n.bytes)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bytes(&store), [0, 0]);
+
+        x.run_for(scope(1), |c| {
+            c.execute("INSERT INTO things VALUES (1, 'x')", [])
+        })
+        .await
+        .unwrap();
+        assert_ne!(x.view().id(), seed);
+        let own = |db: &Db| -> Vec<String> {
+            db.read_now(|c| {
+                c.prepare("SELECT name FROM main.sqlite_schema ORDER BY name")?
+                    .query_map([], |r| r.get(0))?
+                    .collect()
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            own(&x),
+            ["things", "things_by_name"],
+            "only the area written"
+        );
+        assert_eq!(count(&x, "others"), 1, "the rest is read from the seed");
+        let [x_bytes, y_bytes] = bytes(&store)[..] else {
+            panic!("two namespaces")
+        };
+        assert!(x_bytes > 0 && y_bytes == 0, "{x_bytes} {y_bytes}");
+
+        // A write scoped to one area that strays into another meets the read-only seed.
+        let strayed = x
+            .run_for(scope(1), |c| {
+                c.execute("INSERT INTO others VALUES ('no')", [])
+            })
+            .await;
+        assert!(strayed.is_err());
+        assert_eq!(count(store.live(), "others"), 1);
+        assert_eq!(count(&namespace(&store, "y"), "others"), 1);
+
+        // A write that names no scope copies everything.
+        x.run(|c| c.execute("INSERT INTO others VALUES ('x')", []))
+            .await
+            .unwrap();
+        assert_eq!(count(&x, "others"), 2);
+        assert_eq!(count(&namespace(&store, "y"), "others"), 1);
+    }
+
+    #[tokio::test]
+    async fn objects_the_fill_made_go_with_their_table_or_with_any_area() {
+        let store = open(vec![THINGS, OTHERS], NamespaceLimits::default());
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute_batch(
+                    "CREATE INDEX things_by_owner ON things (owner);
+                     CREATE TABLE extra (x); INSERT INTO extra VALUES (1);",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let own = |db: &Db| -> Vec<String> {
+            db.read_now(|c| {
+                c.prepare("SELECT name FROM main.sqlite_schema ORDER BY name")?
+                    .query_map([], |r| r.get(0))?
+                    .collect()
+            })
+            .unwrap()
+        };
+        let others = namespace(&store, "others");
+        others
+            .run_for(
+                Scope {
+                    area: "others",
+                    owner: 1,
+                },
+                |_| Ok(()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(own(&others), ["extra", "others"]);
+        let things = namespace(&store, "things");
+        things.run_for(scope(1), |_| Ok(())).await.unwrap();
+        assert_eq!(
+            own(&things),
+            ["extra", "things", "things_by_name", "things_by_owner"]
+        );
+        assert_eq!(count(&things, "extra"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_copied_area_is_exactly_the_seed() {
+        let area = SchemaPart {
+            area: "exact",
+            sql: "CREATE TABLE IF NOT EXISTS plain (name TEXT);
+                  CREATE TABLE IF NOT EXISTS counted (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT);
+                  CREATE TABLE IF NOT EXISTS keyed (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
+                  CREATE TABLE IF NOT EXISTS log (name TEXT);
+                  CREATE TRIGGER IF NOT EXISTS logged AFTER INSERT ON plain
+                      BEGIN INSERT INTO log VALUES (new.name); END;
+                  CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(body);
+                  CREATE VIEW IF NOT EXISTS plain_names AS SELECT name FROM plain;
+                  CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY);
+                  CREATE TABLE IF NOT EXISTS children (
+                      id TEXT PRIMARY KEY, parent INTEGER NOT NULL REFERENCES parents(id),
+                      name TEXT);
+                  CREATE INDEX IF NOT EXISTS children_by_name ON children (name);",
+        };
+        let store = open(vec![area], NamespaceLimits::default());
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute_batch(
+                    "INSERT INTO plain (rowid, name) VALUES (7, 'seven'), (3, 'three');
+                     INSERT INTO counted (name) VALUES ('a'), ('b');
+                     DELETE FROM counted WHERE name = 'b';
+                     INSERT INTO keyed VALUES ('k', 'v');
+                     INSERT INTO words VALUES ('the quick brown fox'), ('lazy dogs');
+                     INSERT INTO parents VALUES (1);
+                     INSERT INTO children VALUES ('c1', 1, 'one'), ('c2', 1, 'two'),
+                                                 ('c3', 1, 'three');
+                     DELETE FROM children WHERE id = 'c2';
+                     INSERT INTO children VALUES ('c4', 1, 'four');
+                     ANALYZE;",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let scope = Scope {
+            area: "exact",
+            owner: 1,
+        };
+        let snapshot = |db: &Db| -> Vec<String> {
+            db.read_now(|c| {
+                let rows = "SELECT 'plain', rowid, name FROM plain
+                    UNION ALL SELECT 'counted', id, name FROM counted
+                    UNION ALL SELECT 'keyed', k, v FROM keyed
+                    UNION ALL SELECT 'log', rowid, name FROM log
+                    UNION ALL SELECT 'words', rowid, body FROM words WHERE words MATCH 'quick OR dogs'
+                    UNION ALL SELECT 'view', 0, name FROM plain_names
+                    UNION ALL SELECT 'children', rowid, id || name FROM children
+                    ORDER BY 1, 2";
+                c.prepare(rows)?
+                    .query_map([], |r| {
+                        Ok(format!(
+                            "{}/{}/{}",
+                            r.get::<_, String>(0)?,
+                            r.get::<_, rusqlite::types::Value>(1).map(|v| format!("{v:?}"))?,
+                            r.get::<_, String>(2)?
+                        ))
+                    })?
+                    .collect()
+            })
+            .unwrap()
+        };
+        let seed = namespace(&store, "seed-only");
+        let copy = namespace(&store, "copy");
+        // A write that changes nothing still copies the area it names.
+        copy.run_for(scope, |_| Ok(())).await.unwrap();
+        assert_ne!(copy.view().id(), seed.view().id(), "copied");
+        assert_eq!(snapshot(&copy), snapshot(&seed));
+        // The copy keeps working like the seed: sequence, trigger, full-text index.
+        copy.run_for(scope, |c| {
+            c.execute_batch(
+                "INSERT INTO counted (name) VALUES ('c');
+                 INSERT INTO plain VALUES ('eight');
+                 INSERT INTO words VALUES ('quick again');",
+            )
+        })
+        .await
+        .unwrap();
+        let next_id: i64 = copy
+            .read_now(|c| c.query_row("SELECT max(id) FROM counted", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(
+            next_id, 3,
+            "AUTOINCREMENT continues after the seed's deleted 2"
+        );
+        assert_eq!(
+            count(&copy, "log"),
+            3,
+            "the seed's two and the trigger's one"
+        );
+        let found: i64 = copy
+            .read_now(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM words WHERE words MATCH 'quick'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        assert_eq!(found, 2);
+        assert_eq!(count(&seed, "log"), 2, "the seed is untouched");
+        let orphan = copy
+            .run_for(scope, |c| {
+                c.execute("INSERT INTO children VALUES ('x', 9, 'x')", [])
+            })
+            .await;
+        assert!(orphan.is_err(), "foreign keys are still enforced");
     }
 
     #[test]
-    fn a_failed_fill_keeps_the_previous_template() {
-        let store = Store::open(None, vec![SCHEMA]).unwrap();
+    fn making_a_namespace_beyond_the_cap_lets_the_least_recently_used_go() {
+        let store = seeded_store_with(NamespaceLimits {
+            max: 2,
+            idle: Duration::from_secs(60),
+        });
+        namespace(&store, "a");
+        namespace(&store, "b");
+        namespace(&store, "a");
+        let (_, gone) = store.namespace("c");
+        let gone: Vec<&str> = gone.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(gone, ["b"]);
+        let names: Vec<String> = store.namespaces().into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["a", "c"]);
+    }
+
+    #[test]
+    fn namespaces_unused_for_the_idle_time_are_let_go() {
+        let store = seeded_store_with(NamespaceLimits {
+            max: 10,
+            idle: Duration::from_secs(60),
+        });
+        let start = Instant::now();
+        store.namespaces.get("old", start);
+        store
+            .namespaces
+            .get("recent", start + Duration::from_secs(30));
+        let gone = store.namespaces.expire(start + Duration::from_secs(61));
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0].0, "old");
+        let (_, gone) = store.namespaces.get("new", start + Duration::from_secs(95));
+        assert_eq!(gone.len(), 1, "using any namespace lets idle ones go too");
+        assert_eq!(gone[0].0, "recent");
+    }
+
+    #[test]
+    fn namespaces_made_at_once_by_many_threads_are_one_each() {
+        let store = Arc::new(seeded_store());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        let db = namespace(&store, &format!("n{}", (t * 50 + i) % 100));
+                        db.run_now(|c| c.execute("INSERT INTO things VALUES (?1, 'w')", [t]))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let namespaces = store.namespaces();
+        assert_eq!(namespaces.len(), 100);
+        let total: i64 = namespaces
+            .iter()
+            .map(|n| count(&namespace(&store, &n.name), "things") - 1)
+            .sum();
+        assert_eq!(total, 8 * 50, "no write was lost to a second copy");
+    }
+
+    #[test]
+    fn a_failed_fill_keeps_the_previous_seed() {
+        let store = open(vec![OTHERS], NamespaceLimits::default());
         store
             .replace_template::<StoreError>(|tx| {
-                tx.execute("INSERT INTO things VALUES ('kept')", [])?;
+                tx.execute("INSERT INTO others VALUES ('kept')", [])?;
                 Ok(())
             })
             .unwrap();
@@ -609,7 +907,8 @@ mod tests {
         });
         assert!(failed.is_err());
         store.reset().unwrap();
-        assert_eq!(count(store.live()), 1);
+        assert_eq!(count(store.live(), "others"), 1);
+        assert_eq!(count(&namespace(&store, "n"), "others"), 1);
     }
 }
 
