@@ -15,7 +15,7 @@ use crate::control::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journ
 use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, SeedError, SeedSource};
-use crate::store::{Db, Store, StoreError};
+use crate::store::{Db, Store, StoreError, search};
 use crate::tenancy::{self, TenantCard};
 
 /// A vendor as this state serves it.
@@ -199,9 +199,13 @@ impl AppState {
             .iter()
             .map(|vendor| (vendor.slug, vendor.seed))
             .collect();
-        self.0
-            .store
-            .replace_template(|tx| seed::load(sources, &sections, now, tx))
+        self.0.store.replace_template(|tx| {
+            seed::load(sources, &sections, now, tx)?;
+            let started = std::time::Instant::now();
+            search::build(tx)?;
+            tracing::info!(took = ?started.elapsed(), "search indexes built");
+            Ok(())
+        })
     }
 
     /// Moves every committed write of a `--db` file out of its write-ahead log into the file

@@ -14,6 +14,8 @@ use std::time::Duration;
 use rusqlite::backup::Backup;
 use rusqlite::{Connection, OpenFlags};
 
+pub mod search;
+
 /// What can go wrong in the store; vendors turn it into their own 500.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -114,6 +116,7 @@ impl Db {
             writer.pragma_update(None, "synchronous", "FULL")?;
         }
         writer.busy_timeout(BUSY_TIMEOUT)?;
+        search::install(&writer)?;
         apply_schema(&writer, schema)?;
         let reader_flags =
             (flags - OpenFlags::SQLITE_OPEN_READ_WRITE - OpenFlags::SQLITE_OPEN_CREATE)
@@ -122,6 +125,7 @@ impl Db {
             .map(|_| {
                 let reader = Connection::open_with_flags(&name, reader_flags)?;
                 reader.busy_timeout(BUSY_TIMEOUT)?;
+                search::install(&reader)?;
                 Ok(Mutex::new(reader))
             })
             .collect::<rusqlite::Result<_>>()?;
@@ -320,6 +324,7 @@ impl Store {
         let location = path.map_or(Location::Memory, Location::File);
         let live = Db::open(location, &schema)?;
         let template = Connection::open_in_memory()?;
+        search::install(&template)?;
         apply_schema(&template, &schema)?;
         Ok(Self {
             live,
@@ -344,6 +349,7 @@ impl Store {
         E: From<StoreError>,
     {
         let mut fresh = Connection::open_in_memory().map_err(StoreError::from)?;
+        search::install(&fresh).map_err(StoreError::from)?;
         apply_schema(&fresh, &self.schema)?;
         let tx = fresh.transaction().map_err(StoreError::from)?;
         // Indexes are built after the bulk insert: sorting once beats updating them row by row
@@ -610,30 +616,5 @@ mod tests {
         assert!(failed.is_err());
         store.reset().unwrap();
         assert_eq!(count(store.live()), 1);
-    }
-}
-
-/// A `LIKE … ESCAPE '\'` pattern matching `needle` anywhere, its wildcards taken literally.
-/// SQLite's `LIKE` folds ASCII case, which is what the vendors' searches do.
-pub fn like_contains(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for ch in needle.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
-    pattern
-}
-
-#[cfg(test)]
-mod like_tests {
-    use super::like_contains;
-
-    #[test]
-    fn wildcards_are_escaped() {
-        assert_eq!(like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 }
