@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS agentclara_contact_tags (
     tag TEXT NOT NULL,
     position INTEGER NOT NULL,
     PRIMARY KEY (account_id, contact_id, tag)
-);
+) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS agentclara_contacts_search (tenant, row, text) AS
     SELECT account_id, rowid, understudy_search_text(name, email) FROM agentclara_contacts;
 CREATE INDEX IF NOT EXISTS agentclara_contact_tags_by_tag

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS autokonnect_contact_tags (
     tag_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     PRIMARY KEY (company_id, contact_id, tag_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS autokonnect_contact_tags_by_tag
     ON autokonnect_contact_tags (company_id, tag_id);
 CREATE VIEW IF NOT EXISTS autokonnect_contacts_search (tenant, row, text) AS

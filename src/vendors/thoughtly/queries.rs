@@ -31,12 +31,19 @@ CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_created
     ON thoughtly_contacts (team, created_at, id);
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_updated
     ON thoughtly_contacts (team, updated_at, id);
+-- Missing values sort last in both directions, so each text sort has an index per direction.
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_name
     ON thoughtly_contacts (team, name IS NULL, name COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_name_desc
+    ON thoughtly_contacts (team, name IS NULL, name COLLATE NOCASE DESC, id DESC);
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_phone
     ON thoughtly_contacts (team, phone_number IS NULL, phone_number, id);
+CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_phone_desc
+    ON thoughtly_contacts (team, phone_number IS NULL, phone_number DESC, id DESC);
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_email
     ON thoughtly_contacts (team, email IS NULL, email COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_email_desc
+    ON thoughtly_contacts (team, email IS NULL, email COLLATE NOCASE DESC, id DESC);
 CREATE VIEW IF NOT EXISTS thoughtly_contacts_search (tenant, row, text) AS
     SELECT team, rowid, understudy_search_text(name, phone_number, email,
                                                understudy_json_values(attributes))
@@ -50,7 +57,7 @@ CREATE TABLE IF NOT EXISTS thoughtly_contact_tags (
     position INTEGER NOT NULL,
     has_phone INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (team, contact_id, tag)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_tag
     ON thoughtly_contact_tags (team, tag, has_phone, contact_id);
 ";

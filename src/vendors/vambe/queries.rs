@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS vambe_custom_fields (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (workspace_id, contact_id, entity, key)
-);
+) WITHOUT ROWID;
 -- Seeks both ways: the contacts with a key's value, and whether one contact has it.
 CREATE INDEX IF NOT EXISTS vambe_custom_fields_by_value
     ON vambe_custom_fields (workspace_id, key, value, contact_id, entity);
