@@ -60,6 +60,45 @@ CREATE TABLE IF NOT EXISTS thoughtly_contact_tags (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_tag
     ON thoughtly_contact_tags (team, tag, has_phone, contact_id);
+-- Counts kept by triggers, so a list's total is a lookup: the team's contacts (with a phone
+-- number), and each tag's. They count only what they saw being written, so they are used only
+-- where `thoughtly:counts` says they saw every contact from the first (a database that already
+-- held contacts when they were added counts with its indexes instead).
+INSERT INTO understudy_meta (key, value)
+    SELECT 'thoughtly:counts', '1' WHERE NOT EXISTS (SELECT 1 FROM thoughtly_contacts);
+CREATE TABLE IF NOT EXISTS thoughtly_team_counts (
+    team INTEGER PRIMARY KEY,
+    contacts INTEGER NOT NULL,
+    with_phone INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS thoughtly_tag_counts (
+    team INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    has_phone INTEGER NOT NULL,
+    contacts INTEGER NOT NULL,
+    PRIMARY KEY (team, tag, has_phone)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS thoughtly_contact_counted AFTER INSERT ON thoughtly_contacts BEGIN
+    INSERT INTO thoughtly_team_counts (team, contacts, with_phone)
+        VALUES (new.team, 1, new.phone_number IS NOT NULL AND new.phone_number <> '')
+        ON CONFLICT (team) DO UPDATE
+            SET contacts = contacts + 1, with_phone = with_phone + excluded.with_phone;
+END;
+CREATE TRIGGER IF NOT EXISTS thoughtly_contact_uncounted AFTER DELETE ON thoughtly_contacts BEGIN
+    UPDATE thoughtly_team_counts
+        SET contacts = contacts - 1,
+            with_phone = with_phone - (old.phone_number IS NOT NULL AND old.phone_number <> '')
+        WHERE team = old.team;
+END;
+CREATE TRIGGER IF NOT EXISTS thoughtly_tag_counted AFTER INSERT ON thoughtly_contact_tags BEGIN
+    INSERT INTO thoughtly_tag_counts (team, tag, has_phone, contacts)
+        VALUES (new.team, new.tag, new.has_phone, 1)
+        ON CONFLICT (team, tag, has_phone) DO UPDATE SET contacts = contacts + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS thoughtly_tag_uncounted AFTER DELETE ON thoughtly_contact_tags BEGIN
+    UPDATE thoughtly_tag_counts SET contacts = contacts - 1
+        WHERE team = old.team AND tag = old.tag AND has_phone = old.has_phone;
+END;
 ";
 
 /// Search finds contacts by name, phone number, email or attribute value (see [`search`]).
@@ -189,11 +228,15 @@ impl Filters<'_> {
             }
         } else if !(tagged && excluding) {
             let kept = match &self.tags {
-                Some(tags) => self.count_tagged(conn, tags, self.phones_only)?,
+                Some(json) => {
+                    self.count_tagged(conn, &self.params.tags, json, self.phones_only)?
+                }
                 None => self.count_all(conn)?,
             };
             let dropped = match &self.excluded {
-                Some(excluded) => self.count_tagged(conn, excluded, self.phones_only)?,
+                Some(json) => {
+                    self.count_tagged(conn, &self.params.excluded_tags, json, self.phones_only)?
+                }
                 None => 0,
             };
             return Ok(kept.saturating_sub(dropped));
@@ -207,19 +250,41 @@ impl Filters<'_> {
         .query_row(params_from_iter(values), |row| row.get(0))
     }
 
-    /// The team's contacts carrying any of `tags` (a JSON array), with a phone number only
-    /// when `phones_only`.
-    fn count_tagged(&self, conn: &Connection, tags: &str, phones_only: bool) -> rusqlite::Result<u64> {
+    /// The team's contacts carrying any of `tags` (`json`, the same as a JSON array), with a
+    /// phone number only when `phones_only`: one tag from its count, several from the index.
+    fn count_tagged(
+        &self,
+        conn: &Connection,
+        tags: &[String],
+        json: &str,
+        phones_only: bool,
+    ) -> rusqlite::Result<u64> {
+        if let ([tag], true) = (tags, self.counted(conn)?) {
+            return conn
+                .prepare_cached(
+                    "SELECT coalesce(sum(contacts), 0) FROM thoughtly_tag_counts
+                     WHERE team = ?1 AND tag = ?2 AND has_phone >= ?3",
+                )?
+                .query_row(params![self.team, tag, phones_only], |row| row.get(0));
+        }
         conn.prepare_cached(
             "SELECT count(DISTINCT contact_id) FROM thoughtly_contact_tags
              WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?2))
                AND (?3 = 0 OR has_phone = 1)",
         )?
-        .query_row(params![self.team, tags, phones_only], |row| row.get(0))
+        .query_row(params![self.team, json, phones_only], |row| row.get(0))
     }
 
     /// The team's contacts, with a phone number only when asked.
     fn count_all(&self, conn: &Connection) -> rusqlite::Result<u64> {
+        if self.counted(conn)? {
+            return conn
+                .prepare_cached(
+                    "SELECT coalesce(max(CASE WHEN ?2 THEN with_phone ELSE contacts END), 0)
+                     FROM thoughtly_team_counts WHERE team = ?1",
+                )?
+                .query_row(params![self.team, self.phones_only], |row| row.get(0));
+        }
         let sql = if self.phones_only {
             "SELECT count(*) FROM thoughtly_contacts
              WHERE team = ?1 AND (phone_number IS NULL) = 0 AND phone_number > ''"
@@ -228,6 +293,14 @@ impl Filters<'_> {
         };
         conn.prepare_cached(sql)?
             .query_row([self.team], |row| row.get(0))
+    }
+
+    /// Whether the kept counts saw every contact of this database.
+    fn counted(&self, conn: &Connection) -> rusqlite::Result<bool> {
+        conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM understudy_meta WHERE key = 'thoughtly:counts')",
+        )?
+        .query_row([], |row| row.get(0))
     }
 
     /// The query's `FROM`: driven from a few search matches, else the team's contacts in the
@@ -269,7 +342,7 @@ pub fn contacts_page(
         let mut from = filters.from(8);
         // A tag few contacts carry: start from them rather than walk every contact in order.
         if let (None, Some(tags)) = (filters.candidates(), &filters.tags)
-            && filters.count_tagged(conn, tags, false)? <= FEW
+            && filters.count_tagged(conn, &params.tags, tags, false)? <= FEW
         {
             from = "(SELECT DISTINCT contact_id FROM thoughtly_contact_tags
                      WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))) tagged
