@@ -64,7 +64,7 @@ CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_tag
 -- number), and each tag's. They count only what they saw being written, so they are used only
 -- where `thoughtly:counts` says they saw every contact from the first (a database that already
 -- held contacts when they were added counts with its indexes instead).
-INSERT INTO understudy_meta (key, value)
+INSERT OR IGNORE INTO understudy_meta (key, value)
     SELECT 'thoughtly:counts', '1' WHERE NOT EXISTS (SELECT 1 FROM thoughtly_contacts);
 CREATE TABLE IF NOT EXISTS thoughtly_team_counts (
     team INTEGER PRIMARY KEY,
