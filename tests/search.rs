@@ -363,3 +363,79 @@ async fn a_write_is_seen_by_the_very_next_search_of_the_same_tenant() {
     let (_, gone) = app.get(&search, &thoughtly).await;
     assert_eq!(gone["data"]["total"], 0);
 }
+
+/// The ids on every page of a Thoughtly list (50 a page), and the total it reports.
+async fn thoughtly_walk(app: &TestApp, filters: &str) -> (u64, Vec<String>) {
+    let thoughtly = [THOUGHTLY_TOKEN, THOUGHTLY_TEAM];
+    let mut ids = Vec::new();
+    let mut total = 0;
+    for page in 0.. {
+        let path = format!("/thoughtly/contact?{filters}&limit=50&page={page}");
+        let (status, body) = app.get(&path, &thoughtly).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        total = body["data"]["total"].as_u64().expect("total");
+        let contacts = body["data"]["contacts"].as_array().expect("contacts");
+        if contacts.is_empty() {
+            break;
+        }
+        ids.extend(
+            contacts
+                .iter()
+                .map(|c| c["id"].as_str().expect("id").to_owned()),
+        );
+    }
+    (total, ids)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thoughtly_totals_count_exactly_the_contacts_listed_before_and_after_writes() {
+    let (app, plain) = indexed_and_plain("search-totals").await;
+    let filters = [
+        "tags=lead",
+        "tags=lead&tags=vip",
+        "excluded_tags=vip&phone_numbers_only=true",
+        "tags=customer&excluded_tags=vip",
+        "phone_numbers_only=true",
+        "sort=name&sortDirection=desc",
+    ];
+    for filter in filters {
+        let (total, ids) = thoughtly_walk(&app, filter).await;
+        assert_eq!(total, ids.len() as u64, "{filter}");
+        assert_eq!(
+            thoughtly_walk(&plain, filter).await,
+            (total, ids),
+            "{filter}"
+        );
+    }
+    let thoughtly = [THOUGHTLY_TOKEN, THOUGHTLY_TEAM];
+    let (before, _) = thoughtly_walk(&app, "tags=lead&phone_numbers_only=true").await;
+    let (status, created) = app
+        .send(
+            Method::POST,
+            "/thoughtly/contact/create",
+            &thoughtly,
+            Some(&json!({"phone_number": "+15550001111", "tags": ["lead", "new-tag"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let (after, ids) = thoughtly_walk(&app, "tags=lead&phone_numbers_only=true").await;
+    assert_eq!((after, ids.len() as u64), (before + 1, before + 1));
+    assert_eq!(thoughtly_walk(&app, "tags=new-tag").await.0, 1);
+    let id = created["data"]["id"].as_str().expect("id");
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            &format!("/thoughtly/contact/{id}"),
+            &thoughtly,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        thoughtly_walk(&app, "tags=lead&phone_numbers_only=true")
+            .await
+            .0,
+        before
+    );
+    assert_eq!(thoughtly_walk(&app, "tags=new-tag").await.0, 0);
+}
