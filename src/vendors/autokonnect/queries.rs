@@ -46,6 +46,24 @@ CREATE TABLE IF NOT EXISTS autokonnect_contact_tags (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS autokonnect_contact_tags_by_tag
     ON autokonnect_contact_tags (company_id, tag_id);
+-- A company's contacts, counted by triggers so an unfiltered page's total is a lookup; used
+-- only where `autokonnect:counts` says they saw every contact from the first.
+INSERT OR IGNORE INTO understudy_meta (key, value)
+    SELECT 'autokonnect:counts', '1' WHERE NOT EXISTS (SELECT 1 FROM autokonnect_contacts);
+CREATE TABLE IF NOT EXISTS autokonnect_company_counts (
+    company_id INTEGER PRIMARY KEY,
+    contacts INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS autokonnect_contact_counted AFTER INSERT ON autokonnect_contacts
+BEGIN
+    INSERT INTO autokonnect_company_counts (company_id, contacts) VALUES (new.company_id, 1)
+        ON CONFLICT (company_id) DO UPDATE SET contacts = contacts + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS autokonnect_contact_uncounted AFTER DELETE ON autokonnect_contacts
+BEGIN
+    UPDATE autokonnect_company_counts SET contacts = contacts - 1
+        WHERE company_id = old.company_id;
+END;
 CREATE VIEW IF NOT EXISTS autokonnect_contacts_search (tenant, row, text) AS
     SELECT c.company_id, c.rowid, understudy_search_text(c.first_name, c.last_name, c.email,
         c.phone_number, c.phone_number_lid, group_concat(t.name, char(31)))
@@ -88,9 +106,15 @@ pub fn contacts_page(
     let term = lookup.as_ref().map(|lookup| lookup.term.as_str());
     let candidates = lookup.as_ref().and_then(|lookup| lookup.candidates.as_ref());
     let from = search::from("autokonnect_contacts", "c", candidates, 5);
-    let total: u64 = match lookup.as_ref().and_then(|lookup| lookup.count) {
-        Some(count) => count,
-        None => {
+    let total: u64 = match lookup.as_ref().map(|lookup| lookup.count) {
+        Some(Some(count)) => count,
+        None if counted(conn)? => conn
+            .prepare_cached(
+                "SELECT coalesce(max(contacts), 0) FROM autokonnect_company_counts
+                 WHERE company_id = ?1",
+            )?
+            .query_row([company], |row| row.get(0))?,
+        _ => {
             let mut values: Vec<&dyn ToSql> = vec![&company, &term];
             values.extend(candidates.map(search::Candidates::params).into_iter().flatten());
             conn.prepare_cached(&format!(
@@ -129,6 +153,14 @@ pub fn contacts_page(
             .collect::<rusqlite::Result<_>>()?;
     }
     Ok(page(contacts, params, total))
+}
+
+/// Whether the kept counts saw every contact of this database.
+fn counted(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM understudy_meta WHERE key = 'autokonnect:counts')",
+    )?
+    .query_row([], |row| row.get(0))
 }
 
 fn contact_from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
