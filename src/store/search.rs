@@ -423,8 +423,30 @@ impl Index {
             .query_row([ready_key(self.view)], |row| row.get(0))
     }
 
-    /// How to find the tenant's records matching `term` (as the client sent it).
+    /// How to find the tenant's records matching `term` (as the client sent it), with their
+    /// exact count when the index knows it.
     pub fn lookup(&self, conn: &Connection, tenant: i64, term: &str) -> rusqlite::Result<Lookup> {
+        self.look_up(conn, tenant, term, true)
+    }
+
+    /// [`Index::lookup`] for a query that needs no total: a common term's matches are not
+    /// counted past [`FEW`], so its `count` may be missing.
+    pub fn lookup_uncounted(
+        &self,
+        conn: &Connection,
+        tenant: i64,
+        term: &str,
+    ) -> rusqlite::Result<Lookup> {
+        self.look_up(conn, tenant, term, false)
+    }
+
+    fn look_up(
+        &self,
+        conn: &Connection,
+        tenant: i64,
+        term: &str,
+        counting: bool,
+    ) -> rusqlite::Result<Lookup> {
         let term = fold(term);
         let plain = Lookup {
             term,
@@ -464,13 +486,19 @@ impl Index {
             first: document_id(tenant, 0),
             last: document_id(tenant, ROW_MASK),
         };
+        // Counting stops past `FEW` when no total is asked for: the answer is "many" either way.
+        let cap = if counting { i64::MAX } else { FEW as i64 + 1 };
         let found: u64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM ({})", candidates.sql(1)))?
-            .query_row(rusqlite::params_from_iter(candidates.params()), |row| {
-                row.get(0)
-            })?;
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM ({} LIMIT ?4)",
+                candidates.sql(1)
+            ))?
+            .query_row(
+                rusqlite::params_from_iter(candidates.params().into_iter().chain([&cap as _])),
+                |row| row.get(0),
+            )?;
         Ok(Lookup {
-            count: (length <= LONGEST_PHRASE).then_some(found),
+            count: (length <= LONGEST_PHRASE && found < cap as u64).then_some(found),
             candidates: (found <= FEW).then_some(candidates),
             ..plain
         })

@@ -110,7 +110,7 @@ fn contacts_window(
     offset: i64,
 ) -> rusqlite::Result<Vec<ContactSummary>> {
     let lookup = search
-        .map(|term| SEARCH.lookup(conn, account, term))
+        .map(|term| SEARCH.lookup_uncounted(conn, account, term))
         .transpose()?;
     let term = lookup.as_ref().map(|lookup| lookup.term.as_str());
     let candidates = lookup.as_ref().and_then(|lookup| lookup.candidates.as_ref());

@@ -107,12 +107,12 @@ pub fn contacts(
     let few_fields = match custom {
         Some(field) => {
             conn.prepare_cached(
-                "SELECT count(*) FROM vambe_custom_fields
-                 WHERE workspace_id = ?1 AND key = ?2 AND value = ?3
-                   AND (?4 IS NULL OR entity = ?4)",
+                "SELECT count(*) FROM (SELECT 1 FROM vambe_custom_fields
+                     WHERE workspace_id = ?1 AND key = ?2 AND value = ?3
+                       AND (?4 IS NULL OR entity = ?4) LIMIT ?5)",
             )?
             .query_row(
-                rusqlite::params![workspace, field.key, field.value, entity],
+                rusqlite::params![workspace, field.key, field.value, entity, FEW + 1],
                 |row| row.get::<_, u64>(0),
             )? <= FEW
         }
