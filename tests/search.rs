@@ -34,7 +34,8 @@ const NAMES: &[(&str, &str)] = &[
     ("İstanbul Iğdır", "istanbul@example.com"),
 ];
 
-/// Terms of one, two, three and more characters; ASCII, Unicode, wildcards and a backslash.
+/// Terms of one, two, three and more characters; ASCII, Unicode, wildcards, a backslash, and
+/// the quote and operators of the full-text query language.
 const TERMS: &[&str] = &[
     "a",
     "E",
@@ -80,6 +81,10 @@ const TERMS: &[&str] = &[
     "gmail",
     ".com",
     "nobody-at-all",
+    "\"",
+    "a\"b",
+    "a OR b",
+    "ab*",
 ];
 
 fn seed() -> Value {
