@@ -6,7 +6,10 @@ numbers on shared machines say little, so each scenario is also measured on
 `examples/ceiling.rs`, a bare axum server answering the byte-identical body, and the table
 reports Understudy's share of that ceiling.
 
-Steps: start-up time and idle memory with the default seed; namespace creation time; issue 13's
+Steps: start-up time and idle memory with the default seed; "1M start" (the default seed's ten
+tenants with BENCH_COLD_CONTACTS generated contacts each, clock frozen: ready time and RSS) and,
+on that server, the "cold" table (every documented query, 15 distinct requests each that the
+answer cache has never seen, one at a time: worst and median); namespace creation time; issue 13's
 bounds (memory after many namespaces, namespace creation under concurrent creators, memory after
 many namespaces that each write once, memory after requests with 40 KB query strings), each on a
 fresh server with the default seed; a large seed (one tenant per vendor with BENCH_CONTACTS
@@ -36,6 +39,9 @@ Environment (all optional):
   BENCH_LONG_QUERIES=2000  requests with 40 KB query strings, for the memory they leave
   BENCH_WRITE_READS=50     AgentClara creates, each followed by a cached AutoKonnect read
   BENCH_PIN=0              let the scheduler place one-connection runs (see `measure`)
+  BENCH_COLD_CONTACTS=100000  generated contacts per tenant of the default seed's ten for the
+                           cold table and the start-up measure (100,000: one million contacts)
+  BENCH_COLD=0             skip the cold table and the one-million start
   BENCH_KEEP=1             keep the temporary directory (seeds, bodies, wrk scripts, logs)
 
 Only the standard library is used, so a fresh machine needs nothing but python3 and wrk.
@@ -56,6 +62,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNDERSTUDY = os.path.join(ROOT, "target", "release", "understudy")
@@ -81,12 +88,22 @@ CREATIONS = env_int("BENCH_CREATIONS", 3 if SMOKE else 20)
 LONG_QUERIES = env_int("BENCH_LONG_QUERIES", 20 if SMOKE else 2000)
 WRITE_READS = env_int("BENCH_WRITE_READS", 5 if SMOKE else 50)
 LONG_QUERY_BYTES = 40 * 1024
+COLD = os.environ.get("BENCH_COLD", "1") not in ("", "0")
+COLD_CONTACTS = env_int("BENCH_COLD_CONTACTS", 200 if SMOKE else 100_000)
+COLD_NOW = "2026-01-15T12:00:00Z"
+COLD_REQUESTS = 15
+# Search terms of every length the cold table asks each search with: single characters (common
+# and rare), pairs (common, rare, across a word), longer pieces (names, emails, phones).
+COLD_SEARCH_TERMS = ["a", "e", "z", "7", "q", "an", "zz", "ri", "55", "@g",
+                     "son", "mar", "gmail", ".com", "john"]
 SCENARIO_FILTER = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s.strip()]
 
 
 def wanted(name):
     """Whether BENCH_SCENARIOS asks for the step or scenario `name` (all when it is unset)."""
     return not SCENARIO_FILTER or any(w in name for w in SCENARIO_FILTER)
+
+
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
 PIN = os.environ.get("BENCH_PIN", "1") not in ("", "0")
 ALL_CPUS = os.sched_getaffinity(0)
@@ -808,6 +825,165 @@ def creates(workdir):
 
 
 # ---------------------------------------------------------------------------------------------
+# The cold table and the one-million start (issue 15)
+
+
+def write_cold_seed(path):
+    """The default seed with COLD_CONTACTS generated contacts for each of its tenants."""
+    with open(DEFAULT_SEED) as f:
+        seed = json.load(f)
+    seed.setdefault("generate", {})["contacts_per_tenant"] = COLD_CONTACTS
+    with open(path, "w") as f:
+        json.dump(seed, f)
+    tenants = {}
+    for slug, section in seed.items():
+        if slug != "generate":
+            (_, listed), = section.items()
+            tenants[slug] = listed[0]
+    return tenants, COLD_CONTACTS * sum(len(next(iter(section.values())))
+                                        for slug, section in seed.items() if slug != "generate")
+
+
+def cold_requests(server, tenants):
+    """{query: [(method, path, headers, body), …]}: COLD_REQUESTS distinct requests for every
+    documented query, on each vendor's first tenant. Values come from the seed's generator
+    (tags, custom fields) or from requests that are not measured themselves."""
+    auth = auth_headers(tenants)
+    ak, tt, th, vb, ac = (auth[s] for s in
+                          ("autokonnect", "tailortalk", "thoughtly", "vambe", "agentclara"))
+    n = COLD_REQUESTS
+    quote = lambda text: urllib.parse.quote(text, safe="")
+    th_tags = ["lead", "vip", "customer", "follow-up", "webinar", "newsletter", "do-not-call",
+               "callback-requested"]
+    ac_tags = ["vip", "frequent", "new", "lead", "wholesale", "newsletter", "churn-risk",
+               "returning"]
+    ac_ids = [c["id"] for c in get_json(server, "/agentclara/contacts?limit=100&sort=updated",
+                                        ac)["data"]][:n]
+    total_th = get_json(server, "/thoughtly/contact?limit=1", th)["data"]["total"]
+    ak_pages = get_json(server, "/autokonnect/api/v1/contacts?limit=1", ak)["totalPages"]
+    sorts = ["name", "created_at", "updated_at", "email", "phone_number"]
+    fields = [("status", "Active"), ("status", "Inactive"), ("status", "Lead"),
+              ("segment", "SMB"), ("segment", "Enterprise"), ("segment", "Retail"),
+              ("priority", "low"), ("priority", "medium"), ("priority", "high"),
+              ("source", "Referral"), ("source", "Website"), ("source", "Google Ads"),
+              ("source", "Instagram Ads"), ("status", "Nobody"), ("priority", "urgent")]
+    entities = ["", "&entity_type=customer", "&entity_type=ticket"]
+    day = 86_400
+    now = time.mktime(time.strptime(COLD_NOW, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+
+    def iso(seconds, millis=False):
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        return text + (".000Z" if millis else "+00:00")
+
+    get = lambda path, headers: ("GET", path, headers, None)
+    queries = {
+        "tailortalk get_contacts (start_after)": [
+            ("POST", "/tailortalk/api/v1/get_contacts", tt,
+             json.dumps({"start_after": iso(now - (7 + 23 * i) * day), "limit": 50}).encode())
+            for i in range(n)],
+        "agentclara list (offset, sort)": [
+            get(f"/agentclara/contacts?offset={i * 997}&limit=25&sort="
+                f"{['created', 'updated', 'name'][i % 3]}", ac) for i in range(n)],
+        "agentclara list tag=": [
+            get(f"/agentclara/contacts?tag={ac_tags[i % 8]}&sort={['created', 'name'][i // 8]}"
+                f"&offset={i * 25}", ac) for i in range(n)],
+        "agentclara list search=": [
+            get(f"/agentclara/contacts?search={quote(t)}", ac) for t in COLD_SEARCH_TERMS],
+        "agentclara /contacts/search?q=": [
+            get(f"/agentclara/contacts/search?q={quote(t)}&limit=20", ac)
+            for t in COLD_SEARCH_TERMS],
+        "agentclara get": [get(f"/agentclara/contacts/{i}", ac) for i in ac_ids],
+        "thoughtly pages": [
+            get(f"/thoughtly/contact?page={i * max(1, total_th // 20 // n)}&limit=20", th)
+            for i in range(n)],
+        "thoughtly tags= sort=": [
+            get(f"/thoughtly/contact?tags={th_tags[i % 8]}&sort={sorts[i % 5]}"
+                f"&sortDirection={['asc', 'desc'][i % 2]}&limit=20", th) for i in range(n)],
+        "thoughtly search=": [
+            get(f"/thoughtly/contact?search={quote(t)}&limit=20", th) for t in COLD_SEARCH_TERMS],
+        "thoughtly excluded_tags= phone_numbers_only": [
+            get(f"/thoughtly/contact?excluded_tags={th_tags[i % 8]}&phone_numbers_only=true"
+                f"&page={i // 8}&limit=20", th) for i in range(n)],
+        "autokonnect contacts pages": [
+            get(f"/autokonnect/api/v1/contacts?page={1 + i * max(1, ak_pages // n)}", ak)
+            for i in range(n)],
+        "autokonnect contacts search=": [
+            get(f"/autokonnect/api/v1/contacts?search={quote(t)}", ak) for t in COLD_SEARCH_TERMS],
+        "autokonnect tags (search=)": [
+            get(f"/autokonnect/api/v1/contacts/tags?search={quote(t)}", ak)
+            for t in COLD_SEARCH_TERMS],
+        "vambe days=": [get(f"/vambe/api/public/contacts?days={1 + i * 26}", vb)
+                        for i in range(n)],
+        "vambe updated_after=": [
+            get(f"/vambe/api/public/contacts?updated_after={iso(now - (3 + 31 * i) * day, True)}"
+                "&limit=100", vb) for i in range(n)],
+        "vambe custom_field_key/value per entity": [
+            get(f"/vambe/api/public/contacts?days=365&custom_field_key={quote(k)}"
+                f"&custom_field_value={quote(v)}{entities[i % 3]}", vb)
+            for i, (k, v) in enumerate(fields)],
+    }
+    for name, requests in queries.items():
+        keys = [(m, p, b) for m, p, _, b in requests]
+        if len(set(keys)) != len(keys):
+            raise Broken(f"cold: {name}: requests repeat")
+    return queries
+
+
+def cold_table(server, tenants):
+    """Each cold request once, in turn, on one open connection: {query: [seconds, …]}."""
+    queries = cold_requests(server, tenants)
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    timings = {}
+    try:
+        for name, requests in queries.items():
+            timings[name] = []
+            for method, path, headers, body in requests:
+                if body is not None:
+                    headers = {**headers, "Content-Type": "application/json"}
+                started = time.perf_counter()
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                timings[name].append(time.perf_counter() - started)
+                if response.status != 200:
+                    raise Broken(f"cold: {method} {path}: {response.status} {data[:200]!r}")
+    finally:
+        conn.close()
+    return timings
+
+
+def cold_start(workdir):
+    """The one-million start and the cold table on it: (contacts, ready s, (peak, now) MiB at
+    ready, timings, (peak, now) MiB after the table)."""
+    seed_path = os.path.join(workdir, "cold-seed.json")
+    tenants, contacts = write_cold_seed(seed_path)
+    server = understudy("cold", workdir, "--seed", seed_path, "--now", COLD_NOW)
+    try:
+        ready = server.wait_healthy()
+        at_ready = server.memory()
+        timings = cold_table(server, tenants)
+        after = server.memory()
+    finally:
+        server.stop()
+    return contacts, ready, at_ready, timings, after
+
+
+def print_cold(result):
+    contacts, ready, (peak, now), timings, (peak_after, now_after) = result
+    rows = [[name, len(t), f"{max(t) * 1e3:.1f} ms", f"{statistics.median(t) * 1e3:.1f} ms"]
+            for name, t in timings.items()]
+    print(f"Cold: {contacts:,} contacts (the default seed's ten tenants), clock frozen; each "
+          f"request distinct and asked once, one at a time (target: worst ≤ 20 ms)")
+    print()
+    print(table(rows, ["query", "requests", "worst", "median"]))
+    print()
+    print(f"- start with {contacts:,} contacts (1M start at full size): ready (exec → first 200 "
+          f"on /__admin/health) in {ready:.2f} s (target ≤ 10 s); RSS at ready: peak {peak:.0f} MiB, now "
+          f"{now:.0f} MiB (target ≤ 1,536 MiB); after the cold table: peak {peak_after:.0f} "
+          f"MiB, now {now_after:.0f} MiB")
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main():
@@ -835,6 +1011,11 @@ def main():
             log(f"== bounds: {MANY_NAMESPACES} namespaces, {CREATORS} creators × {CREATIONS}, "
                 f"{LONG_QUERIES} requests with {LONG_QUERY_BYTES // 1024} KB query strings")
         bounds = hardening(workdir)
+
+        cold = None
+        if COLD and wanted("cold"):
+            log(f"== 1M start and cold table: default seed's tenants × {COLD_CONTACTS:,} contacts")
+            cold = cold_start(workdir)
 
         table_wanted = any(wanted(name) for name in TABLE_SCENARIOS)
         runs, results, scenarios, write_read = [], {}, [], None
@@ -1001,6 +1182,9 @@ def main():
             if isinstance(stored, int) and stored < acknowledged:
                 problems.append(f"creates: only {stored} of {acknowledged} acknowledged "
                                 "creates are in the file")
+        if cold is not None:
+            print()
+            print_cold(cold)
     finally:
         for server in servers:
             server.stop()

@@ -17,7 +17,9 @@ use crate::control::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journ
 use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, Section, SeedError, SeedSource};
-use crate::store::{Db, Gone, NamespaceInfo, NamespaceLimits, SchemaPart, Store, StoreError};
+use crate::store::{
+    Db, Gone, NamespaceInfo, NamespaceLimits, SchemaPart, Store, StoreError, search,
+};
 use crate::tenancy::{self, TenantCard};
 
 /// How often idle namespaces are looked for: a quarter of the idle timeout, within these.
@@ -285,9 +287,13 @@ impl AppState {
     fn load_template(&self, sources: &[SeedSource]) -> Result<(), SeedError> {
         let now = self.0.clock.now(None);
         let sections = self.seed_sections();
-        self.0
-            .store
-            .replace_template(|tx| seed::load(sources, &sections, now, tx))
+        self.0.store.replace_template(|tx| {
+            seed::load(sources, &sections, now, tx)?;
+            let started = std::time::Instant::now();
+            search::build(tx)?;
+            tracing::info!(took = ?started.elapsed(), "search indexes built");
+            Ok(())
+        })
     }
 
     /// Each served vendor's seed section, keyed by its slug.

@@ -201,6 +201,7 @@ impl std::fmt::Debug for Database {
 /// Every connection the store opens passes through here (the place to register SQL functions).
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    super::search::install(conn)?;
     // Sorts and temporary indexes stay in memory, like the data.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())

@@ -19,6 +19,7 @@ use rusqlite::Connection;
 
 mod database;
 mod namespaces;
+pub mod search;
 mod seed;
 
 pub use database::Reach;
@@ -909,30 +910,5 @@ mod tests {
         store.reset().unwrap();
         assert_eq!(count(store.live(), "others"), 1);
         assert_eq!(count(&namespace(&store, "n"), "others"), 1);
-    }
-}
-
-/// A `LIKE … ESCAPE '\'` pattern matching `needle` anywhere, its wildcards taken literally.
-/// SQLite's `LIKE` folds ASCII case, which is what the vendors' searches do.
-pub fn like_contains(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for ch in needle.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
-    pattern
-}
-
-#[cfg(test)]
-mod like_tests {
-    use super::like_contains;
-
-    #[test]
-    fn wildcards_are_escaped() {
-        assert_eq!(like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 }

@@ -187,6 +187,18 @@ pub async fn spawn_server(options: StateOptions, server: ServerOptions) -> TestA
     }
 }
 
+/// A state built by the test itself, served on 127.0.0.1:0.
+pub async fn serve_state(state: AppState) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(understudy::run(listener, state, std::future::pending()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        server: None,
+    }
+}
+
 /// One vendor alone on a port of its own, at its real paths (no slug prefix), on the embedded
 /// default seed with the clock frozen at [`FROZEN_NOW`].
 pub async fn spawn_vendor_app(slug: &str) -> TestApp {

@@ -3,7 +3,7 @@
 //! always computed from the conversations, never stored.
 
 use rand::rngs::StdRng;
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -12,7 +12,7 @@ use super::models::{
     NewContact, SearchParams, Sort, TIMESTAMPS,
 };
 use crate::seed::fakes;
-use crate::store::like_contains;
+use crate::store::search::{self, Index};
 use crate::time::Millis;
 
 pub const SCHEMA: &str = "
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS agentclara_contact_tags (
     tag TEXT NOT NULL,
     position INTEGER NOT NULL,
     PRIMARY KEY (account_id, contact_id, tag)
-);
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS agentclara_contacts_search (tenant, row, text) AS
+    SELECT account_id, rowid, understudy_search_text(name, email) FROM agentclara_contacts;
 CREATE INDEX IF NOT EXISTS agentclara_contact_tags_by_tag
     ON agentclara_contact_tags (account_id, tag, contact_id);
 CREATE TABLE IF NOT EXISTS agentclara_conversations (
@@ -81,13 +83,48 @@ const CONTACT_COLUMNS: &str = "
     (SELECT count(*) FROM agentclara_conversations v
      WHERE v.account_id = c.account_id AND v.contact_id = c.id)";
 
-/// `?2` is NULL or a `LIKE` pattern for name or email; `?3` is NULL or a tag the contact has.
+/// Search finds contacts by name or email (see [`search`]).
+pub const SEARCH: Index = Index {
+    view: "agentclara_contacts_search",
+};
+
+/// `?2` is NULL or a folded search term found in the name or email; `?3` is NULL or a tag the
+/// contact has.
 const CONTACT_FILTER: &str = "
     c.account_id = ?1
-    AND (?2 IS NULL OR c.name LIKE ?2 ESCAPE '\\' OR c.email LIKE ?2 ESCAPE '\\')
+    AND (?2 IS NULL OR instr(understudy_fold(c.name), ?2) > 0
+                    OR instr(understudy_fold(c.email), ?2) > 0)
     AND (?3 IS NULL OR EXISTS (SELECT 1 FROM agentclara_contact_tags t
                                WHERE t.account_id = c.account_id AND t.contact_id = c.id
                                  AND t.tag = ?3))";
+
+/// One page of the account's contacts matching `search` (and `tag`) in `sort` order: driven
+/// from the index's rows when few match, else walking the sort order.
+fn contacts_window(
+    conn: &Connection,
+    account: i64,
+    search: Option<&str>,
+    tag: Option<&str>,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<ContactSummary>> {
+    let lookup = search
+        .map(|term| SEARCH.lookup_uncounted(conn, account, term))
+        .transpose()?;
+    let term = lookup.as_ref().map(|lookup| lookup.term.as_str());
+    let candidates = lookup.as_ref().and_then(|lookup| lookup.candidates.as_ref());
+    let mut values: Vec<&dyn ToSql> = vec![&account, &term, &tag, &limit, &offset];
+    values.extend(candidates.map(search::Candidates::params).into_iter().flatten());
+    conn.prepare_cached(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM {} WHERE {CONTACT_FILTER}
+         ORDER BY {} LIMIT ?4 OFFSET ?5",
+        search::from("agentclara_contacts", "c", candidates, 6),
+        order_by(sort)
+    ))?
+    .query_map(params_from_iter(values), summary_from_row)?
+    .collect()
+}
 
 fn order_by(sort: Sort) -> &'static str {
     match sort {
@@ -103,23 +140,15 @@ pub fn list_contacts(
     account: i64,
     params: &ListParams,
 ) -> rusqlite::Result<Vec<ContactSummary>> {
-    let pattern = params.search.as_deref().map(like_contains);
-    conn.prepare_cached(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM agentclara_contacts c WHERE {CONTACT_FILTER}
-         ORDER BY {} LIMIT ?4 OFFSET ?5",
-        order_by(params.sort)
-    ))?
-    .query_map(
-        params![
-            account,
-            pattern,
-            params.tag,
-            params.window.limit,
-            params.window.offset
-        ],
-        summary_from_row,
-    )?
-    .collect()
+    contacts_window(
+        conn,
+        account,
+        params.search.as_deref(),
+        params.tag.as_deref(),
+        params.sort,
+        params.window.limit,
+        params.window.offset,
+    )
 }
 
 /// The first `limit` contacts whose name or email contains `q`, newest first.
@@ -128,18 +157,8 @@ pub fn search_contacts(
     account: i64,
     params: &SearchParams,
 ) -> rusqlite::Result<Vec<ContactSummary>> {
-    let pattern = like_contains(&params.q);
     let limit = i64::try_from(params.limit).unwrap_or(i64::MAX);
-    conn.prepare_cached(&format!(
-        "SELECT {CONTACT_COLUMNS} FROM agentclara_contacts c
-         WHERE {CONTACT_FILTER} ORDER BY {} LIMIT ?4",
-        order_by(Sort::Created)
-    ))?
-    .query_map(
-        params![account, pattern, None::<String>, limit],
-        summary_from_row,
-    )?
-    .collect()
+    contacts_window(conn, account, Some(&params.q), None, Sort::Created, limit, 0)
 }
 
 /// The account's contact `id` in full, if it has one.
@@ -176,6 +195,9 @@ pub fn create_contact(
             updated_at: now,
         },
     )?;
+    if let Some(row) = contact_row(&tx, account, &id)? {
+        SEARCH.add(&tx, account, row)?;
+    }
     let created = get_contact(&tx, account, &id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
     tx.commit()?;
     Ok(created)
@@ -191,13 +213,14 @@ pub fn update_contact(
     now: Millis,
 ) -> rusqlite::Result<Option<Contact>> {
     let tx = conn.savepoint()?;
-    let touched = tx.execute(
+    let Some(row) = contact_row(&tx, account, id)? else {
+        return Ok(None);
+    };
+    SEARCH.forget(&tx, account, row)?;
+    tx.execute(
         "UPDATE agentclara_contacts SET updated_at = ?3 WHERE account_id = ?1 AND id = ?2",
         params![account, id, now.0],
     )?;
-    if touched == 0 {
-        return Ok(None);
-    }
     let set = |column: &str, value: &dyn ToSql| {
         tx.execute(
             &format!(
@@ -225,6 +248,7 @@ pub fn update_contact(
         )?;
         insert_tags(&tx, account, id, tags)?;
     }
+    SEARCH.add(&tx, account, row)?;
     let updated = get_contact(&tx, account, id)?;
     tx.commit()?;
     Ok(updated)
@@ -233,6 +257,9 @@ pub fn update_contact(
 /// Deletes the account's contact `id` with its tags and conversations; whether it existed.
 pub fn delete_contact(conn: &mut Connection, account: i64, id: &str) -> rusqlite::Result<bool> {
     let tx = conn.savepoint()?;
+    if let Some(row) = contact_row(&tx, account, id)? {
+        SEARCH.forget(&tx, account, row)?;
+    }
     let deleted = tx.execute(
         "DELETE FROM agentclara_contacts WHERE account_id = ?1 AND id = ?2",
         params![account, id],
@@ -247,6 +274,13 @@ pub fn delete_contact(conn: &mut Connection, account: i64, id: &str) -> rusqlite
     }
     tx.commit()?;
     Ok(deleted > 0)
+}
+
+/// The rowid of the account's contact `id`, which keys it in the search index.
+fn contact_row(conn: &Connection, account: i64, id: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT rowid FROM agentclara_contacts WHERE account_id = ?1 AND id = ?2")?
+        .query_row(params![account, id], |row| row.get(0))
+        .optional()
 }
 
 /// One page of the contact's conversations, newest first; `None` when the account has no

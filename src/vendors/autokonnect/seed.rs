@@ -327,10 +327,12 @@ impl<'a, 'c> CompanyLoader<'a, 'c> {
     }
 
     fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
-        self.tenant.ctx.tx.execute(
+        let mut insert = self.tenant.ctx.tx.prepare_cached(
             "INSERT INTO autokonnect_contacts (company_id, id, first_name, last_name, email, phone_number,
                  phone_number_lid, profile_picture, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        insert.execute(
             rusqlite::params![
                 self.tenant.id,
                 contact.id,

@@ -459,10 +459,12 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
 
     fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
         let attributes = Value::Object(contact.custom_attributes).to_string();
-        self.tenant.ctx.tx.execute(
+        let mut insert = self.tenant.ctx.tx.prepare_cached(
             "INSERT INTO tailortalk_contacts
                  (agent_id, name, phone_number, created_at, updated_at, custom_attributes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        insert.execute(
             rusqlite::params![
                 self.tenant.id,
                 contact.name,

@@ -61,6 +61,7 @@ pub async fn create_contact(
                     updated_at: now,
                 },
             )?;
+            queries::index_created(&tx, team_id, &id)?;
             let created = queries::contact(&tx, team_id, &id)?;
             tx.commit()?;
             Ok(created)

@@ -3,14 +3,14 @@
 use rand::RngExt;
 use rand::rngs::StdRng;
 use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 use serde_json::{Map, Value};
 
 use super::models::{
     Call, Contact, ContactList, ListParams, SortDirection, SortField, TIMESTAMPS,
 };
 use crate::http::pagination::Window;
-use crate::store::like_contains;
+use crate::store::search::{self, FEW, Index, Lookup};
 use crate::time::Millis;
 
 pub const SCHEMA: &str = "
@@ -36,21 +36,74 @@ CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_created
     ON thoughtly_contacts (team, created_at, id);
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_updated
     ON thoughtly_contacts (team, updated_at, id);
+-- Missing values sort last in both directions, so each text sort has an index per direction.
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_name
     ON thoughtly_contacts (team, name IS NULL, name COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_name_desc
+    ON thoughtly_contacts (team, name IS NULL, name COLLATE NOCASE DESC, id DESC);
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_phone
     ON thoughtly_contacts (team, phone_number IS NULL, phone_number, id);
+CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_phone_desc
+    ON thoughtly_contacts (team, phone_number IS NULL, phone_number DESC, id DESC);
 CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_email
     ON thoughtly_contacts (team, email IS NULL, email COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS thoughtly_contacts_by_email_desc
+    ON thoughtly_contacts (team, email IS NULL, email COLLATE NOCASE DESC, id DESC);
+CREATE VIEW IF NOT EXISTS thoughtly_contacts_search (tenant, row, text) AS
+    SELECT team, rowid, understudy_search_text(name, phone_number, email,
+                                               understudy_json_values(attributes))
+    FROM thoughtly_contacts;
+-- `has_phone` repeats the contact's (contacts are never edited), so counting a tag's contacts
+-- with a phone number reads this index alone.
 CREATE TABLE IF NOT EXISTS thoughtly_contact_tags (
     team INTEGER NOT NULL,
     contact_id TEXT NOT NULL,
     tag TEXT NOT NULL,
     position INTEGER NOT NULL,
+    has_phone INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (team, contact_id, tag)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_tag
-    ON thoughtly_contact_tags (team, tag, contact_id);
+    ON thoughtly_contact_tags (team, tag, has_phone, contact_id);
+-- Counts kept by triggers, so a list's total is a lookup: the team's contacts (with a phone
+-- number), and each tag's. They count only what they saw being written, so they are used only
+-- where `thoughtly:counts` says they saw every contact from the first (a database that already
+-- held contacts when they were added counts with its indexes instead).
+INSERT OR IGNORE INTO understudy_meta (key, value)
+    SELECT 'thoughtly:counts', '1' WHERE NOT EXISTS (SELECT 1 FROM thoughtly_contacts);
+CREATE TABLE IF NOT EXISTS thoughtly_team_counts (
+    team INTEGER PRIMARY KEY,
+    contacts INTEGER NOT NULL,
+    with_phone INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS thoughtly_tag_counts (
+    team INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    has_phone INTEGER NOT NULL,
+    contacts INTEGER NOT NULL,
+    PRIMARY KEY (team, tag, has_phone)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS thoughtly_contact_counted AFTER INSERT ON thoughtly_contacts BEGIN
+    INSERT INTO thoughtly_team_counts (team, contacts, with_phone)
+        VALUES (new.team, 1, new.phone_number IS NOT NULL AND new.phone_number <> '')
+        ON CONFLICT (team) DO UPDATE
+            SET contacts = contacts + 1, with_phone = with_phone + excluded.with_phone;
+END;
+CREATE TRIGGER IF NOT EXISTS thoughtly_contact_uncounted AFTER DELETE ON thoughtly_contacts BEGIN
+    UPDATE thoughtly_team_counts
+        SET contacts = contacts - 1,
+            with_phone = with_phone - (old.phone_number IS NOT NULL AND old.phone_number <> '')
+        WHERE team = old.team;
+END;
+CREATE TRIGGER IF NOT EXISTS thoughtly_tag_counted AFTER INSERT ON thoughtly_contact_tags BEGIN
+    INSERT INTO thoughtly_tag_counts (team, tag, has_phone, contacts)
+        VALUES (new.team, new.tag, new.has_phone, 1)
+        ON CONFLICT (team, tag, has_phone) DO UPDATE SET contacts = contacts + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS thoughtly_tag_uncounted AFTER DELETE ON thoughtly_contact_tags BEGIN
+    UPDATE thoughtly_tag_counts SET contacts = contacts - 1
+        WHERE team = old.team AND tag = old.tag AND has_phone = old.has_phone;
+END;
 CREATE TABLE IF NOT EXISTS thoughtly_calls (
     seq INTEGER PRIMARY KEY,
     team INTEGER NOT NULL REFERENCES thoughtly_teams(id),
@@ -68,6 +121,11 @@ CREATE INDEX IF NOT EXISTS thoughtly_calls_by_team ON thoughtly_calls (team, seq
 /// The most calls a team keeps (in each namespace): the newest; older ones are forgotten as
 /// new ones are placed, so what calls store stays bounded (metadata is bounded per call).
 pub const MAX_CALLS_PER_TEAM: i64 = 1_000;
+
+/// Search finds contacts by name, phone number, email or attribute value (see [`search`]).
+pub const SEARCH: Index = Index {
+    view: "thoughtly_contacts_search",
+};
 
 /// A contact as stored; `attributes` is rendered to JSON text on insert.
 pub struct StoredContact<'a> {
@@ -105,11 +163,12 @@ pub fn insert_contact(
         contact.updated_at.0
     ])?;
     let mut link = conn.prepare_cached(
-        "INSERT OR IGNORE INTO thoughtly_contact_tags (team, contact_id, tag, position)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO thoughtly_contact_tags (team, contact_id, tag, position, has_phone)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
+    let has_phone = contact.phone_number.is_some_and(|phone| !phone.is_empty());
     for (position, tag) in contact.tags.iter().enumerate() {
-        link.execute(params![team, contact.id, tag, position as i64])?;
+        link.execute(params![team, contact.id, tag, position as i64, has_phone])?;
     }
     Ok(())
 }
@@ -121,18 +180,16 @@ pub fn contact_exists(conn: &Connection, team: i64, id: &str) -> rusqlite::Resul
     .query_row(params![team, id], |row| row.get(0))
 }
 
-/// `?2` is NULL or a `LIKE` pattern for the search; `?3` is 1 to keep only contacts with a
-/// phone number; `?4` / `?5` are NULL or JSON arrays of tags to keep / drop. Attribute values
-/// are searched when they are strings, numbers or booleans (by their JSON text).
+/// `?2` is NULL or a folded search term; `?3` is 1 to keep only contacts with a phone number;
+/// `?4` / `?5` are NULL or JSON arrays of tags to keep / drop. Attribute values are searched
+/// when they are strings, numbers or booleans, by their JSON text.
 const CONTACT_FILTER: &str = "
     c.team = ?1
     AND (?2 IS NULL
-        OR c.name LIKE ?2 ESCAPE '\\' OR c.phone_number LIKE ?2 ESCAPE '\\'
-        OR c.email LIKE ?2 ESCAPE '\\'
-        OR EXISTS (SELECT 1 FROM json_each(c.attributes) a
-                   WHERE (CASE a.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
-                                      WHEN 'text' THEN a.value WHEN 'integer' THEN a.value
-                                      WHEN 'real' THEN a.value END) LIKE ?2 ESCAPE '\\'))
+        OR instr(understudy_fold(c.name), ?2) > 0
+        OR instr(understudy_fold(c.phone_number), ?2) > 0
+        OR instr(understudy_fold(c.email), ?2) > 0
+        OR understudy_json_contains(c.attributes, ?2))
     AND (?3 = 0 OR (c.phone_number IS NOT NULL AND c.phone_number <> ''))
     AND (?4 IS NULL OR EXISTS (SELECT 1 FROM thoughtly_contact_tags t
                                WHERE t.team = c.team AND t.contact_id = c.id
@@ -162,44 +219,169 @@ fn order_by(sort: SortField, direction: SortDirection) -> String {
     }
 }
 
+/// The filters of one list request, as the queries bind them.
+struct Filters<'a> {
+    team: i64,
+    lookup: Option<Lookup>,
+    /// The folded search term, if any.
+    term: Option<String>,
+    phones_only: bool,
+    tags: Option<String>,
+    excluded: Option<String>,
+    params: &'a ListParams,
+}
+
+impl Filters<'_> {
+    fn candidates(&self) -> Option<&search::Candidates> {
+        self.lookup.as_ref().and_then(|lookup| lookup.candidates.as_ref())
+    }
+
+    /// How many contacts match: by the indexes alone for a search alone, or for tags and
+    /// the phone filter without both kinds of tags; else by the filter itself.
+    fn count(&self, conn: &Connection) -> rusqlite::Result<u64> {
+        let tagged = self.tags.is_some();
+        let excluding = self.excluded.is_some();
+        if let Some(lookup) = &self.lookup {
+            if let (Some(count), false, false, false) =
+                (lookup.count, tagged, excluding, self.phones_only)
+            {
+                return Ok(count);
+            }
+        } else if !(tagged && excluding) {
+            let kept = match &self.tags {
+                Some(json) => {
+                    self.count_tagged(conn, &self.params.tags, json, self.phones_only)?
+                }
+                None => self.count_all(conn)?,
+            };
+            let dropped = match &self.excluded {
+                Some(json) => {
+                    self.count_tagged(conn, &self.params.excluded_tags, json, self.phones_only)?
+                }
+                None => 0,
+            };
+            return Ok(kept.saturating_sub(dropped));
+        }
+        let mut values = self.bound();
+        values.extend(self.candidates().map(search::Candidates::params).into_iter().flatten());
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM {} WHERE {CONTACT_FILTER}",
+            self.from(6)
+        ))?
+        .query_row(params_from_iter(values), |row| row.get(0))
+    }
+
+    /// The team's contacts carrying any of `tags` (`json`, the same as a JSON array), with a
+    /// phone number only when `phones_only`: one tag from its count, several from the index.
+    fn count_tagged(
+        &self,
+        conn: &Connection,
+        tags: &[String],
+        json: &str,
+        phones_only: bool,
+    ) -> rusqlite::Result<u64> {
+        if let ([tag], true) = (tags, self.counted(conn)?) {
+            return conn
+                .prepare_cached(
+                    "SELECT coalesce(sum(contacts), 0) FROM thoughtly_tag_counts
+                     WHERE team = ?1 AND tag = ?2 AND has_phone >= ?3",
+                )?
+                .query_row(params![self.team, tag, phones_only], |row| row.get(0));
+        }
+        conn.prepare_cached(
+            "SELECT count(DISTINCT contact_id) FROM thoughtly_contact_tags
+             WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?2))
+               AND (?3 = 0 OR has_phone = 1)",
+        )?
+        .query_row(params![self.team, json, phones_only], |row| row.get(0))
+    }
+
+    /// The team's contacts, with a phone number only when asked.
+    fn count_all(&self, conn: &Connection) -> rusqlite::Result<u64> {
+        if self.counted(conn)? {
+            return conn
+                .prepare_cached(
+                    "SELECT coalesce(max(CASE WHEN ?2 THEN with_phone ELSE contacts END), 0)
+                     FROM thoughtly_team_counts WHERE team = ?1",
+                )?
+                .query_row(params![self.team, self.phones_only], |row| row.get(0));
+        }
+        let sql = if self.phones_only {
+            "SELECT count(*) FROM thoughtly_contacts
+             WHERE team = ?1 AND (phone_number IS NULL) = 0 AND phone_number > ''"
+        } else {
+            "SELECT count(*) FROM thoughtly_contacts WHERE team = ?1"
+        };
+        conn.prepare_cached(sql)?
+            .query_row([self.team], |row| row.get(0))
+    }
+
+    /// Whether the kept counts saw every contact of this database.
+    fn counted(&self, conn: &Connection) -> rusqlite::Result<bool> {
+        conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM understudy_meta WHERE key = 'thoughtly:counts')",
+        )?
+        .query_row([], |row| row.get(0))
+    }
+
+    /// The query's `FROM`: driven from a few search matches, else the team's contacts in the
+    /// sort's order. Search candidates' parameters start at `?{first}`.
+    fn from(&self, first: usize) -> String {
+        search::from("thoughtly_contacts", "c", self.candidates(), first)
+    }
+
+    fn bound(&self) -> Vec<&dyn ToSql> {
+        vec![&self.team, &self.term, &self.phones_only, &self.tags, &self.excluded]
+    }
+}
+
 /// One page of the team's contacts with the total across all pages.
 pub fn contacts_page(
     conn: &Connection,
     team: i64,
     params: &ListParams,
 ) -> rusqlite::Result<ContactList> {
-    let pattern = params.search.as_deref().map(like_contains);
+    let lookup = params
+        .search
+        .as_deref()
+        .map(|term| SEARCH.lookup(conn, team, term))
+        .transpose()?;
     let tag_array = |tags: &[String]| (!tags.is_empty()).then(|| Value::from(tags).to_string());
-    let tags = tag_array(&params.tags);
-    let excluded = tag_array(&params.excluded_tags);
-    let phones_only = params.phone_numbers_only;
-    let total: u64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM thoughtly_contacts c WHERE {CONTACT_FILTER}"
-        ))?
-        .query_row(params![team, pattern, phones_only, tags, excluded], |row| {
-            row.get(0)
-        })?;
+    let filters = Filters {
+        team,
+        term: lookup.as_ref().map(|lookup| lookup.term.clone()),
+        lookup,
+        phones_only: params.phone_numbers_only,
+        tags: tag_array(&params.tags),
+        excluded: tag_array(&params.excluded_tags),
+        params,
+    };
+    let total = filters.count(conn)?;
     let window = Window::page(params.page, 0, params.limit);
-    let mut contacts: Vec<Contact> = conn
-        .prepare_cached(&format!(
-            "SELECT {CONTACT_COLUMNS} FROM thoughtly_contacts c WHERE {CONTACT_FILTER}
-             ORDER BY {} LIMIT ?6 OFFSET ?7",
-            order_by(params.sort, params.direction)
-        ))?
-        .query_map(
-            params![
-                team,
-                pattern,
-                phones_only,
-                tags,
-                excluded,
-                window.limit,
-                window.offset
-            ],
-            contact_from_row,
-        )?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut contacts: Vec<Contact> = Vec::new();
+    if total > 0 && u64::try_from(window.offset).is_ok_and(|offset| offset < total) {
+        let mut from = filters.from(8);
+        // A tag few contacts carry: start from them rather than walk every contact in order.
+        if let (None, Some(tags)) = (filters.candidates(), &filters.tags)
+            && filters.count_tagged(conn, &params.tags, tags, false)? <= FEW
+        {
+            from = "(SELECT DISTINCT contact_id FROM thoughtly_contact_tags
+                     WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))) tagged
+                    CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = tagged.contact_id"
+                .to_owned();
+        }
+        let mut values = filters.bound();
+        values.extend([&window.limit as &dyn ToSql, &window.offset]);
+        values.extend(filters.candidates().map(search::Candidates::params).into_iter().flatten());
+        contacts = conn
+            .prepare_cached(&format!(
+                "SELECT {CONTACT_COLUMNS} FROM {from} WHERE {CONTACT_FILTER}
+                 ORDER BY {} LIMIT ?6 OFFSET ?7",
+                order_by(filters.params.sort, filters.params.direction)
+            ))?
+            .query_map(params_from_iter(values), contact_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+    }
     for contact in &mut contacts {
         contact.tags = tags_of(conn, team, &contact.id)?;
     }
@@ -236,6 +418,9 @@ pub fn delete_contact(
     let Some(found) = contact(&tx, team, id)? else {
         return Ok(None);
     };
+    if let Some(row) = contact_row(&tx, team, id)? {
+        SEARCH.forget(&tx, team, row)?;
+    }
     tx.execute(
         "DELETE FROM thoughtly_contact_tags WHERE team = ?1 AND contact_id = ?2",
         params![team, id],
@@ -246,6 +431,22 @@ pub fn delete_contact(
     )?;
     tx.commit()?;
     Ok(Some(found))
+}
+
+/// The rowid of the team's contact `id`, which keys it in the search index.
+fn contact_row(conn: &Connection, team: i64, id: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT rowid FROM thoughtly_contacts WHERE team = ?1 AND id = ?2")?
+        .query_row(params![team, id], |row| row.get(0))
+        .optional()
+}
+
+/// Puts the team's new contact `id` into the search index (after an API create; the seed's
+/// contacts are indexed all at once).
+pub fn index_created(conn: &Connection, team: i64, id: &str) -> rusqlite::Result<()> {
+    match contact_row(conn, team, id)? {
+        Some(row) => SEARCH.add(conn, team, row),
+        None => Ok(()),
+    }
 }
 
 fn tags_of(conn: &Connection, team: i64, contact_id: &str) -> rusqlite::Result<Vec<String>> {

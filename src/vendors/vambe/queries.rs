@@ -4,6 +4,7 @@ use rusqlite::{Connection, Row, named_params, params};
 
 use super::models::{ActiveTicket, Contact, ListParams, Order, Pipeline, Stage, StageRef, TIMESTAMPS};
 use crate::http::pagination::Window;
+use crate::store::search::FEW;
 use crate::time::Millis;
 
 /// Instants are integer milliseconds (UTC). A contact's active ticket lives on the contact row
@@ -69,9 +70,10 @@ CREATE TABLE IF NOT EXISTS vambe_custom_fields (
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (workspace_id, contact_id, entity, key)
-);
+) WITHOUT ROWID;
+-- Seeks both ways: the contacts with a key's value, and whether one contact has it.
 CREATE INDEX IF NOT EXISTS vambe_custom_fields_by_value
-    ON vambe_custom_fields (workspace_id, key, value, entity, contact_id);
+    ON vambe_custom_fields (workspace_id, key, value, contact_id, entity);
 ";
 
 /// Every filter is AND-ed; a NULL parameter switches its filter off.
@@ -103,11 +105,38 @@ pub fn contacts(
     let window = Window::offset(params.offset, params.limit);
     let custom = params.custom_field.as_ref();
     let show_stage = params.shows_current_stage();
+    let entity = custom
+        .and_then(|field| field.entity)
+        .map(|entity| entity.as_str());
+    // A value few contacts have: start from them rather than walk every contact in order.
+    let few_fields = match custom {
+        Some(field) => {
+            conn.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM vambe_custom_fields
+                     WHERE workspace_id = ?1 AND key = ?2 AND value = ?3
+                       AND (?4 IS NULL OR entity = ?4) LIMIT ?5)",
+            )?
+            .query_row(
+                rusqlite::params![workspace, field.key, field.value, entity, FEW + 1],
+                |row| row.get::<_, u64>(0),
+            )? <= FEW
+        }
+        None => false,
+    };
+    let from = if few_fields {
+        "(SELECT DISTINCT contact_id FROM vambe_custom_fields
+          WHERE workspace_id = :workspace AND key = :field_key AND value = :field_value
+            AND (:entity IS NULL OR entity = :entity)) fields
+         CROSS JOIN vambe_contacts c
+             ON c.workspace_id = :workspace AND c.id = fields.contact_id"
+    } else {
+        "vambe_contacts c"
+    };
     conn.prepare_cached(&format!(
         "SELECT c.id, c.name, c.phone, c.email, c.platform, c.last_message_at, c.chat_status,
                 c.created_at, c.updated_at, c.client_id, c.ai_customer_id, c.default_stage_id,
                 c.blocked, c.is_chat_read, c.ticket_id, c.ticket_stage_id, s.name
-         FROM vambe_contacts c
+         FROM {from}
          LEFT JOIN vambe_stages s ON s.workspace_id = c.workspace_id AND s.id = c.ticket_stage_id
          WHERE {CONTACT_FILTER}
          ORDER BY {order} LIMIT :limit OFFSET :offset"
@@ -122,7 +151,7 @@ pub fn contacts(
             ":pipeline": params.pipeline_id,
             ":field_key": custom.map(|field| &field.key),
             ":field_value": custom.map(|field| &field.value),
-            ":entity": custom.and_then(|field| field.entity).map(|entity| entity.as_str()),
+            ":entity": entity,
             ":limit": window.limit,
             ":offset": window.offset,
         },

@@ -539,11 +539,13 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             Some(ticket) => (Some(&ticket.id), Some(&ticket.stage_id)),
             None => (None, None),
         };
-        self.tenant.ctx.tx.execute(
+        let mut insert = self.tenant.ctx.tx.prepare_cached(
             "INSERT INTO vambe_contacts (workspace_id, id, name, phone, email, platform,
                  last_message_at, chat_status, created_at, updated_at, client_id, ai_customer_id,
                  default_stage_id, blocked, is_chat_read, ticket_id, ticket_stage_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        )?;
+        insert.execute(
             rusqlite::params![
                 self.tenant.id,
                 contact.id,

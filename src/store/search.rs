@@ -1,0 +1,688 @@
+//! Text search, shared by every vendor that has one: Unicode case folding, and an index that
+//! finds the records containing a term without reading every record.
+//!
+//! # What a search matches
+//!
+//! A record matches a term when [`fold`]ed, the term is a substring of one of the record's
+//! fields, folded too: case-insensitive by Unicode (`ÁLVARO` finds `Álvaro`, `ÇAĞRI` finds
+//! `çağrı`), never accent-insensitive (`alvaro` does not find `Álvaro`), and every character
+//! literal (`%`, `_` and `\` included). SQL sees the fold as `understudy_fold(text)` on every
+//! connection ([`install`]), so a vendor's plain predicate is
+//! `instr(understudy_fold(field), ?term) > 0` for each field (and
+//! `understudy_json_contains(object, ?term)` for each scalar value of a JSON object), with
+//! `?term` folded here: no pattern, so no length limit either.
+//!
+//! # The index
+//!
+//! A vendor declares a searchable set as a view named `<set>_search` with the columns `tenant`,
+//! `row` (the record's rowid) and `text`: `understudy_search_text(field, …)`, the fields folded
+//! and joined by [`SEPARATOR`]. [`build`] indexes every such view, per tenant:
+//!
+//! - `<set>_search_trigrams`: FTS5's `trigram` tokenizer over the folded text, so a phrase
+//!   finds exactly the records holding a term of three characters or more, and counts them in
+//!   C. The text is folded here, so the tokenizer's own folding is off (`case_sensitive 1`),
+//!   which also keeps diacritics (`remove_diacritics` exists only with its folding on). A
+//!   document's rowid is `tenant << 32 | row`: a tenant's documents are one rowid range.
+//! - `<set>_search_grams`: for each distinct one- or two-character piece of a field, how many
+//!   of the tenant's records hold it (so a short term is counted by one lookup), and whether
+//!   its records are listed in `<set>_search_postings`. Pieces held by at most [`FEW`] records
+//!   at build time are listed (and stay listed, writes included); common ones are not, since
+//!   walking the records in order meets one every few rows anyway.
+//!
+//! [`Index::lookup`] counts the matches when it can and hands back the matching rows when they
+//! are few; vendors drive from those, else walk their own order with the plain predicate.
+//!
+//! Until a database's index is built (an older `--db` file, or while a seed loads) a lookup
+//! says so and vendors check every record. A write keeps a built index current: the vendor
+//! calls [`Index::forget`] before changing or deleting a record and [`Index::add`] after
+//! creating or changing it.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
+
+/// Joins a record's fields in the indexed text. A term holding it (or NUL, which the trigram
+/// tokenizer skips) is never looked up in the index: it is checked field by field instead.
+pub const SEPARATOR: char = '\u{1f}';
+
+/// Up to this many matching rows, a lookup lists them for the vendor to drive from; past it,
+/// walking the vendor's order meets a match every few rows.
+pub const FEW: u64 = 2_000;
+
+/// Terms longer than this are looked up by their first this-many characters (fewer candidates
+/// than any real field could produce), and the vendor's predicate decides.
+const LONGEST_PHRASE: usize = 64;
+
+/// The low 32 bits of a document's rowid: the record's own rowid.
+const ROW_MASK: i64 = 0xFFFF_FFFF;
+
+/// Marks a built index in `understudy_meta`; a new version (another fold or layout) makes
+/// older indexes count as not built.
+const VERSION: &str = "1";
+
+/// `text` folded for case-insensitive comparison by Unicode: each character as the lower case
+/// of its upper case (`ı` and `I` both become `i`, `ß` becomes `ss`, `ς` becomes `σ`), and `İ`
+/// as `i`. Character by character, never by context, so folding a part of a text gives a part
+/// of the folded text: the substring test stays a substring test. No accent is removed.
+pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut folded = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if ch.is_ascii() {
+            folded.push(ch.to_ascii_lowercase());
+        } else if ch == 'İ' {
+            folded.push('i');
+        } else {
+            for upper in ch.to_uppercase() {
+                folded.extend(upper.to_lowercase());
+            }
+        }
+    }
+    folded
+}
+
+/// Registers `understudy_fold(text)`, `understudy_search_text(field, …)` and the JSON helpers
+/// below on `conn`. Every
+/// connection that runs a vendor's queries or builds an index needs them.
+pub fn install(conn: &Connection) -> rusqlite::Result<()> {
+    // Each searchable set adds a few statements of its own to every vendor's.
+    conn.set_prepared_statement_cache_capacity(64);
+    let flags = FunctionFlags::SQLITE_UTF8
+        | FunctionFlags::SQLITE_DETERMINISTIC
+        | FunctionFlags::SQLITE_INNOCUOUS;
+    conn.create_scalar_function("understudy_fold", 1, flags, |ctx| {
+        Ok(text_of(ctx.get_raw(0)).map(|text| fold(&text)))
+    })?;
+    // `understudy_json_contains(object, term)`: whether a scalar value of the JSON object, folded,
+    // holds the folded term; `understudy_json_values(object)` joins those values (folded or
+    // not) by the separator, for the indexed text.
+    conn.create_scalar_function("understudy_json_contains", 2, flags, |ctx| {
+        let (Some(json), Some(term)) = (text_of(ctx.get_raw(0)), text_of(ctx.get_raw(1))) else {
+            return Ok(None);
+        };
+        Ok(Some(
+            json_values(&json)
+                .iter()
+                .any(|value| fold(value).contains(term.as_str())),
+        ))
+    })?;
+    conn.create_scalar_function("understudy_json_values", 1, flags, |ctx| {
+        Ok(text_of(ctx.get_raw(0)).map(|json| json_values(&json).join(&SEPARATOR.to_string())))
+    })?;
+    conn.create_scalar_function("understudy_search_text", -1, flags, |ctx| {
+        let mut joined = String::new();
+        for index in 0..ctx.len() {
+            if let Some(text) = text_of(ctx.get_raw(index)) {
+                if !joined.is_empty() {
+                    joined.push(SEPARATOR);
+                }
+                joined.extend(fold(&text).chars().map(|ch| match ch {
+                    '\0' => SEPARATOR,
+                    ch => ch,
+                }));
+            }
+        }
+        Ok(joined)
+    })
+}
+
+/// The scalar values of a JSON object as they are searched: strings as they are, numbers and
+/// booleans as JSON writes them (what clients see); nested values and `null` are not searched.
+fn json_values(json: &str) -> Vec<String> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(json) else {
+        return Vec::new();
+    };
+    fields
+        .into_iter()
+        .filter_map(|(_, value)| match value {
+            serde_json::Value::String(text) => Some(text),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            serde_json::Value::Bool(flag) => Some(flag.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A value as the text it is compared as: text as it is, numbers as Rust writes them (vendors
+/// cast where SQLite's writing matters); NULL and blobs are no text.
+fn text_of(value: ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        ValueRef::Integer(number) => Some(number.to_string()),
+        ValueRef::Real(number) => Some(number.to_string()),
+        ValueRef::Null | ValueRef::Blob(_) => None,
+    }
+}
+
+/// A one- or two-character piece as a number: the first character above the second plus one
+/// (zero for a single character), so pieces are counted without allocating.
+type Piece = u64;
+
+fn piece(first: char, second: Option<char>) -> Piece {
+    (u64::from(first) << 22) | second.map_or(0, |ch| u64::from(ch) + 1)
+}
+
+fn piece_text(piece: Piece) -> String {
+    let char_at = |code: u64| char::from_u32(u32::try_from(code).unwrap_or(0)).unwrap_or('\0');
+    let mut text = String::new();
+    text.push(char_at(piece >> 22));
+    if piece & 0x3F_FFFF != 0 {
+        text.push(char_at((piece & 0x3F_FFFF) - 1));
+    }
+    text
+}
+
+/// The distinct one- and two-character pieces of each field of `text` (fields split at
+/// [`SEPARATOR`]), sorted.
+fn pieces(text: &str) -> Vec<Piece> {
+    let mut found = Vec::with_capacity(text.len() * 2);
+    for field in text.split(SEPARATOR) {
+        let mut chars = field.chars().peekable();
+        while let Some(ch) = chars.next() {
+            found.push(piece(ch, None));
+            if let Some(next) = chars.peek() {
+                found.push(piece(ch, Some(*next)));
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// Hashes a piece by multiplication: pieces are already well spread, and SipHash's strength
+/// is not needed for a table built from the seed.
+#[derive(Default)]
+struct PieceHasher(u64);
+
+impl Hasher for PieceHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01B3);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (value ^ (value >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// How many of a tenant's records hold a piece, and which, while they are few.
+struct PieceCount {
+    docs: u64,
+    rows: Option<Vec<i64>>,
+}
+
+type TenantPieces = HashMap<Piece, PieceCount, BuildHasherDefault<PieceHasher>>;
+
+/// The tables of the set whose view is `view` (`<set>_search`).
+struct Tables {
+    trigrams: String,
+    grams: String,
+    postings: String,
+}
+
+fn tables(view: &str) -> Tables {
+    Tables {
+        trigrams: format!("{view}_trigrams"),
+        grams: format!("{view}_grams"),
+        postings: format!("{view}_postings"),
+    }
+}
+
+fn ready_key(view: &str) -> String {
+    format!("search:{view}:{VERSION}")
+}
+
+/// Builds (or rebuilds) the index of every `<set>_search` view in `conn`'s database and marks
+/// each ready. Run after a seed is loaded, inside its transaction.
+pub fn build(conn: &Connection) -> rusqlite::Result<()> {
+    let views: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master
+             WHERE type = 'view' AND name LIKE '%\\_search' ESCAPE '\\'",
+        )?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for view in views {
+        build_one(conn, &view)?;
+    }
+    Ok(())
+}
+
+fn build_one(conn: &Connection, view: &str) -> rusqlite::Result<()> {
+    let Tables {
+        trigrams,
+        grams,
+        postings,
+    } = tables(view);
+    conn.execute_batch(&format!(
+        "DROP TABLE IF EXISTS \"{trigrams}\";
+         DROP TABLE IF EXISTS \"{grams}\";
+         DROP TABLE IF EXISTS \"{postings}\";
+         CREATE VIRTUAL TABLE \"{trigrams}\" USING fts5(text,
+             tokenize = 'trigram case_sensitive 1', content = '', columnsize = 0,
+             detail = full);
+         CREATE TABLE \"{grams}\" (
+             tenant INTEGER NOT NULL, gram TEXT NOT NULL, docs INTEGER NOT NULL,
+             listed INTEGER NOT NULL, PRIMARY KEY (tenant, gram)) WITHOUT ROWID;
+         CREATE TABLE \"{postings}\" (
+             tenant INTEGER NOT NULL, gram TEXT NOT NULL, row INTEGER NOT NULL,
+             PRIMARY KEY (tenant, gram, row)) WITHOUT ROWID;"
+    ))?;
+    let started = std::time::Instant::now();
+    let mut counts: HashMap<i64, TenantPieces> = HashMap::new();
+    {
+        let mut documents = conn.prepare(&format!("SELECT tenant, row, text FROM \"{view}\""))?;
+        let mut put_text = conn.prepare(&format!(
+            "INSERT INTO \"{trigrams}\" (rowid, text) VALUES (?1, ?2)"
+        ))?;
+        let mut rows = documents.query([])?;
+        while let Some(record) = rows.next()? {
+            let (tenant, row): (i64, i64) = (record.get(0)?, record.get(1)?);
+            let text: String = record.get(2)?;
+            put_text.execute(params![document_id(tenant, row), text])?;
+            let tenant_pieces = counts.entry(tenant).or_default();
+            for piece in pieces(&text) {
+                let count = tenant_pieces.entry(piece).or_insert_with(|| PieceCount {
+                    docs: 0,
+                    rows: Some(Vec::new()),
+                });
+                count.docs += 1;
+                if let Some(listed) = &mut count.rows {
+                    listed.push(row);
+                    if listed.len() as u64 > FEW {
+                        count.rows = None;
+                    }
+                }
+            }
+        }
+    }
+    let documents_done = started.elapsed();
+    let mut put_gram = conn.prepare(&format!(
+        "INSERT INTO \"{grams}\" (tenant, gram, docs, listed) VALUES (?1, ?2, ?3, ?4)"
+    ))?;
+    let mut put_posting = conn.prepare(&format!(
+        "INSERT INTO \"{postings}\" (tenant, gram, row) VALUES (?1, ?2, ?3)"
+    ))?;
+    for (tenant, tenant_pieces) in counts {
+        for (piece, count) in tenant_pieces {
+            let gram = piece_text(piece);
+            put_gram.execute(params![tenant, gram, count.docs, count.rows.is_some()])?;
+            for row in count.rows.into_iter().flatten() {
+                put_posting.execute(params![tenant, gram, row])?;
+            }
+        }
+    }
+    tracing::info!(view, documents = ?documents_done, pieces = ?(started.elapsed() - documents_done), "search index built");
+    conn.execute(
+        "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
+        [ready_key(view)],
+    )?;
+    Ok(())
+}
+
+fn document_id(tenant: i64, row: i64) -> i64 {
+    (tenant << 32) | (row & ROW_MASK)
+}
+
+/// The `FROM` of a vendor query over `table` (with its alias, e.g. `things t`): the table
+/// alone, or driven from `candidates` (their parameters numbered from `?{first}`), joined on
+/// the alias's rowid. `CROSS JOIN` keeps the candidates outermost, whatever SQLite estimates.
+pub fn from(table: &str, alias: &str, candidates: Option<&Candidates>, first: usize) -> String {
+    match candidates {
+        None => format!("{table} {alias}"),
+        Some(candidates) => format!(
+            "({}) search_rows CROSS JOIN {table} {alias} ON {alias}.rowid = search_rows.row",
+            candidates.sql(first)
+        ),
+    }
+}
+
+/// The index of one searchable set, named by its view (`<set>_search`).
+#[derive(Debug, Clone, Copy)]
+pub struct Index {
+    pub view: &'static str,
+}
+
+/// How to find the records matching a term.
+#[derive(Debug)]
+pub struct Lookup {
+    /// The term, folded: the `?term` of the vendor's plain predicate.
+    pub term: String,
+    /// How many records match, when the index knows it exactly.
+    pub count: Option<u64>,
+    /// The matching records, when they are few: drive from them (a superset when the term is
+    /// long; keep the plain predicate on top).
+    pub candidates: Option<Candidates>,
+}
+
+/// A superset of the matching records' rowids, as SQL: see [`Candidates::sql`].
+#[derive(Debug, Clone)]
+pub enum Candidates {
+    /// The documents of a trigram phrase in one tenant's rowid range.
+    Phrase {
+        table: String,
+        phrase: String,
+        first: i64,
+        last: i64,
+    },
+    /// The listed records of a short piece.
+    Piece {
+        table: String,
+        tenant: i64,
+        gram: String,
+    },
+}
+
+impl Candidates {
+    /// `SELECT row FROM …`, its parameters numbered from `?{first}` (see
+    /// [`Candidates::params`]).
+    pub fn sql(&self, first: usize) -> String {
+        match self {
+            Self::Phrase { table, .. } => format!(
+                "SELECT rowid & {ROW_MASK} AS row FROM \"{table}\"
+                 WHERE \"{table}\" MATCH ?{first} AND rowid BETWEEN ?{} AND ?{}",
+                first + 1,
+                first + 2
+            ),
+            Self::Piece { table, .. } => format!(
+                "SELECT row FROM \"{table}\" WHERE tenant = ?{first} AND gram = ?{}",
+                first + 1
+            ),
+        }
+    }
+
+    /// The parameters of [`Candidates::sql`], in order.
+    pub fn params(&self) -> Vec<&dyn ToSql> {
+        match self {
+            Self::Phrase {
+                phrase,
+                first,
+                last,
+                ..
+            } => vec![phrase, first, last],
+            Self::Piece { tenant, gram, .. } => vec![tenant, gram],
+        }
+    }
+}
+
+impl Index {
+    /// Whether the index of `conn`'s database is built.
+    pub fn ready(&self, conn: &Connection) -> rusqlite::Result<bool> {
+        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM understudy_meta WHERE key = ?1)")?
+            .query_row([ready_key(self.view)], |row| row.get(0))
+    }
+
+    /// How to find the tenant's records matching `term` (as the client sent it), with their
+    /// exact count when the index knows it.
+    pub fn lookup(&self, conn: &Connection, tenant: i64, term: &str) -> rusqlite::Result<Lookup> {
+        self.look_up(conn, tenant, term, true)
+    }
+
+    /// [`Index::lookup`] for a query that needs no total: a common term's matches are not
+    /// counted past [`FEW`], so its `count` may be missing.
+    pub fn lookup_uncounted(
+        &self,
+        conn: &Connection,
+        tenant: i64,
+        term: &str,
+    ) -> rusqlite::Result<Lookup> {
+        self.look_up(conn, tenant, term, false)
+    }
+
+    fn look_up(
+        &self,
+        conn: &Connection,
+        tenant: i64,
+        term: &str,
+        counting: bool,
+    ) -> rusqlite::Result<Lookup> {
+        let term = fold(term);
+        let plain = Lookup {
+            term,
+            count: None,
+            candidates: None,
+        };
+        if plain.term.contains([SEPARATOR, '\0']) || !self.ready(conn)? {
+            return Ok(plain);
+        }
+        let tables = tables(self.view);
+        let length = plain.term.chars().count();
+        if length <= 2 {
+            let found: Option<(u64, bool)> = conn
+                .prepare_cached(&format!(
+                    "SELECT docs, listed FROM \"{}\" WHERE tenant = ?1 AND gram = ?2",
+                    tables.grams
+                ))?
+                .query_row(params![tenant, plain.term], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            let (docs, listed) = found.unwrap_or((0, true));
+            return Ok(Lookup {
+                count: Some(docs),
+                candidates: (listed && docs <= FEW).then(|| Candidates::Piece {
+                    table: tables.postings,
+                    tenant,
+                    gram: plain.term.clone(),
+                }),
+                ..plain
+            });
+        }
+        let head: String = plain.term.chars().take(LONGEST_PHRASE).collect();
+        let candidates = Candidates::Phrase {
+            table: tables.trigrams,
+            phrase: format!("\"{}\"", head.replace('"', "\"\"")),
+            first: document_id(tenant, 0),
+            last: document_id(tenant, ROW_MASK),
+        };
+        // Counting stops past `FEW` when no total is asked for: the answer is "many" either way.
+        let cap = if counting { i64::MAX } else { FEW as i64 + 1 };
+        let found: u64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM ({} LIMIT ?4)",
+                candidates.sql(1)
+            ))?
+            .query_row(
+                rusqlite::params_from_iter(candidates.params().into_iter().chain([&cap as _])),
+                |row| row.get(0),
+            )?;
+        Ok(Lookup {
+            count: (length <= LONGEST_PHRASE && found < cap as u64).then_some(found),
+            candidates: (found <= FEW).then_some(candidates),
+            ..plain
+        })
+    }
+
+    /// The record's indexed text, if the index is built and the record exists.
+    fn text(&self, conn: &Connection, tenant: i64, row: i64) -> rusqlite::Result<Option<String>> {
+        if !self.ready(conn)? {
+            return Ok(None);
+        }
+        conn.prepare_cached(&format!(
+            "SELECT text FROM \"{}\" WHERE tenant = ?1 AND row = ?2",
+            self.view
+        ))?
+        .query_row([tenant, row], |found| found.get(0))
+        .optional()
+    }
+
+    /// Takes the record `row` of `tenant`, as it now is, out of the index: before it is
+    /// changed or deleted. Nothing to do while the index is not built.
+    pub fn forget(&self, conn: &Connection, tenant: i64, row: i64) -> rusqlite::Result<()> {
+        let Some(text) = self.text(conn, tenant, row)? else {
+            return Ok(());
+        };
+        let tables = tables(self.view);
+        // A contentless table forgets a document given the very text it was given.
+        conn.prepare_cached(&format!(
+            "INSERT INTO \"{0}\" (\"{0}\", rowid, text) VALUES ('delete', ?1, ?2)",
+            tables.trigrams
+        ))?
+        .execute(params![document_id(tenant, row), text])?;
+        for piece in pieces(&text) {
+            let gram = piece_text(piece);
+            conn.prepare_cached(&format!(
+                "UPDATE \"{}\" SET docs = docs - 1 WHERE tenant = ?1 AND gram = ?2",
+                tables.grams
+            ))?
+            .execute(params![tenant, gram])?;
+            conn.prepare_cached(&format!(
+                "DELETE FROM \"{}\" WHERE tenant = ?1 AND gram = ?2 AND row = ?3",
+                tables.postings
+            ))?
+            .execute(params![tenant, gram, row])?;
+        }
+        Ok(())
+    }
+
+    /// Puts the record `row` of `tenant`, as it now is, into the index: after it is created or
+    /// changed. A piece no record held before is listed from now on.
+    pub fn add(&self, conn: &Connection, tenant: i64, row: i64) -> rusqlite::Result<()> {
+        let Some(text) = self.text(conn, tenant, row)? else {
+            return Ok(());
+        };
+        let tables = tables(self.view);
+        conn.prepare_cached(&format!(
+            "INSERT INTO \"{}\" (rowid, text) VALUES (?1, ?2)",
+            tables.trigrams
+        ))?
+        .execute(params![document_id(tenant, row), text])?;
+        for piece in pieces(&text) {
+            let gram = piece_text(piece);
+            conn.prepare_cached(&format!(
+                "INSERT INTO \"{}\" (tenant, gram, docs, listed) VALUES (?1, ?2, 1, 1)
+                 ON CONFLICT (tenant, gram) DO UPDATE SET docs = docs + 1",
+                tables.grams
+            ))?
+            .execute(params![tenant, gram])?;
+            conn.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO \"{}\" (tenant, gram, row)
+                 SELECT ?1, ?2, ?3 FROM \"{}\" WHERE tenant = ?1 AND gram = ?2 AND listed",
+                tables.postings, tables.grams
+            ))?
+            .execute(params![tenant, gram, row])?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_is_by_unicode_and_keeps_accents() {
+        assert_eq!(fold("ÁLVARO"), fold("álvaro"));
+        assert_eq!(fold("ÖZTÜRK"), fold("Öztürk"));
+        assert_eq!(fold("ÇAĞRI"), fold("çağrı"));
+        assert_eq!(fold("Ñandú"), fold("ñandú"));
+        assert_eq!(fold("İstanbul"), "istanbul");
+        assert_eq!(fold("Straße"), "strasse");
+        assert_ne!(fold("alvaro"), fold("Álvaro"));
+        assert_eq!(fold("50%_a\\b"), "50%_a\\b");
+    }
+
+    #[test]
+    fn folding_a_part_gives_a_part_of_the_folded_whole() {
+        let whole = "ΟΔΟΣ Σοφία ǅemal ﬃ";
+        let folded = fold(whole);
+        for (start, _) in whole.char_indices() {
+            for (end, _) in whole[start..].char_indices().skip(1) {
+                assert!(folded.contains(&fold(&whole[start..start + end])));
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_are_the_distinct_short_pieces_of_each_field() {
+        let texts: Vec<String> = pieces("ab\u{1f}bé").into_iter().map(piece_text).collect();
+        assert_eq!(texts, ["a", "ab", "b", "bé", "é"]);
+        assert!(pieces("").is_empty());
+    }
+
+    fn indexed() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        install(&conn).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE understudy_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE things (tenant INTEGER NOT NULL, name TEXT, note TEXT);
+             CREATE VIEW things_search (tenant, row, text) AS
+                 SELECT tenant, rowid, understudy_search_text(name, note) FROM things;",
+        )
+        .unwrap();
+        conn
+    }
+
+    const INDEX: Index = Index {
+        view: "things_search",
+    };
+
+    fn matches(conn: &Connection, tenant: i64, term: &str) -> Vec<i64> {
+        let lookup = INDEX.lookup(conn, tenant, term).unwrap();
+        let candidates = lookup.candidates.expect("few");
+        let mut values = candidates.params();
+        values.push(&lookup.term);
+        let term_at = values.len();
+        let mut rows: Vec<i64> = conn
+            .prepare(&format!(
+                "SELECT t.rowid FROM ({}) m CROSS JOIN things t ON t.rowid = m.row
+                 WHERE instr(understudy_fold(t.name), ?{term_at}) > 0
+                    OR instr(understudy_fold(t.note), ?{term_at}) > 0",
+                candidates.sql(1)
+            ))
+            .unwrap()
+            .query_map(rusqlite::params_from_iter(values), |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        rows.sort_unstable();
+        if let Some(count) = lookup.count {
+            assert_eq!(count, rows.len() as u64, "{term}");
+        }
+        rows
+    }
+
+    #[test]
+    fn the_index_finds_what_the_fold_finds_per_tenant_and_follows_writes() {
+        let conn = indexed();
+        conn.execute_batch(
+            "INSERT INTO things VALUES (1, 'Álvaro Núñez', 'x%y'), (1, 'ALVARO', NULL),
+                 (2, 'álvaro', 'a_b\\c'), (1, 'Öztürk', '42');",
+        )
+        .unwrap();
+        assert!(INDEX.lookup(&conn, 1, "al").unwrap().candidates.is_none());
+        build(&conn).unwrap();
+        assert_eq!(matches(&conn, 1, "ÁLVARO"), [1]);
+        assert_eq!(matches(&conn, 1, "alvaro"), [2]);
+        assert_eq!(matches(&conn, 1, "á"), [1]);
+        assert_eq!(matches(&conn, 1, "öz"), [4]);
+        assert_eq!(matches(&conn, 1, "%"), [1]);
+        assert_eq!(matches(&conn, 2, "_b\\"), [3]);
+        assert_eq!(matches(&conn, 2, "\\"), [3]);
+        assert_eq!(matches(&conn, 1, "4"), [4]);
+        assert_eq!(matches(&conn, 1, &"a".repeat(70)), Vec::<i64>::new());
+        INDEX.forget(&conn, 1, 2).unwrap();
+        conn.execute("UPDATE things SET name = 'Zoë' WHERE rowid = 2", [])
+            .unwrap();
+        INDEX.add(&conn, 1, 2).unwrap();
+        assert_eq!(matches(&conn, 1, "ZOË"), [2]);
+        assert_eq!(matches(&conn, 1, "alvaro"), Vec::<i64>::new());
+        INDEX.forget(&conn, 1, 1).unwrap();
+        conn.execute("DELETE FROM things WHERE rowid = 1", [])
+            .unwrap();
+        assert_eq!(matches(&conn, 1, "á"), Vec::<i64>::new());
+        let unindexed = INDEX.lookup(&conn, 1, "a\u{1f}b").unwrap();
+        assert!(unindexed.candidates.is_none() && unindexed.count.is_none());
+    }
+}
