@@ -247,8 +247,8 @@ def write_large_seed(path, contacts):
     seed = {"generate": {"seed": 42, "contacts_per_tenant": 0}}
     tenants = {}
     for slug, section in default.items():
-        if slug == "generate":
-            continue
+        if not isinstance(section, dict) or slug == "generate":
+            continue  # `generate` and the editor's `$schema` are no vendor's
         (key, listed), = section.items()
         tenant = dict(listed[0], generate=contacts)
         seed[slug] = {key: [tenant]}
@@ -835,13 +835,14 @@ def write_cold_seed(path):
     seed.setdefault("generate", {})["contacts_per_tenant"] = COLD_CONTACTS
     with open(path, "w") as f:
         json.dump(seed, f)
+    sections = {slug: section for slug, section in seed.items()
+                if isinstance(section, dict) and slug != "generate"}
     tenants = {}
-    for slug, section in seed.items():
-        if slug != "generate":
-            (_, listed), = section.items()
-            tenants[slug] = listed[0]
+    for slug, section in sections.items():
+        (_, listed), = section.items()
+        tenants[slug] = listed[0]
     return tenants, COLD_CONTACTS * sum(len(next(iter(section.values())))
-                                        for slug, section in seed.items() if slug != "generate")
+                                        for section in sections.values())
 
 
 def cold_requests(server, tenants):
@@ -998,7 +999,7 @@ def main():
     servers = []
     problems = []
     try:
-        steps = ("starts", "namespaces", "long-queries", "write-then-read", "creates")
+        steps = ("starts", "namespaces", "long-queries", "write-then-read", "creates", "cold")
         if not any(wanted(name) for name in steps + TABLE_SCENARIOS):
             raise Broken(f"nothing matches BENCH_SCENARIOS={','.join(SCENARIO_FILTER)}: "
                          f"steps {', '.join(steps)}; scenarios {', '.join(TABLE_SCENARIOS)}")
