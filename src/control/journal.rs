@@ -187,25 +187,36 @@ impl Journal {
 
     /// Records `entry`, giving it the next id; the oldest entries go to make room. An entry
     /// costing more than the whole budget is not kept (its id is still used up).
-    pub fn record(&self, mut entry: Entry) {
+    pub fn record(&self, entry: Entry) {
         if self.capacity == 0 {
             return;
         }
         let cost = entry.cost();
-        let mut kept = self.lock();
-        kept.next_id += 1;
-        entry.id = kept.next_id;
-        if cost > self.byte_budget {
-            return;
-        }
-        while kept.entries.len() >= self.capacity || kept.bytes + cost > self.byte_budget {
-            match kept.entries.pop_front() {
-                Some((_, freed)) => kept.bytes -= freed,
-                None => break,
+        // Allocated, and the evicted entries freed, outside the lock: every request records.
+        let mut entry = Arc::new(entry);
+        let mut evicted = Vec::new();
+        {
+            let mut kept = self.lock();
+            kept.next_id += 1;
+            if let Some(unshared) = Arc::get_mut(&mut entry) {
+                unshared.id = kept.next_id;
             }
+            if cost > self.byte_budget {
+                return;
+            }
+            while kept.entries.len() >= self.capacity || kept.bytes + cost > self.byte_budget {
+                match kept.entries.pop_front() {
+                    Some((old, freed)) => {
+                        kept.bytes -= freed;
+                        evicted.push(old);
+                    }
+                    None => break,
+                }
+            }
+            kept.bytes += cost;
+            kept.entries.push_back((entry, cost));
         }
-        kept.bytes += cost;
-        kept.entries.push_back((Arc::new(entry), cost));
+        drop(evicted);
     }
 
     /// Matching entries, newest first, at most `limit`.

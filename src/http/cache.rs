@@ -52,18 +52,19 @@ struct Key {
     db: u64,
     reach: Reach,
     generation: (u64, u64),
-    request: Box<dyn RequestKey>,
+    // Shared with the query that computes the answer on a miss, so a lookup copies nothing.
+    request: Arc<dyn RequestKey>,
 }
 
 impl Key {
-    fn new<K: Hash + Eq + Send + Sync + 'static>(view: &View, reach: Reach, request: K) -> Self {
+    fn new(view: &View, reach: Reach, request: Arc<dyn RequestKey>) -> Self {
         // The generation is read before the data: an answer computed while a write lands is
         // filed under the older generation and never served after the write.
         Self {
             db: view.id(),
             reach,
             generation: view.generation(reach),
-            request: Box::new(request),
+            request,
         }
     }
 }
@@ -136,19 +137,20 @@ impl AnswerCache {
     where
         K: Hash + Eq + Send + Sync + 'static,
         T: Serialize + Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<Option<T>> + Send + 'static,
+        F: FnOnce(&Connection, &K) -> rusqlite::Result<Option<T>> + Send + 'static,
     {
         // One view for the key and the query: a namespace's first write may move it onto a
         // database of its own meanwhile, and its data must not be filed under the seed's key.
         let view = db.view();
-        let key = Key::new(&view, reach, request);
+        let request = Arc::new(request);
+        let key = Key::new(&view, reach, request.clone());
         if let Some(bytes) = self.lock().map.get(&key) {
             return Ok(Some(JsonBytes(bytes.clone())));
         }
         self.computed.fetch_add(1, Ordering::Relaxed);
         let rendered = view
             .read(move |conn| {
-                query(conn)?
+                query(conn, &request)?
                     .map(|value| serde_json::to_vec(&value))
                     .transpose()
                     .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
@@ -211,11 +213,12 @@ impl TenantCache {
         lookup: F,
     ) -> Result<Option<T>, StoreError>
     where
-        C: Hash + Eq + Clone + Send + Sync + 'static,
+        C: Hash + Eq + Send + Sync + 'static,
         T: Clone + Send + Sync + 'static,
         F: FnOnce(&Connection, &C) -> rusqlite::Result<Option<T>> + Send + 'static,
     {
         let view = db.view();
+        let credentials = Arc::new(credentials);
         let key = Key::new(&view, Reach::Area(area), credentials.clone());
         let known = self
             .lock()
@@ -290,7 +293,7 @@ mod tests {
     ) -> Bytes {
         let runs = Arc::clone(runs);
         let answer = cache
-            .json(db, reach, key, 0, move |conn| {
+            .json(db, reach, key, 0, move |conn, _| {
                 runs.fetch_add(1, Ordering::SeqCst);
                 conn.prepare("SELECT name FROM things ORDER BY name")?
                     .query_map([], |row| row.get::<_, String>(0))?
@@ -382,7 +385,7 @@ mod tests {
         let store = store();
         let cache = AnswerCache::default();
         let found = cache
-            .json(store.live(), EVERYTHING, names_key("none"), 0, |_| {
+            .json(store.live(), EVERYTHING, names_key("none"), 0, |_, _| {
                 Ok(None::<u8>)
             })
             .await
@@ -402,7 +405,7 @@ mod tests {
                     EVERYTHING,
                     index,
                     CACHE_BUDGET_BYTES / 2,
-                    |_| Ok(Some(1)),
+                    |_, _| Ok(Some(1)),
                 )
                 .await
                 .unwrap();

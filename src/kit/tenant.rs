@@ -158,18 +158,16 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
             .map(|namespace| namespace.name.clone());
         let row = state
             .tenant_cache()
-            .find(
-                &db,
-                spec.slug,
-                (spec.slug, keys.clone()),
-                |conn, (_, keys)| T::find(conn, keys),
-            )
+            .find(&db, spec.slug, (spec.slug, keys), |conn, (_, keys)| {
+                T::find(conn, keys)
+            })
             .await?
             .ok_or(Failure::UnknownCredentials)?;
         let limits = row.limits();
         if !limits.is_empty() {
+            // A tenant holds one credential: counting per tenant is counting per credential.
             let scope = namespace.as_deref().unwrap_or("default");
-            let key = format!("{}\n{}", spec.slug, keys.secret);
+            let key = format!("{}\n{}", spec.slug, row.id());
             state
                 .rate_limiter()
                 .check(scope, &key, limits)
@@ -177,7 +175,7 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
                     retry_after: retry_after_seconds(wait),
                 })?;
         }
-        let mut request_bytes = parts.uri.to_string().len();
+        let mut request_bytes = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
         if let Some(body) = parts.extensions.get::<ReadBody>() {
             body.json.as_ref().map_err(|error| Failure::Body(*error))?;
             request_bytes += body.bytes.len();
@@ -207,16 +205,12 @@ impl<T: Tenancy> Tenant<T> {
         query: F,
     ) -> Result<Option<JsonBytes>, Error<T::Vendor>>
     where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
+        K: Hash + Eq + Send + Sync + 'static,
         R: Serialize + Send + 'static,
         F: FnOnce(&Connection, &T, &K) -> rusqlite::Result<Option<R>> + Send + 'static,
     {
         let row = self.row.clone();
-        let key = (
-            <T::Vendor as Declared>::SPEC.slug,
-            row.id(),
-            request.clone(),
-        );
+        let key = (<T::Vendor as Declared>::SPEC.slug, row.id(), request);
         let answer = self
             .state
             .answers()
@@ -225,7 +219,7 @@ impl<T: Tenancy> Tenant<T> {
                 Reach::Scope(self.db.scope),
                 key,
                 self.request_bytes,
-                move |conn| query(conn, &row, &request),
+                move |conn, (_, _, request)| query(conn, &row, request),
             )
             .await?;
         Ok(answer)
@@ -238,7 +232,7 @@ impl<T: Tenancy> Tenant<T> {
         query: F,
     ) -> Result<JsonBytes, Error<T::Vendor>>
     where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
+        K: Hash + Eq + Send + Sync + 'static,
         R: Serialize + Send + 'static,
         F: FnOnce(&Connection, &T, &K) -> rusqlite::Result<R> + Send + 'static,
     {
