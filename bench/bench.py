@@ -861,6 +861,9 @@ def cold_requests(server, tenants):
     ac_ids = [c["id"] for c in get_json(server, "/agentclara/contacts?limit=100&sort=updated",
                                         ac)["data"]][:n]
     total_th = get_json(server, "/thoughtly/contact?limit=1", th)["data"]["total"]
+    th_ids = [c["id"] for c in get_json(server, "/thoughtly/contact?limit=50&sort=name", th)
+              ["data"]["contacts"]][:n]
+    lead_statuses = ["", "cold", "warm", "hot", "converted"]
     ak_pages = get_json(server, "/autokonnect/api/v1/contacts?limit=1", ak)["totalPages"]
     sorts = ["name", "created_at", "updated_at", "email", "phone_number"]
     fields = [("status", "Active"), ("status", "Inactive"), ("status", "Lead"),
@@ -882,6 +885,11 @@ def cold_requests(server, tenants):
             ("POST", "/tailortalk/api/v1/get_contacts", tt,
              json.dumps({"start_after": iso(now - (7 + 23 * i) * day), "limit": 50}).encode())
             for i in range(n)],
+        "tailortalk get_leads (start_after, lead_status)": [
+            ("POST", "/tailortalk/api/v1/get_leads", tt,
+             json.dumps({"start_after": iso(now - (5 + 19 * i) * day), "limit": 50,
+                         **({"lead_status": lead_statuses[i % 5]} if i % 5 else {})}).encode())
+            for i in range(n)],
         "agentclara list (offset, sort)": [
             get(f"/agentclara/contacts?offset={i * 997}&limit=25&sort="
                 f"{['created', 'updated', 'name'][i % 3]}", ac) for i in range(n)],
@@ -894,6 +902,7 @@ def cold_requests(server, tenants):
             get(f"/agentclara/contacts/search?q={quote(t)}&limit=20", ac)
             for t in COLD_SEARCH_TERMS],
         "agentclara get": [get(f"/agentclara/contacts/{i}", ac) for i in ac_ids],
+        "thoughtly get": [get(f"/thoughtly/contact/{i}", th) for i in th_ids],
         "thoughtly pages": [
             get(f"/thoughtly/contact?page={i * max(1, total_th // 20 // n)}&limit=20", th)
             for i in range(n)],
@@ -913,6 +922,8 @@ def cold_requests(server, tenants):
         "autokonnect tags (search=)": [
             get(f"/autokonnect/api/v1/contacts/tags?search={quote(t)}", ak)
             for t in COLD_SEARCH_TERMS],
+        # It takes no parameters: the first request is cold, the others are served cached.
+        "vambe pipeline": [get(f"/vambe/api/public/pipeline?page={i}", vb) for i in range(n)],
         "vambe days=": [get(f"/vambe/api/public/contacts?days={1 + i * 26}", vb)
                         for i in range(n)],
         "vambe updated_after=": [
