@@ -491,6 +491,16 @@ async fn resetting_one_namespace_leaves_the_others() {
         (status, body),
         (404, json!({"error": "no namespace `nope`"}))
     );
+    let (status, body) = app
+        .send(Method::POST, "/__admin/reset?namespace=", &[], None)
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"error": "namespace: a namespace is 1 to 128 visible ASCII characters"})
+        )
+    );
     let (status, _) = app
         .send(Method::DELETE, "/__admin/namespaces/two", &[], None)
         .await;

@@ -175,10 +175,7 @@ async fn tenants(State(state): State<AppState>) -> Result<axum::Json<Value>> {
 /// Puts the data back to exactly what the seed files produced: the default namespace's, or
 /// with `?namespace=<name>` that namespace's.
 async fn reset(State(state): State<AppState>, query: QueryPairs) -> Result<axum::Json<Value>> {
-    let namespace = query
-        .get("namespace")
-        .filter(|n| *n != "default")
-        .map(str::to_owned);
+    let namespace = query_namespace(&query)?;
     let missing = namespace.clone();
     let found =
         blocking(move || state.reset(namespace.as_deref()).map_err(AdminError::from)).await?;
@@ -210,11 +207,7 @@ async fn seed(
 /// namespace, as a seed document that `POST /__admin/seed` (or `--seed`) loads back into the
 /// same data.
 async fn snapshot(State(state): State<AppState>, query: QueryPairs) -> Result<axum::Json<Value>> {
-    let namespace = match query.get("namespace") {
-        None => None,
-        Some(name) => crate::control::namespace_name(name)
-            .map_err(|error| AdminError::BadRequest(format!("namespace: {error}")))?,
-    };
+    let namespace = query_namespace(&query)?;
     match state.snapshot(namespace.as_deref()).await? {
         Some(document) => Ok(axum::Json(document)),
         None => Err(AdminError::NotFound(format!(
@@ -226,7 +219,7 @@ async fn snapshot(State(state): State<AppState>, query: QueryPairs) -> Result<ax
 
 /// `GET /__admin/clock[?namespace=<name>]`: the default clock, or that namespace's.
 async fn clock(State(state): State<AppState>, query: QueryPairs) -> Result<axum::Json<Value>> {
-    let namespace = clock_namespace(&query)?;
+    let namespace = query_namespace(&query)?;
     Ok(axum::Json(clock_body(&state, namespace.as_deref())))
 }
 
@@ -245,7 +238,7 @@ async fn freeze_clock(
     query: QueryPairs,
     JsonBody(body, _): JsonBody<AdminError>,
 ) -> Result<axum::Json<Value>> {
-    let namespace = clock_namespace(&query)?;
+    let namespace = query_namespace(&query)?;
     let body = body.unwrap_or(Value::Null);
     let FreezeClock { now } = serde_json::from_value(body).map_err(|error| {
         AdminError::BadRequest(format!(
@@ -268,13 +261,13 @@ async fn unfreeze_clock(
     State(state): State<AppState>,
     query: QueryPairs,
 ) -> Result<axum::Json<Value>> {
-    let namespace = clock_namespace(&query)?;
+    let namespace = query_namespace(&query)?;
     state.clock().freeze(namespace.as_deref(), None);
     Ok(axum::Json(clock_body(&state, namespace.as_deref())))
 }
 
-/// The `namespace` a clock call names: `None` for the default one.
-fn clock_namespace(query: &QueryPairs) -> Result<Option<String>> {
+/// The `namespace` a call names: `None` for the default one; an unusable name is a 400.
+fn query_namespace(query: &QueryPairs) -> Result<Option<String>> {
     let Some(name) = query.get("namespace") else {
         return Ok(None);
     };
