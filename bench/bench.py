@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Understudy's benchmark (issue 8): throughput against the ceiling of its own HTTP stack.
+"""Understudy's benchmark: throughput against the ceiling of its own HTTP stack.
 
 Run through `bench/run`, which installs wrk and builds the release binaries first. Absolute
 numbers on shared machines say little, so each scenario is also measured on
@@ -9,13 +9,13 @@ reports Understudy's share of that ceiling.
 Steps: start-up time and idle memory with the default seed; "1M start" (the default seed's ten
 tenants with BENCH_COLD_CONTACTS generated contacts each, clock frozen: ready time and RSS) and,
 on that server, the "cold" table (every documented query, 15 distinct requests each that the
-answer cache has never seen, one at a time: worst and median); namespace creation time; issue 13's
+answer cache has never seen, one at a time: worst and median); namespace creation time; the
 bounds (memory after many namespaces, namespace creation under concurrent creators, memory after
 many namespaces that each write once, memory after requests with 40 KB query strings), each on a
 fresh server with the default seed; a large seed (one tenant per vendor with BENCH_CONTACTS
 generated contacts) from which each scenario's query values are chosen by asking the server;
 wrk on every scenario at each connection count, Understudy then the ceiling; memory after the
-load; "write then read" (issue 15): a cached AutoKonnect read right after each AgentClara
+load; "write then read": a cached AutoKonnect read right after each AgentClara
 create; AgentClara creates on a `--db` file, with each acknowledged create looked up in the file
 after the server is killed.
 
@@ -729,7 +729,7 @@ def many_writers(server):
 
 
 def hardening(workdir):
-    """Issue 13's measures, each on a fresh server with the default seed."""
+    """The bounds' measures (namespaces, long queries), each on a fresh server with the default seed."""
     results = {}
     if wanted("namespaces"):
         server = understudy("creators-empty", workdir)
@@ -763,7 +763,7 @@ def hardening(workdir):
 
 
 def write_then_read(server, tenants):
-    """Issue 15's "write then read": AutoKonnect `search=zz`, cached, then WRITE_READS times an
+    """"Write then read": AutoKonnect `search=zz`, cached, then WRITE_READS times an
     AgentClara create followed by that read. Returns the uncached read's seconds and the
     latencies of the reads right after a write."""
     auth = auth_headers(tenants)
@@ -825,7 +825,7 @@ def creates(workdir):
 
 
 # ---------------------------------------------------------------------------------------------
-# The cold table and the one-million start (issue 15)
+# The cold table and the one-million start
 
 
 def write_cold_seed(path):

@@ -1,4 +1,4 @@
-//! The admin API's guard (issue 13): the token when one is set; without one, the Host, Origin
+//! The admin API's guard: the token when one is set; without one, the Host, Origin
 //! and Content-Type rules that keep web pages from driving the mock. Vendor routes are not
 //! guarded.
 

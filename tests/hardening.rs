@@ -1,4 +1,4 @@
-//! Nothing grows without bound and nothing hangs (issue 13), over real sockets: header, idle
+//! Nothing grows without bound and nothing hangs, over real sockets: header, idle
 //! and body timeouts, the connection cap, the journal's byte budget, the fault-rule cap and
 //! linear-time globs, the bound on generated seeds.
 //!

@@ -1,4 +1,4 @@
-//! The `understudy` binary hardened (issue 13): shutdown with a deadline, a whole database file
+//! The `understudy` binary hardened: shutdown with a deadline, a whole database file
 //! after SIGTERM, the refusal to open the admin API to the network by accident, seed bounds at
 //! start-up, and `--help` naming every new flag.
 
