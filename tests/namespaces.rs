@@ -278,8 +278,11 @@ async fn making_a_namespace_beyond_the_cap_drops_the_least_recently_used() {
 
 #[tokio::test]
 async fn dropping_a_namespace_for_room_forgets_its_rate_limit_counts() {
-    let seed =
-        json!({"agentclara": {"accounts": [{"api_key": "sk_limited_1", "rate_limit": true}]}});
+    // Thoughtly's limit counts a minute, so a slow machine still sends the 101 requests within
+    // one window.
+    let seed = json!({"thoughtly": {"teams": [
+        {"team_id": "team_a", "api_token": "token_a", "rate_limit": true}
+    ]}});
     let app = spawn_app_with(StateOptions {
         max_namespaces: Some(1),
         ..options(vec![common::seed_source(seed)])
@@ -287,10 +290,11 @@ async fn dropping_a_namespace_for_room_forgets_its_rate_limit_counts() {
     .await;
     let list = async |namespace: &'static str| {
         let headers = [
-            ("Authorization", "Bearer sk_limited_1"),
+            ("x-api-token", "token_a"),
+            ("team_id", "team_a"),
             (NAMESPACE, namespace),
         ];
-        app.get(AC_CONTACTS, &headers).await.0
+        app.get(THOUGHTLY_CONTACTS, &headers).await.0
     };
     for _ in 0..100 {
         assert_eq!(list("a").await, 200);
