@@ -18,21 +18,48 @@ use super::{MAX_GENERATED_PER_TENANT, Section, SeedContext, SeedError};
 use crate::tenancy::TenantTable;
 use crate::time::{Millis, Precision, TimeFormat};
 
-/// A vendor's seed section: a list of tenants, each with its credentials and records.
-pub trait Tenants: 'static {
+/// A vendor's seed section, implemented by what the vendor keeps while it loads one tenant
+/// (the ids it has given out, the instants it has used). The kit owns the rest: the list, each
+/// tenant's credentials and row, its path, generator and count of contacts to generate, and the
+/// order of loading: [`Tenants::start`], each listed contact, the generated ones,
+/// [`Tenants::finish`].
+pub trait Tenants: Sized + 'static {
     /// One tenant as the seed lists it, less what the kit takes out before parsing: its
     /// credentials (checked and stored by the kit) and `generate` (its own count of contacts
     /// to generate). Its JSON Schema is the tenant's in the seed format's schema.
     type Seed: DeserializeOwned + JsonSchema;
+    /// A contact as the seed lists it.
+    type Contact;
     /// Where the seed lists the tenants and where their credentials are kept.
     const TABLE: TenantTable;
-    /// Stores the rest of the tenant, whose row the kit has inserted: its settings (see
-    /// [`Tenant::set`]) and records, listed and generated.
-    fn fill(tenant: Tenant<'_, '_>, seed: &Self::Seed) -> Result<(), SeedError>;
+    /// Begins loading a tenant whose row the kit has inserted: stores its settings (see
+    /// [`Tenant::set`]) and what its contacts refer to (tags, pipelines).
+    fn start(tenant: &mut Tenant<'_, '_>, seed: &Self::Seed) -> Result<Self, SeedError>;
+    /// The contacts `seed` lists.
+    fn contacts(seed: &Self::Seed) -> &[Self::Contact];
+    /// Stores one listed contact, found at `path` in the seed.
+    fn insert_listed_contact(
+        &mut self,
+        tenant: &mut Tenant<'_, '_>,
+        path: &str,
+        contact: &Self::Contact,
+    ) -> Result<(), SeedError>;
+    /// Stores one generated contact.
+    fn insert_generated_contact(&mut self, tenant: &mut Tenant<'_, '_>) -> Result<(), SeedError>;
+    /// Stores what the seed lists after the contacts (and may name them): none by default. It
+    /// comes after every contact so that it draws nothing from the generator before the
+    /// contacts are made (and they stay as they were).
+    fn finish(
+        &mut self,
+        _tenant: &mut Tenant<'_, '_>,
+        _seed: &Self::Seed,
+    ) -> Result<(), SeedError> {
+        Ok(())
+    }
     /// Writes the stored tenant `id` back in the shape of [`Tenants::Seed`]: its settings and
     /// every record, each id and timestamp explicit (see [`timestamp`]), in the order they
-    /// were stored, so that [`Tenants::fill`] stores the same again and ties sort the same.
-    /// The kit adds the credentials.
+    /// were stored, so that loading it stores the same again and ties sort the same. The kit
+    /// adds the credentials.
     fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>>;
 }
 
@@ -193,35 +220,28 @@ impl Tenant<'_, '_> {
     pub fn error(&self, path: &str, message: impl Into<String>) -> SeedError {
         self.ctx.error(path, message)
     }
+
+    /// An error at the first of `fields` (name and value, below `path`) that is blank.
+    pub fn not_blank(&self, path: &str, fields: &[(&str, &str)]) -> Result<(), SeedError> {
+        match fields.iter().find(|(_, value)| value.trim().is_empty()) {
+            Some((field, _)) => Err(self.error(&format!("{path}.{field}"), "must not be blank")),
+            None => Ok(()),
+        }
+    }
 }
 
-/// Loads a tenant's contacts: those its seed lists, each with its JSON path, then as many
-/// generated ones as the tenant asks for.
-pub trait ContactLoader<'a, 'c: 'a> {
-    /// A contact as the seed lists it.
-    type Contact;
-
-    fn tenant(&self) -> &Tenant<'a, 'c>;
-
-    /// Stores one listed contact, found at `path` in the seed.
-    fn insert_listed_contact(&mut self, path: &str, seed: &Self::Contact) -> Result<(), SeedError>;
-
-    /// Stores one generated contact.
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError>;
-
-    fn load_contacts(&mut self, listed: &[Self::Contact]) -> Result<(), SeedError> {
-        for (path, contact) in self.tenant().listed("contacts", listed) {
-            self.insert_listed_contact(&path, contact)?;
-        }
-        for _ in 0..self.tenant().generate {
-            self.insert_generated_contact()?;
-        }
-        Ok(())
+/// The creation and update instants a listed record gives: both, or the one given for both;
+/// `None` when it gives neither (the vendor generates them).
+pub fn given_times(created: Option<Millis>, updated: Option<Millis>) -> Option<(Millis, Millis)> {
+    match (created, updated) {
+        (Some(created), Some(updated)) => Some((created, updated)),
+        (Some(at), None) | (None, Some(at)) => Some((at, at)),
+        (None, None) => None,
     }
 }
 
 /// Loads `section` (`{"<list>": [tenant, …]}`): each tenant is parsed as `T::Seed`, its
-/// credentials checked, its row inserted, then the rest handed to [`Tenants::fill`].
+/// credentials checked, its row inserted, then the rest stored by the vendor (see [`Tenants`]).
 fn load<T: Tenants>(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
     let table = T::TABLE;
     let raw = tenant_list(ctx, section, table.list)?;
@@ -244,7 +264,7 @@ fn load<T: Tenants>(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedEr
         let own_count = take_count(ctx, &path, &mut fields)?;
         let seed: T::Seed = parse_at(ctx, &path, &Value::Object(fields))?;
         insert_row(ctx.tx, &table, &credentials)?;
-        let loading = Tenant {
+        let mut tenant = Tenant {
             ctx,
             table,
             path,
@@ -252,9 +272,22 @@ fn load<T: Tenants>(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedEr
             rng: ctx.rng(index),
             generate: ctx.contacts_to_generate(own_count),
         };
-        T::fill(loading, &seed)?;
+        fill::<T>(&mut tenant, &seed)?;
     }
     Ok(())
+}
+
+/// Stores the rest of a tenant whose row is in: [`Tenants::start`], its listed contacts, as
+/// many generated ones as it asks for, then [`Tenants::finish`].
+fn fill<T: Tenants>(tenant: &mut Tenant<'_, '_>, seed: &T::Seed) -> Result<(), SeedError> {
+    let mut loader = T::start(tenant, seed)?;
+    for (path, contact) in tenant.listed("contacts", T::contacts(seed)) {
+        loader.insert_listed_contact(tenant, &path, contact)?;
+    }
+    for _ in 0..tenant.generate {
+        loader.insert_generated_contact(tenant)?;
+    }
+    loader.finish(tenant, seed)
 }
 
 /// Inserts a tenant's row with its credentials; settings keep their defaults until set.

@@ -16,7 +16,7 @@ use super::models::is_e164;
 use super::queries::{
     self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
 };
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
+use crate::seed::tenants::{Tenant, Tenants, given_times, json_column, timestamp};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
@@ -37,7 +37,7 @@ pub struct AccountSeed {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "AgentClaraContact")]
-struct ContactSeed {
+pub struct ContactSeed {
     /// `cust_` and 12 letters or digits when generated; unique across accounts.
     id: Option<String>,
     name: String,
@@ -139,11 +139,13 @@ const TOPICS: &[(&str, &str)] = &[
     ("Feedback", "Thanks, the service was great!"),
 ];
 
-/// The section: its tenants, each with its records.
-pub struct Accounts;
+/// Loads one account: its settings, contacts and their conversations. It keeps nothing between
+/// records: ids are unique across accounts, so the tables themselves say which are taken.
+pub struct AccountLoader;
 
-impl Tenants for Accounts {
+impl Tenants for AccountLoader {
     type Seed = AccountSeed;
+    type Contact = ContactSeed;
     const TABLE: TenantTable = TenantTable {
         list: "accounts",
         table: "agentclara_accounts",
@@ -152,9 +154,169 @@ impl Tenants for Accounts {
         note: "CASE WHEN rate_limit THEN 'rate limit on' END",
     };
 
-    fn fill(tenant: Tenant<'_, '_>, account: &AccountSeed) -> Result<(), SeedError> {
+    fn start(tenant: &mut Tenant<'_, '_>, account: &AccountSeed) -> Result<Self, SeedError> {
         tenant.set("rate_limit", account.rate_limit)?;
-        AccountLoader { tenant }.load_contacts(&account.contacts)
+        Ok(Self)
+    }
+
+    fn contacts(account: &AccountSeed) -> &[ContactSeed] {
+        &account.contacts
+    }
+
+    fn insert_listed_contact(
+        &mut self,
+        tenant: &mut Tenant<'_, '_>,
+        path: &str,
+        seed: &ContactSeed,
+    ) -> Result<(), SeedError> {
+        let id = Self::id_or_fresh(
+                tenant,
+            path,
+            seed.id.as_deref(),
+            "agentclara_contacts",
+            CONTACT_ID_PREFIX,
+        )?;
+        tenant.not_blank(path, &[("name", &seed.name)])?;
+        if let Some(phone) = seed.phone.as_deref().filter(|phone| !is_e164(phone)) {
+            return Err(tenant.error(
+                &format!("{path}.phone"),
+                format!("`{phone}` is not an E.164 phone number (e.g. +14155550100)"),
+            ));
+        }
+        let mut tags: Vec<String> = Vec::with_capacity(seed.tags.len());
+        for tag in &seed.tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        let (created_at, updated_at) = match given_times(seed.created_at, seed.updated_at) {
+            Some(times) => times,
+            None => {
+                let now = tenant.ctx.now;
+                let created = whole_second(fakes::instant_within_days(&mut tenant.rng, now, 365));
+                let updated = fakes::instant_between(&mut tenant.rng, created, now);
+                (created, whole_second(updated))
+            }
+        };
+        queries::insert_contact(
+            tenant.ctx.tx,
+            &StoredContact {
+                account: tenant.id,
+                id: &id,
+                name: &seed.name,
+                email: seed.email.as_deref(),
+                phone: seed.phone.as_deref(),
+                tags: &tags,
+                custom_fields: &seed.custom_fields,
+                created_at,
+                updated_at,
+            },
+        )?;
+        for (index, conversation) in seed.conversations.iter().enumerate() {
+            let path = format!("{path}.conversations[{index}]");
+            Self::insert_listed_conversation(tenant, &path, &id, created_at, conversation)?;
+        }
+        Ok(())
+    }
+
+    /// A generated contact: realistic name, email and E.164 phone, some tags and custom fields,
+    /// and on most contacts a few conversations between its creation and now.
+    fn insert_generated_contact(&mut self, tenant: &mut Tenant<'_, '_>) -> Result<(), SeedError> {
+        let rng = &mut tenant.rng;
+        let first = fakes::first_name(rng);
+        let last = fakes::last_name(rng);
+        let name = format!("{first} {last}");
+        let email = fakes::chance(rng, 0.9).then(|| fakes::email(rng, &first, &last));
+        let phone = fakes::chance(rng, 0.85)
+            .then(|| format!("+{}", fakes::phone_digits(rng, PHONE_COUNTRIES)));
+        let tags: Vec<String> = fakes::some_of(rng, TAGS, 3)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut custom_fields = Map::new();
+        if fakes::chance(rng, 0.5) {
+            let company: String = CompanyName().fake_with_rng(rng);
+            custom_fields.insert("company".into(), company.into());
+        }
+        if fakes::chance(rng, 0.4) {
+            custom_fields.insert("city".into(), fakes::city(rng).into());
+        }
+        if fakes::chance(rng, 0.3) {
+            custom_fields.insert("plan".into(), fakes::pick(rng, PLANS).into());
+        }
+        if fakes::chance(rng, 0.3) {
+            custom_fields.insert("source".into(), fakes::pick(rng, SOURCES).into());
+        }
+        let created_at = whole_second(fakes::instant_within_days(rng, tenant.ctx.now, 365));
+        let conversation_count = if fakes::chance(rng, 0.65) {
+            *fakes::pick(rng, CONVERSATION_COUNTS)
+        } else {
+            0
+        };
+        let mut timestamps: Vec<Millis> = (0..conversation_count)
+            .map(|_| whole_second(fakes::instant_between(rng, created_at, tenant.ctx.now)))
+            .collect();
+        timestamps.sort_unstable();
+        // A contact is updated at least when its latest conversation happened.
+        let last_activity = timestamps.last().copied().unwrap_or(created_at);
+        let updated_at = whole_second(fakes::instant_between(
+            rng,
+            last_activity,
+            tenant.ctx.now,
+        ));
+        let id = queries::fresh_id(
+            tenant.ctx.tx,
+            rng,
+            "agentclara_contacts",
+            CONTACT_ID_PREFIX,
+        )?;
+        queries::insert_contact(
+            tenant.ctx.tx,
+            &StoredContact {
+                account: tenant.id,
+                id: &id,
+                name: &name,
+                email: email.as_deref(),
+                phone: phone.as_deref(),
+                tags: &tags,
+                custom_fields: &custom_fields,
+                created_at,
+                updated_at,
+            },
+        )?;
+        let newest = timestamps.len().saturating_sub(1);
+        for (index, timestamp) in timestamps.into_iter().enumerate() {
+            let rng = &mut tenant.rng;
+            let (subject, message) = TOPICS[rng.random_range(0..TOPICS.len())];
+            // Only the latest conversation may still be waiting for an answer.
+            let status = if index == newest {
+                fakes::pick(rng, STATUSES)
+            } else {
+                fakes::pick(rng, &["resolved", "closed"])
+            };
+            let unread = status == "open" && fakes::chance(rng, 0.5);
+            let conversation_id = queries::fresh_id(
+                tenant.ctx.tx,
+                rng,
+                "agentclara_conversations",
+                CONVERSATION_ID_PREFIX,
+            )?;
+            queries::insert_conversation(
+                tenant.ctx.tx,
+                &StoredConversation {
+                    account: tenant.id,
+                    id: &conversation_id,
+                    contact_id: &id,
+                    channel: fakes::pick(rng, CHANNELS),
+                    subject: Some(subject),
+                    last_message: Some(message),
+                    timestamp,
+                    status,
+                    unread,
+                },
+            )?;
+        }
+        Ok(())
     }
 
     fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
@@ -215,218 +377,33 @@ impl Tenants for Accounts {
     }
 }
 
-/// Loads one account's contacts and conversations.
-struct AccountLoader<'a, 'c> {
-    tenant: Tenant<'a, 'c>,
-}
-
-impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
-    type Contact = ContactSeed;
-
-    fn tenant(&self) -> &Tenant<'a, 'c> {
-        &self.tenant
-    }
-
-    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
-        let id = self.id_or_fresh(
-            path,
-            seed.id.as_deref(),
-            "agentclara_contacts",
-            CONTACT_ID_PREFIX,
-        )?;
-        if seed.name.trim().is_empty() {
-            return Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.name"), "must not be blank"));
-        }
-        if let Some(phone) = seed.phone.as_deref().filter(|phone| !is_e164(phone)) {
-            return Err(self.tenant.ctx.error(
-                &format!("{path}.phone"),
-                format!("`{phone}` is not an E.164 phone number (e.g. +14155550100)"),
-            ));
-        }
-        let mut tags: Vec<String> = Vec::with_capacity(seed.tags.len());
-        for tag in &seed.tags {
-            if !tags.contains(tag) {
-                tags.push(tag.clone());
-            }
-        }
-        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
-            (Some(created), Some(updated)) => (created, updated),
-            (Some(created), None) => (created, created),
-            (None, Some(updated)) => (updated, updated),
-            (None, None) => {
-                let created = whole_second(fakes::instant_within_days(
-                    &mut self.tenant.rng,
-                    self.tenant.ctx.now,
-                    365,
-                ));
-                (
-                    created,
-                    whole_second(fakes::instant_between(
-                        &mut self.tenant.rng,
-                        created,
-                        self.tenant.ctx.now,
-                    )),
-                )
-            }
-        };
-        queries::insert_contact(
-            self.tenant.ctx.tx,
-            &StoredContact {
-                account: self.tenant.id,
-                id: &id,
-                name: &seed.name,
-                email: seed.email.as_deref(),
-                phone: seed.phone.as_deref(),
-                tags: &tags,
-                custom_fields: &seed.custom_fields,
-                created_at,
-                updated_at,
-            },
-        )?;
-        for (index, conversation) in seed.conversations.iter().enumerate() {
-            let path = format!("{path}.conversations[{index}]");
-            self.insert_listed_conversation(&path, &id, created_at, conversation)?;
-        }
-        Ok(())
-    }
-
-    /// A generated contact: realistic name, email and E.164 phone, some tags and custom fields,
-    /// and on most contacts a few conversations between its creation and now.
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.tenant.rng;
-        let first = fakes::first_name(rng);
-        let last = fakes::last_name(rng);
-        let name = format!("{first} {last}");
-        let email = fakes::chance(rng, 0.9).then(|| fakes::email(rng, &first, &last));
-        let phone = fakes::chance(rng, 0.85)
-            .then(|| format!("+{}", fakes::phone_digits(rng, PHONE_COUNTRIES)));
-        let tags: Vec<String> = fakes::some_of(rng, TAGS, 3)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let mut custom_fields = Map::new();
-        if fakes::chance(rng, 0.5) {
-            let company: String = CompanyName().fake_with_rng(rng);
-            custom_fields.insert("company".into(), company.into());
-        }
-        if fakes::chance(rng, 0.4) {
-            custom_fields.insert("city".into(), fakes::city(rng).into());
-        }
-        if fakes::chance(rng, 0.3) {
-            custom_fields.insert("plan".into(), fakes::pick(rng, PLANS).into());
-        }
-        if fakes::chance(rng, 0.3) {
-            custom_fields.insert("source".into(), fakes::pick(rng, SOURCES).into());
-        }
-        let created_at = whole_second(fakes::instant_within_days(rng, self.tenant.ctx.now, 365));
-        let conversation_count = if fakes::chance(rng, 0.65) {
-            *fakes::pick(rng, CONVERSATION_COUNTS)
-        } else {
-            0
-        };
-        let mut timestamps: Vec<Millis> = (0..conversation_count)
-            .map(|_| whole_second(fakes::instant_between(rng, created_at, self.tenant.ctx.now)))
-            .collect();
-        timestamps.sort_unstable();
-        // A contact is updated at least when its latest conversation happened.
-        let last_activity = timestamps.last().copied().unwrap_or(created_at);
-        let updated_at = whole_second(fakes::instant_between(
-            rng,
-            last_activity,
-            self.tenant.ctx.now,
-        ));
-        let id = queries::fresh_id(
-            self.tenant.ctx.tx,
-            rng,
-            "agentclara_contacts",
-            CONTACT_ID_PREFIX,
-        )?;
-        queries::insert_contact(
-            self.tenant.ctx.tx,
-            &StoredContact {
-                account: self.tenant.id,
-                id: &id,
-                name: &name,
-                email: email.as_deref(),
-                phone: phone.as_deref(),
-                tags: &tags,
-                custom_fields: &custom_fields,
-                created_at,
-                updated_at,
-            },
-        )?;
-        let newest = timestamps.len().saturating_sub(1);
-        for (index, timestamp) in timestamps.into_iter().enumerate() {
-            let rng = &mut self.tenant.rng;
-            let (subject, message) = TOPICS[rng.random_range(0..TOPICS.len())];
-            // Only the latest conversation may still be waiting for an answer.
-            let status = if index == newest {
-                fakes::pick(rng, STATUSES)
-            } else {
-                fakes::pick(rng, &["resolved", "closed"])
-            };
-            let unread = status == "open" && fakes::chance(rng, 0.5);
-            let conversation_id = queries::fresh_id(
-                self.tenant.ctx.tx,
-                rng,
-                "agentclara_conversations",
-                CONVERSATION_ID_PREFIX,
-            )?;
-            queries::insert_conversation(
-                self.tenant.ctx.tx,
-                &StoredConversation {
-                    account: self.tenant.id,
-                    id: &conversation_id,
-                    contact_id: &id,
-                    channel: fakes::pick(rng, CHANNELS),
-                    subject: Some(subject),
-                    last_message: Some(message),
-                    timestamp,
-                    status,
-                    unread,
-                },
-            )?;
-        }
-        Ok(())
-    }
-}
-
-impl AccountLoader<'_, '_> {
+impl AccountLoader {
     fn insert_listed_conversation(
-        &mut self,
+        tenant: &mut Tenant<'_, '_>,
         path: &str,
         contact_id: &str,
         contact_created_at: Millis,
         seed: &ConversationSeed,
     ) -> Result<(), SeedError> {
-        let id = self.id_or_fresh(
+        let id = Self::id_or_fresh(
+                tenant,
             path,
             seed.id.as_deref(),
             "agentclara_conversations",
             CONVERSATION_ID_PREFIX,
         )?;
-        for (field, value) in [("channel", &seed.channel), ("status", &seed.status)] {
-            if value.trim().is_empty() {
-                return Err(self
-                    .tenant
-                    .ctx
-                    .error(&format!("{path}.{field}"), "must not be blank"));
-            }
-        }
+        tenant.not_blank(path, &[("channel", &seed.channel), ("status", &seed.status)])?;
         let timestamp = seed.timestamp.unwrap_or_else(|| {
             whole_second(fakes::instant_between(
-                &mut self.tenant.rng,
+                &mut tenant.rng,
                 contact_created_at,
-                self.tenant.ctx.now,
+                tenant.ctx.now,
             ))
         });
         queries::insert_conversation(
-            self.tenant.ctx.tx,
+            tenant.ctx.tx,
             &StoredConversation {
-                account: self.tenant.id,
+                account: tenant.id,
                 id: &id,
                 contact_id,
                 channel: &seed.channel,
@@ -442,25 +419,19 @@ impl AccountLoader<'_, '_> {
 
     /// The seed's id if given and unused, else a fresh one.
     fn id_or_fresh(
-        &mut self,
+        tenant: &mut Tenant<'_, '_>,
         path: &str,
         given: Option<&str>,
         table: &str,
         prefix: &str,
     ) -> Result<String, SeedError> {
         match given {
-            Some(id) if id.trim().is_empty() => Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.id"), "must not be blank")),
-            Some(id) if queries::id_taken(self.tenant.ctx.tx, table, id)? => Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.id"), format!("duplicate id `{id}`"))),
+            Some(id) if id.trim().is_empty() => Err(tenant.error(&format!("{path}.id"), "must not be blank")),
+            Some(id) if queries::id_taken(tenant.ctx.tx, table, id)? => Err(tenant.error(&format!("{path}.id"), format!("duplicate id `{id}`"))),
             Some(id) => Ok(id.to_owned()),
             None => Ok(queries::fresh_id(
-                self.tenant.ctx.tx,
-                &mut self.tenant.rng,
+                tenant.ctx.tx,
+                &mut tenant.rng,
                 table,
                 prefix,
             )?),

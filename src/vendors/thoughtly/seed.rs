@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::models::{QUEUED, is_blank};
 use super::queries::{self, StoredCall, StoredContact};
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
+use crate::seed::tenants::{Tenant, Tenants, given_times, json_column, timestamp};
 use crate::tenancy::TenantTable;
 use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
@@ -52,7 +52,7 @@ struct CallSeed {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ThoughtlyContact")]
-struct ContactSeed {
+pub struct ContactSeed {
     id: Option<String>,
     name: Option<String>,
     phone_number: Option<String>,
@@ -96,11 +96,14 @@ const SOURCES: &[&str] = &[
     "inbound_call",
 ];
 
-/// The section: its tenants, each with its records.
-pub struct Teams;
+/// Loads one team, keeping its contact ids unique.
+pub struct TeamLoader {
+    contact_ids: HashSet<String>,
+}
 
-impl Tenants for Teams {
+impl Tenants for TeamLoader {
     type Seed = TeamSeed;
+    type Contact = ContactSeed;
     const TABLE: TenantTable = TenantTable {
         list: "teams",
         table: "thoughtly_teams",
@@ -109,16 +112,104 @@ impl Tenants for Teams {
         note: "CASE WHEN rate_limit THEN 'rate limit on' END",
     };
 
-    fn fill(tenant: Tenant<'_, '_>, seed: &TeamSeed) -> Result<(), SeedError> {
+    fn start(tenant: &mut Tenant<'_, '_>, seed: &TeamSeed) -> Result<Self, SeedError> {
         tenant.set("rate_limit", seed.rate_limit)?;
-        let mut loader = TeamLoader::new(tenant);
-        loader.load_contacts(&seed.contacts)?;
-        // After the contacts, so that listing calls draws nothing from the generator before
-        // the contacts are made (and they stay as they were), and calls can name any contact.
-        for (path, call) in loader.tenant.listed("calls", &seed.calls) {
-            loader.insert_listed_call(&path, call)?;
+        Ok(Self {
+            contact_ids: HashSet::new(),
+        })
+    }
+
+    fn contacts(seed: &TeamSeed) -> &[ContactSeed] {
+        &seed.contacts
+    }
+
+    /// The calls, after the contacts: they can name any contact.
+    fn finish(&mut self, tenant: &mut Tenant<'_, '_>, seed: &TeamSeed) -> Result<(), SeedError> {
+        for (path, call) in tenant.listed("calls", &seed.calls) {
+            Self::insert_listed_call(tenant, &path, call)?;
         }
         Ok(())
+    }
+
+    fn insert_listed_contact(
+        &mut self,
+        tenant: &mut Tenant<'_, '_>,
+        path: &str,
+        seed: &ContactSeed,
+    ) -> Result<(), SeedError> {
+        let id = match &seed.id {
+            Some(id) if id.trim().is_empty() => {
+                return Err(tenant.error(&format!("{path}.id"), "must not be blank"));
+            }
+            Some(id) if self.contact_ids.contains(id) => {
+                return Err(tenant.error(
+                    &format!("{path}.id"),
+                    format!("duplicate contact id `{id}`"),
+                ));
+            }
+            Some(id) => id.clone(),
+            None => self.fresh_id(tenant),
+        };
+        let tags = seed.tags.clone().unwrap_or_default();
+        // Blank as the API words it, so that whatever the API stored loads again.
+        if let Some(index) = tags.iter().position(|tag| is_blank(tag)) {
+            return Err(tenant.error(&format!("{path}.tags[{index}]"), "must not be blank"));
+        }
+        let (created_at, updated_at) = given_times(seed.created_at, seed.updated_at)
+            .unwrap_or_else(|| Self::generated_times(tenant));
+        let attributes = seed.attributes.clone().unwrap_or_default();
+        self.insert(tenant, &StoredContact {
+            id: &id,
+            name: seed.name.as_deref(),
+            phone_number: seed.phone_number.as_deref(),
+            email: seed.email.as_deref(),
+            country_code: seed.country_code.as_deref(),
+            tags: &tags,
+            attributes: &attributes,
+            created_at,
+            updated_at,
+        })
+    }
+
+    /// A realistic contact: most have a name and a phone number, fewer an email; tags and
+    /// attributes (plan, source, city) spread unevenly.
+    fn insert_generated_contact(&mut self, tenant: &mut Tenant<'_, '_>) -> Result<(), SeedError> {
+        let rng = &mut tenant.rng;
+        let first = fakes::first_name(rng);
+        let last = fakes::last_name(rng);
+        let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
+        let (country, prefix) = *fakes::pick(rng, COUNTRIES);
+        let phone_number =
+            fakes::chance(rng, 0.8).then(|| format!("+{prefix}{}", fakes::digits(rng, 10)));
+        let country_code = (phone_number.is_some() || fakes::chance(rng, 0.3)).then_some(country);
+        let email = fakes::chance(rng, 0.7).then(|| fakes::email(rng, &first, &last));
+        let tags: Vec<String> = fakes::some_of(rng, TAGS, 3)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut attributes = Map::new();
+        if fakes::chance(rng, 0.7) {
+            attributes.insert("plan".into(), fakes::pick(rng, PLANS).into());
+        }
+        if fakes::chance(rng, 0.8) {
+            attributes.insert("source".into(), fakes::pick(rng, SOURCES).into());
+        }
+        if fakes::chance(rng, 0.6) {
+            attributes.insert("city".into(), fakes::city(rng).into());
+        }
+        let (created_at, updated_at) = Self::generated_times(tenant);
+        let id = self.fresh_id(tenant);
+        self.insert(tenant, &StoredContact {
+            id: &id,
+            name: name.as_deref(),
+            phone_number: phone_number.as_deref(),
+            email: email.as_deref(),
+            country_code,
+            tags: &tags,
+            attributes: &attributes,
+            created_at,
+            updated_at,
+        })
     }
 
     fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
@@ -181,119 +272,16 @@ impl Tenants for Teams {
     }
 }
 
-/// Loads one team, keeping its contact ids unique.
-struct TeamLoader<'a, 'c> {
-    tenant: Tenant<'a, 'c>,
-    contact_ids: HashSet<String>,
-}
-
-impl<'a, 'c> ContactLoader<'a, 'c> for TeamLoader<'a, 'c> {
-    type Contact = ContactSeed;
-
-    fn tenant(&self) -> &Tenant<'a, 'c> {
-        &self.tenant
-    }
-
-    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
-        let id = match &seed.id {
-            Some(id) if id.trim().is_empty() => {
-                return Err(self
-                    .tenant
-                    .ctx
-                    .error(&format!("{path}.id"), "must not be blank"));
-            }
-            Some(id) if self.contact_ids.contains(id) => {
-                return Err(self.tenant.ctx.error(
-                    &format!("{path}.id"),
-                    format!("duplicate contact id `{id}`"),
-                ));
-            }
-            Some(id) => id.clone(),
-            None => self.fresh_id(),
-        };
-        let tags = seed.tags.clone().unwrap_or_default();
-        // Blank as the API words it, so that whatever the API stored loads again.
-        if let Some(index) = tags.iter().position(|tag| is_blank(tag)) {
-            return Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.tags[{index}]"), "must not be blank"));
-        }
-        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
-            (Some(created), Some(updated)) => (created, updated),
-            (Some(created), None) => (created, created),
-            (None, Some(updated)) => (updated, updated),
-            (None, None) => self.generated_times(),
-        };
-        let attributes = seed.attributes.clone().unwrap_or_default();
-        self.insert(&StoredContact {
-            id: &id,
-            name: seed.name.as_deref(),
-            phone_number: seed.phone_number.as_deref(),
-            email: seed.email.as_deref(),
-            country_code: seed.country_code.as_deref(),
-            tags: &tags,
-            attributes: &attributes,
-            created_at,
-            updated_at,
-        })
-    }
-
-    /// A realistic contact: most have a name and a phone number, fewer an email; tags and
-    /// attributes (plan, source, city) spread unevenly.
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.tenant.rng;
-        let first = fakes::first_name(rng);
-        let last = fakes::last_name(rng);
-        let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
-        let (country, prefix) = *fakes::pick(rng, COUNTRIES);
-        let phone_number =
-            fakes::chance(rng, 0.8).then(|| format!("+{prefix}{}", fakes::digits(rng, 10)));
-        let country_code = (phone_number.is_some() || fakes::chance(rng, 0.3)).then_some(country);
-        let email = fakes::chance(rng, 0.7).then(|| fakes::email(rng, &first, &last));
-        let tags: Vec<String> = fakes::some_of(rng, TAGS, 3)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let mut attributes = Map::new();
-        if fakes::chance(rng, 0.7) {
-            attributes.insert("plan".into(), fakes::pick(rng, PLANS).into());
-        }
-        if fakes::chance(rng, 0.8) {
-            attributes.insert("source".into(), fakes::pick(rng, SOURCES).into());
-        }
-        if fakes::chance(rng, 0.6) {
-            attributes.insert("city".into(), fakes::city(rng).into());
-        }
-        let (created_at, updated_at) = self.generated_times();
-        let id = self.fresh_id();
-        self.insert(&StoredContact {
-            id: &id,
-            name: name.as_deref(),
-            phone_number: phone_number.as_deref(),
-            email: email.as_deref(),
-            country_code,
-            tags: &tags,
-            attributes: &attributes,
-            created_at,
-            updated_at,
-        })
-    }
-}
-
-impl<'a, 'c> TeamLoader<'a, 'c> {
-    fn new(tenant: Tenant<'a, 'c>) -> Self {
-        Self {
-            tenant,
-            contact_ids: HashSet::new(),
-        }
-    }
-
-    fn insert_listed_call(&mut self, path: &str, seed: &CallSeed) -> Result<(), SeedError> {
-        let ctx = self.tenant.ctx;
+impl TeamLoader {
+    fn insert_listed_call(
+        tenant: &mut Tenant<'_, '_>,
+        path: &str,
+        seed: &CallSeed,
+    ) -> Result<(), SeedError> {
+        let ctx = tenant.ctx;
         // A call outlives its contact (deleting a contact keeps its calls), so a call whose
         // contact is gone is accepted when it says which number it called.
-        let contact_phone = match queries::contact_phone(ctx.tx, self.tenant.id, &seed.contact_id)?
+        let contact_phone = match queries::contact_phone(ctx.tx, tenant.id, &seed.contact_id)?
         {
             Some(phone) => phone,
             None if seed.phone_number.is_some() => None,
@@ -313,7 +301,7 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
             }
         }
         let created_at = seed.created_at.unwrap_or_else(|| {
-            fakes::instant_within_days(&mut self.tenant.rng, ctx.now, 30)
+            fakes::instant_within_days(&mut tenant.rng, ctx.now, 30)
         });
         let id = match &seed.id {
             Some(id) if id.trim().is_empty() => {
@@ -323,12 +311,12 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
                 return Err(ctx.error(&format!("{path}.id"), format!("duplicate call id `{id}`")));
             }
             Some(id) => id.clone(),
-            None => queries::fresh_call_id(ctx.tx, &mut self.tenant.rng, created_at)?,
+            None => queries::fresh_call_id(ctx.tx, &mut tenant.rng, created_at)?,
         };
         let metadata = seed.metadata.clone().unwrap_or_default();
         queries::insert_call(
             ctx.tx,
-            self.tenant.id,
+            tenant.id,
             &StoredCall {
                 id: &id,
                 contact_id: &seed.contact_id,
@@ -342,22 +330,26 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
         Ok(())
     }
 
-    fn generated_times(&mut self) -> (Millis, Millis) {
-        let created = fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
-        let updated = fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now);
+    fn generated_times(tenant: &mut Tenant<'_, '_>) -> (Millis, Millis) {
+        let created = fakes::instant_within_days(&mut tenant.rng, tenant.ctx.now, 365);
+        let updated = fakes::instant_between(&mut tenant.rng, created, tenant.ctx.now);
         (created, updated)
     }
 
-    fn insert(&mut self, contact: &StoredContact<'_>) -> Result<(), SeedError> {
-        queries::insert_contact(self.tenant.ctx.tx, self.tenant.id, contact)?;
+    fn insert(
+        &mut self,
+        tenant: &Tenant<'_, '_>,
+        contact: &StoredContact<'_>,
+    ) -> Result<(), SeedError> {
+        queries::insert_contact(tenant.ctx.tx, tenant.id, contact)?;
         self.contact_ids.insert(contact.id.to_owned());
         Ok(())
     }
 
     /// A UUID no contact of this team has yet.
-    fn fresh_id(&mut self) -> String {
+    fn fresh_id(&self, tenant: &mut Tenant<'_, '_>) -> String {
         loop {
-            let id = fakes::uuid_v4(&mut self.tenant.rng);
+            let id = fakes::uuid_v4(&mut tenant.rng);
             if !self.contact_ids.contains(&id) {
                 return id;
             }
