@@ -51,7 +51,7 @@ macro_rules! vendor {
             routes,
             errors: &error::ERRORS,
             credentials: auth::CREDENTIALS,
-            seed: $crate::seed::tenants::section::<$seed>(),
+            seed: $crate::seed::tenants::section::<$seed>(seed::TENANTS),
         };
 
         impl $crate::kit::Declared for $marker {

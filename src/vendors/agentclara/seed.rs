@@ -6,7 +6,6 @@
 use fake::Fake;
 use fake::faker::company::en::CompanyName;
 use rand::RngExt;
-use rusqlite::{Connection, params};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -16,9 +15,9 @@ use super::models::is_e164;
 use super::queries::{
     self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
 };
-use crate::seed::tenants::{Tenant, Tenants, given_times, json_column, timestamp};
-use crate::tenancy::TenantTable;
-use crate::seed::{SeedError, fakes};
+use crate::seed::tenants::{Stored, Tenant, Tenants, given_times, json_column, timestamp};
+use crate::seed::{Result, fakes};
+use crate::tenancy::{RATE_LIMIT_NOTE, TenantTable};
 use crate::time::Millis;
 
 /// An AgentClara account: its settings and contacts.
@@ -139,6 +138,10 @@ const TOPICS: &[(&str, &str)] = &[
     ("Feedback", "Thanks, the service was great!"),
 ];
 
+/// Accounts, each found by its API key; the rate-limit switch noted when on.
+pub const TENANTS: TenantTable =
+    TenantTable::new("agentclara_accounts", "account", &["api_key"]).noting(RATE_LIMIT_NOTE);
+
 /// Loads one account: its settings, contacts and their conversations. It keeps nothing between
 /// records: ids are unique across accounts, so the tables themselves say which are taken.
 pub struct AccountLoader;
@@ -146,15 +149,8 @@ pub struct AccountLoader;
 impl Tenants for AccountLoader {
     type Seed = AccountSeed;
     type Contact = ContactSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "accounts",
-        table: "agentclara_accounts",
-        kind: "account",
-        credentials: &["api_key"],
-        note: "CASE WHEN rate_limit THEN 'rate limit on' END",
-    };
 
-    fn start(tenant: &mut Tenant<'_, '_>, account: &AccountSeed) -> Result<Self, SeedError> {
+    fn start(tenant: &mut Tenant<'_>, account: &AccountSeed) -> Result<Self> {
         tenant.set("rate_limit", account.rate_limit)?;
         Ok(Self)
     }
@@ -163,14 +159,9 @@ impl Tenants for AccountLoader {
         &account.contacts
     }
 
-    fn insert_listed_contact(
-        &mut self,
-        tenant: &mut Tenant<'_, '_>,
-        path: &str,
-        seed: &ContactSeed,
-    ) -> Result<(), SeedError> {
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
         let id = Self::id_or_fresh(
-                tenant,
+            tenant,
             path,
             seed.id.as_deref(),
             "agentclara_contacts",
@@ -221,7 +212,7 @@ impl Tenants for AccountLoader {
 
     /// A generated contact: realistic name, email and E.164 phone, some tags and custom fields,
     /// and on most contacts a few conversations between its creation and now.
-    fn insert_generated_contact(&mut self, tenant: &mut Tenant<'_, '_>) -> Result<(), SeedError> {
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
         let rng = &mut tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
@@ -259,17 +250,8 @@ impl Tenants for AccountLoader {
         timestamps.sort_unstable();
         // A contact is updated at least when its latest conversation happened.
         let last_activity = timestamps.last().copied().unwrap_or(created_at);
-        let updated_at = whole_second(fakes::instant_between(
-            rng,
-            last_activity,
-            tenant.ctx.now,
-        ));
-        let id = queries::fresh_id(
-            tenant.ctx.tx,
-            rng,
-            "agentclara_contacts",
-            CONTACT_ID_PREFIX,
-        )?;
+        let updated_at = whole_second(fakes::instant_between(rng, last_activity, tenant.ctx.now));
+        let id = queries::fresh_id(tenant.ctx.tx, rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
         queries::insert_contact(
             tenant.ctx.tx,
             &StoredContact {
@@ -319,80 +301,72 @@ impl Tenants for AccountLoader {
         Ok(())
     }
 
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let rate_limit: bool = conn.query_row(
-            "SELECT rate_limit FROM agentclara_accounts WHERE id = ?1",
-            [id],
-            |row| row.get(0),
-        )?;
-        let mut tags = conn.prepare(
+    fn export(account: &Stored<'_>) -> rusqlite::Result<Value> {
+        let mut tags = account.records_below(
             "SELECT tag FROM agentclara_contact_tags WHERE account_id = ?1 AND contact_id = ?2
              ORDER BY position",
+            |row| row.get::<_, String>(0),
         )?;
-        let mut conversations = conn.prepare(
+        let mut conversations = account.records_below(
             "SELECT id, channel, subject, last_message, timestamp, status, unread
              FROM agentclara_conversations WHERE account_id = ?1 AND contact_id = ?2
              ORDER BY rowid",
+            |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "channel": row.get::<_, String>(1)?,
+                    "subject": row.get::<_, Option<String>>(2)?,
+                    "last_message": row.get::<_, Option<String>>(3)?,
+                    "timestamp": timestamp(Millis(row.get(4)?)),
+                    "status": row.get::<_, String>(5)?,
+                    "unread": row.get::<_, bool>(6)?,
+                }))
+            },
         )?;
-        let mut contacts = Vec::new();
-        let mut rows = conn.prepare(
+        let contacts = account.records(
             "SELECT id, name, email, phone, custom_fields, created_at, updated_at
              FROM agentclara_contacts WHERE account_id = ?1 ORDER BY rowid",
+            |row| {
+                let contact_id: String = row.get(0)?;
+                Ok(json!({
+                    "id": &contact_id,
+                    "name": row.get::<_, String>(1)?,
+                    "email": row.get::<_, Option<String>>(2)?,
+                    "phone": row.get::<_, Option<String>>(3)?,
+                    "tags": tags.of(&contact_id)?,
+                    "custom_fields": json_column(row, 4)?,
+                    "created_at": timestamp(Millis(row.get(5)?)),
+                    "updated_at": timestamp(Millis(row.get(6)?)),
+                    "conversations": conversations.of(&contact_id)?,
+                }))
+            },
         )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let contact_id: String = row.get(0)?;
-            let contact_tags: Vec<String> = tags
-                .query_map(params![id, contact_id], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let contact_conversations: Vec<Value> = conversations
-                .query_map(params![id, contact_id], |row| {
-                    Ok(json!({
-                        "id": row.get::<_, String>(0)?,
-                        "channel": row.get::<_, String>(1)?,
-                        "subject": row.get::<_, Option<String>>(2)?,
-                        "last_message": row.get::<_, Option<String>>(3)?,
-                        "timestamp": timestamp(Millis(row.get(4)?)),
-                        "status": row.get::<_, String>(5)?,
-                        "unread": row.get::<_, bool>(6)?,
-                    }))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            contacts.push(json!({
-                "id": contact_id,
-                "name": row.get::<_, String>(1)?,
-                "email": row.get::<_, Option<String>>(2)?,
-                "phone": row.get::<_, Option<String>>(3)?,
-                "tags": contact_tags,
-                "custom_fields": json_column(row, 4)?,
-                "created_at": timestamp(Millis(row.get(5)?)),
-                "updated_at": timestamp(Millis(row.get(6)?)),
-                "conversations": contact_conversations,
-            }));
-        }
-        let mut account = Map::new();
-        account.insert("rate_limit".into(), rate_limit.into());
-        account.insert("contacts".into(), contacts.into());
-        Ok(account)
+        Ok(json!({
+            "rate_limit": account.setting::<bool>("rate_limit")?,
+            "contacts": contacts,
+        }))
     }
 }
 
 impl AccountLoader {
     fn insert_listed_conversation(
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         path: &str,
         contact_id: &str,
         contact_created_at: Millis,
         seed: &ConversationSeed,
-    ) -> Result<(), SeedError> {
+    ) -> Result {
         let id = Self::id_or_fresh(
-                tenant,
+            tenant,
             path,
             seed.id.as_deref(),
             "agentclara_conversations",
             CONVERSATION_ID_PREFIX,
         )?;
-        tenant.not_blank(path, &[("channel", &seed.channel), ("status", &seed.status)])?;
+        tenant.not_blank(
+            path,
+            &[("channel", &seed.channel), ("status", &seed.status)],
+        )?;
         let timestamp = seed.timestamp.unwrap_or_else(|| {
             whole_second(fakes::instant_between(
                 &mut tenant.rng,
@@ -419,15 +393,19 @@ impl AccountLoader {
 
     /// The seed's id if given and unused, else a fresh one.
     fn id_or_fresh(
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         path: &str,
         given: Option<&str>,
         table: &str,
         prefix: &str,
-    ) -> Result<String, SeedError> {
+    ) -> Result<String> {
         match given {
-            Some(id) if id.trim().is_empty() => Err(tenant.error(&format!("{path}.id"), "must not be blank")),
-            Some(id) if queries::id_taken(tenant.ctx.tx, table, id)? => Err(tenant.error(&format!("{path}.id"), format!("duplicate id `{id}`"))),
+            Some(id) if id.trim().is_empty() => {
+                Err(tenant.error(&format!("{path}.id"), "must not be blank"))
+            }
+            Some(id) if queries::id_taken(tenant.ctx.tx, table, id)? => {
+                Err(tenant.error(&format!("{path}.id"), format!("duplicate id `{id}`")))
+            }
             Some(id) => Ok(id.to_owned()),
             None => Ok(queries::fresh_id(
                 tenant.ctx.tx,

@@ -3,15 +3,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, params};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::seed::tenants::{Tenant, Tenants, given_times, timestamp};
+use crate::seed::tenants::{Stored, Tenant, Tenants, given_times, timestamp};
+use crate::seed::{Result, fakes};
 use crate::tenancy::TenantTable;
-use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
 /// An AutoKonnect company: its tags and contacts.
@@ -74,7 +73,11 @@ const TAG_COLORS: &[&str] = &[
 ];
 const PHONE_COUNTRIES: &[&str] = &["254", "1", "44", "91", "55", "234", "27"];
 
+/// Companies, each found by its API key.
+pub const TENANTS: TenantTable = TenantTable::new("autokonnect_companies", "company", &["api_key"]);
+
 /// Loads one company, keeping its tag and contact ids unique.
+#[derive(Default)]
 pub struct CompanyLoader {
     tag_ids_by_name: HashMap<String, String>,
     contact_ids: HashSet<String>,
@@ -83,20 +86,10 @@ pub struct CompanyLoader {
 impl Tenants for CompanyLoader {
     type Seed = CompanySeed;
     type Contact = ContactSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "companies",
-        table: "autokonnect_companies",
-        kind: "company",
-        credentials: &["api_key"],
-        note: "NULL",
-    };
 
     /// The company's tags, before the contacts that name them.
-    fn start(tenant: &mut Tenant<'_, '_>, company: &CompanySeed) -> Result<Self, SeedError> {
-        let mut loader = Self {
-            tag_ids_by_name: HashMap::new(),
-            contact_ids: HashSet::new(),
-        };
+    fn start(tenant: &mut Tenant<'_>, company: &CompanySeed) -> Result<Self> {
+        let mut loader = Self::default();
         for (path, tag) in tenant.listed("tags", &company.tags) {
             let (id, color) = (tag.id.clone(), tag.color.clone());
             loader.insert_tag(tenant, &path, id, &tag.name, color, tag.created_at)?;
@@ -108,12 +101,7 @@ impl Tenants for CompanyLoader {
         &company.contacts
     }
 
-    fn insert_listed_contact(
-        &mut self,
-        tenant: &mut Tenant<'_, '_>,
-        path: &str,
-        seed: &ContactSeed,
-    ) -> Result<(), SeedError> {
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
         let id = match &seed.id {
             Some(id) if self.contact_ids.contains(id) => {
                 return Err(tenant.error(
@@ -129,7 +117,10 @@ impl Tenants for CompanyLoader {
             None => {
                 let now = tenant.ctx.now;
                 let created = fakes::instant_within_days(&mut tenant.rng, now, 365);
-                (created, fakes::instant_between(&mut tenant.rng, created, now))
+                (
+                    created,
+                    fakes::instant_between(&mut tenant.rng, created, now),
+                )
             }
         };
         let mut tag_ids = Vec::with_capacity(seed.tags.len());
@@ -152,7 +143,7 @@ impl Tenants for CompanyLoader {
         self.insert_contact(tenant, contact)
     }
 
-    fn insert_generated_contact(&mut self, tenant: &mut Tenant<'_, '_>) -> Result<(), SeedError> {
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
         let rng = &mut tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
@@ -171,83 +162,78 @@ impl Tenants for CompanyLoader {
         let id = self.fresh_id(tenant, 10, |loader, id| loader.contact_ids.contains(id));
         let profile_picture = fakes::chance(&mut tenant.rng, 0.7)
             .then(|| format!("https://cdn.example.com/avatars/{id}.jpg"));
-        self.insert_contact(tenant, StoredContact {
-            id,
-            first_name: Some(first),
-            last_name: Some(last),
-            email,
-            phone_number: Some(phone),
-            phone_number_lid: lid,
-            profile_picture,
-            created_at,
-            updated_at,
-            tag_ids,
-        })
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                id,
+                first_name: Some(first),
+                last_name: Some(last),
+                email,
+                phone_number: Some(phone),
+                phone_number_lid: lid,
+                profile_picture,
+                created_at,
+                updated_at,
+                tag_ids,
+            },
+        )
     }
 
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let tags: Vec<Value> = conn
-            .prepare(
-                "SELECT id, name, color, created_at FROM autokonnect_tags
-                 WHERE company_id = ?1 ORDER BY rowid",
-            )?
-            .query_map([id], |row| {
+    fn export(company: &Stored<'_>) -> rusqlite::Result<Value> {
+        let tags = company.records(
+            "SELECT id, name, color, created_at FROM autokonnect_tags
+             WHERE company_id = ?1 ORDER BY rowid",
+            |row| {
                 Ok(json!({
                     "id": row.get::<_, String>(0)?,
                     "name": row.get::<_, String>(1)?,
                     "color": row.get::<_, Option<String>>(2)?,
                     "created_at": timestamp(Millis(row.get(3)?)),
                 }))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut tag_refs = conn.prepare(
+            },
+        )?;
+        let mut tag_refs = company.records_below(
             "SELECT tag_id FROM autokonnect_contact_tags WHERE company_id = ?1 AND contact_id = ?2
              ORDER BY position",
+            |row| Ok(json!({ "id": row.get::<_, String>(0)? })),
         )?;
-        let mut contacts = Vec::new();
-        let mut rows = conn.prepare(
+        let contacts = company.records(
             "SELECT id, first_name, last_name, email, phone_number, phone_number_lid,
                     profile_picture, created_at, updated_at
              FROM autokonnect_contacts WHERE company_id = ?1 ORDER BY rowid",
+            |row| {
+                let contact_id: String = row.get(0)?;
+                Ok(json!({
+                    "id": &contact_id,
+                    "first_name": row.get::<_, Option<String>>(1)?,
+                    "last_name": row.get::<_, Option<String>>(2)?,
+                    "email": row.get::<_, Option<String>>(3)?,
+                    "phone_number": row.get::<_, Option<String>>(4)?,
+                    "phone_number_lid": row.get::<_, Option<String>>(5)?,
+                    "profile_picture": row.get::<_, Option<String>>(6)?,
+                    "created_at": timestamp(Millis(row.get(7)?)),
+                    "updated_at": timestamp(Millis(row.get(8)?)),
+                    "tags": tag_refs.of(&contact_id)?,
+                }))
+            },
         )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let contact_id: String = row.get(0)?;
-            let refs: Vec<Value> = tag_refs
-                .query_map(params![id, contact_id], |row| {
-                    Ok(json!({ "id": row.get::<_, String>(0)? }))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            contacts.push(json!({
-                "id": contact_id,
-                "first_name": row.get::<_, Option<String>>(1)?,
-                "last_name": row.get::<_, Option<String>>(2)?,
-                "email": row.get::<_, Option<String>>(3)?,
-                "phone_number": row.get::<_, Option<String>>(4)?,
-                "phone_number_lid": row.get::<_, Option<String>>(5)?,
-                "profile_picture": row.get::<_, Option<String>>(6)?,
-                "created_at": timestamp(Millis(row.get(7)?)),
-                "updated_at": timestamp(Millis(row.get(8)?)),
-                "tags": refs,
-            }));
-        }
-        let mut company = Map::new();
-        company.insert("tags".into(), tags.into());
-        company.insert("contacts".into(), contacts.into());
-        Ok(company)
+        Ok(json!({
+            "tags": tags,
+            "contacts": contacts,
+        }))
     }
 }
 
 impl CompanyLoader {
     fn insert_tag(
         &mut self,
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         path: &str,
         id: Option<String>,
         name: &str,
         color: Option<String>,
         created_at: Option<Millis>,
-    ) -> Result<String, SeedError> {
+    ) -> Result<String> {
         if name.trim().is_empty() {
             return Err(tenant.error(&format!("{path}.name"), "must not be blank"));
         }
@@ -266,11 +252,9 @@ impl CompanyLoader {
                 loader.tag_ids_by_name.values().any(|taken| taken == id)
             }),
         };
-        let color =
-            color.unwrap_or_else(|| fakes::pick(&mut tenant.rng, TAG_COLORS).to_owned());
-        let created_at = created_at.unwrap_or_else(|| {
-            fakes::instant_within_days(&mut tenant.rng, tenant.ctx.now, 400)
-        });
+        let color = color.unwrap_or_else(|| fakes::pick(&mut tenant.rng, TAG_COLORS).to_owned());
+        let created_at = created_at
+            .unwrap_or_else(|| fakes::instant_within_days(&mut tenant.rng, tenant.ctx.now, 400));
         tenant.ctx.tx.execute(
             "INSERT INTO autokonnect_tags (company_id, id, name, color, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![tenant.id, id, name, color, created_at.0],
@@ -279,12 +263,7 @@ impl CompanyLoader {
         Ok(id)
     }
 
-    fn resolve_tag(
-        &mut self,
-        tenant: &mut Tenant<'_, '_>,
-        path: &str,
-        tag: &TagRef,
-    ) -> Result<String, SeedError> {
+    fn resolve_tag(&mut self, tenant: &mut Tenant<'_>, path: &str, tag: &TagRef) -> Result<String> {
         match (&tag.id, &tag.name) {
             (Some(id), _) => {
                 if self.tag_ids_by_name.values().any(|taken| taken == id) {
@@ -304,30 +283,24 @@ impl CompanyLoader {
         }
     }
 
-    fn insert_contact(
-        &mut self,
-        tenant: &Tenant<'_, '_>,
-        contact: StoredContact,
-    ) -> Result<(), SeedError> {
+    fn insert_contact(&mut self, tenant: &Tenant<'_>, contact: StoredContact) -> Result {
         let mut insert = tenant.ctx.tx.prepare_cached(
             "INSERT INTO autokonnect_contacts (company_id, id, first_name, last_name, email, phone_number,
                  phone_number_lid, profile_picture, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        insert.execute(
-            rusqlite::params![
-                tenant.id,
-                contact.id,
-                contact.first_name,
-                contact.last_name,
-                contact.email,
-                contact.phone_number,
-                contact.phone_number_lid,
-                contact.profile_picture,
-                contact.created_at.0,
-                contact.updated_at.0
-            ],
-        )?;
+        insert.execute(rusqlite::params![
+            tenant.id,
+            contact.id,
+            contact.first_name,
+            contact.last_name,
+            contact.email,
+            contact.phone_number,
+            contact.phone_number_lid,
+            contact.profile_picture,
+            contact.created_at.0,
+            contact.updated_at.0
+        ])?;
         let mut link = tenant.ctx.tx.prepare_cached(
             "INSERT OR IGNORE INTO autokonnect_contact_tags (company_id, contact_id, tag_id, position)
              VALUES (?1, ?2, ?3, ?4)",
@@ -348,7 +321,7 @@ impl CompanyLoader {
     /// when the short ids run out, so this always ends.
     fn fresh_id(
         &self,
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         digits: usize,
         taken: impl Fn(&Self, &str) -> bool,
     ) -> String {

@@ -7,16 +7,15 @@ use std::collections::HashSet;
 
 use rand::RngExt;
 use rand::rngs::StdRng;
-use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value, json};
 
 use super::models::{CONVERTED, Envelope};
 use super::queries::{self, StoredLead};
-use crate::seed::tenants::{Tenant, Tenants, given_times, json_column, timestamp};
+use crate::seed::tenants::{Stored, Tenant, Tenants, given_times, json_column, timestamp};
+use crate::seed::{Result, fakes};
 use crate::tenancy::TenantTable;
-use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
 /// A TailorTalk agent: its settings, contacts and leads.
@@ -108,9 +107,14 @@ const GENERATED_INTEGRATION: &str = "whatsapp";
 /// How far before its last message a listed lead without `joined` joined, at most.
 const JOINED_BEFORE_MS: i64 = 90 * 86_400_000;
 
+/// Agents, each found by its token; the wrapped envelope noted.
+pub const TENANTS: TenantTable = TenantTable::new("tailortalk_agents", "agent", &["token"])
+    .noting("CASE WHEN envelope = 'wrapped' THEN 'wrapped envelope' END");
+
 /// Loads one agent, keeping generated creation times distinct from every other of its
 /// contacts (and generated last-message times from every other of its leads) so the
 /// documented cursor recipe never meets a tie it did not ask for.
+#[derive(Default)]
 pub struct AgentLoader {
     created_times: HashSet<Millis>,
     /// The row id of the first generated contact, which the generated leads start from.
@@ -122,38 +126,21 @@ pub struct AgentLoader {
 impl Tenants for AgentLoader {
     type Seed = AgentSeed;
     type Contact = ContactSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "agents",
-        table: "tailortalk_agents",
-        kind: "agent",
-        credentials: &["token"],
-        note: "CASE WHEN envelope = 'wrapped' THEN 'wrapped envelope' END",
-    };
 
-    fn start(tenant: &mut Tenant<'_, '_>, seed: &AgentSeed) -> Result<Self, SeedError> {
+    fn start(tenant: &mut Tenant<'_>, seed: &AgentSeed) -> Result<Self> {
         tenant.set("envelope", seed.envelope.as_str())?;
-        Ok(Self {
-            created_times: HashSet::new(),
-            first_generated: None,
-            lead_ids: HashSet::new(),
-            message_times: HashSet::new(),
-        })
+        Ok(Self::default())
     }
 
     fn contacts(seed: &AgentSeed) -> &[ContactSeed] {
         &seed.contacts
     }
 
-    fn finish(&mut self, tenant: &mut Tenant<'_, '_>, seed: &AgentSeed) -> Result<(), SeedError> {
+    fn finish(&mut self, tenant: &mut Tenant<'_>, seed: &AgentSeed) -> Result {
         self.load_leads(tenant, &seed.leads)
     }
 
-    fn insert_listed_contact(
-        &mut self,
-        tenant: &mut Tenant<'_, '_>,
-        path: &str,
-        seed: &ContactSeed,
-    ) -> Result<(), SeedError> {
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
         for (key, value) in &seed.custom_attributes {
             if matches!(value, Value::Array(_) | Value::Object(_)) {
                 return Err(tenant.error(
@@ -169,16 +156,19 @@ impl Tenants for AgentLoader {
                 (created, Self::updated_after(tenant, created))
             }
         };
-        self.insert_contact(tenant, StoredContact {
-            name: seed.name.clone(),
-            phone_number: seed.phone_number.clone(),
-            created_at: whole_seconds(created_at),
-            updated_at: whole_seconds(updated_at),
-            custom_attributes: seed.custom_attributes.clone(),
-        })
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                name: seed.name.clone(),
+                phone_number: seed.phone_number.clone(),
+                created_at: whole_seconds(created_at),
+                updated_at: whole_seconds(updated_at),
+                custom_attributes: seed.custom_attributes.clone(),
+            },
+        )
     }
 
-    fn insert_generated_contact(&mut self, tenant: &mut Tenant<'_, '_>) -> Result<(), SeedError> {
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
         let name = fakes::chance(&mut tenant.rng, 0.95).then(|| {
             let first = fakes::first_name(&mut tenant.rng);
             let last = fakes::last_name(&mut tenant.rng);
@@ -188,31 +178,27 @@ impl Tenants for AgentLoader {
         let created_at = self.fresh_created_at(tenant);
         let updated_at = Self::updated_after(tenant, created_at);
         let custom_attributes = Self::generated_attributes(tenant);
-        self.insert_contact(tenant, StoredContact {
-            name,
-            phone_number,
-            created_at,
-            updated_at,
-            custom_attributes,
-        })?;
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                name,
+                phone_number,
+                created_at,
+                updated_at,
+                custom_attributes,
+            },
+        )?;
         self.first_generated
             .get_or_insert(tenant.ctx.tx.last_insert_rowid());
         Ok(())
     }
 
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let envelope: String = conn.query_row(
-            "SELECT envelope FROM tailortalk_agents WHERE id = ?1",
-            [id],
-            |row| row.get(0),
-        )?;
+    fn export(agent: &Stored<'_>) -> rusqlite::Result<Value> {
         // In row order: ties on `created_at` are ordered by it, and a reload keeps it.
-        let contacts: Vec<Value> = conn
-            .prepare(
-                "SELECT name, phone_number, created_at, updated_at, custom_attributes
-                 FROM tailortalk_contacts WHERE agent_id = ?1 ORDER BY id",
-            )?
-            .query_map([id], |row| {
+        let contacts = agent.records(
+            "SELECT name, phone_number, created_at, updated_at, custom_attributes
+             FROM tailortalk_contacts WHERE agent_id = ?1 ORDER BY id",
+            |row| {
                 let mut contact = match json_column(row, 4)? {
                     Value::Object(attributes) => attributes,
                     _ => Map::new(),
@@ -225,15 +211,13 @@ impl Tenants for AgentLoader {
                 contact.insert("created_at".into(), timestamp(Millis(row.get(2)?)));
                 contact.insert("updated_at".into(), timestamp(Millis(row.get(3)?)));
                 Ok(Value::Object(contact))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let leads: Vec<Value> = conn
-            .prepare(
-                "SELECT id, lead_name, lead_contact, lead_status, last_message_time, joined,
-                        total_followups, integration
-                 FROM tailortalk_leads WHERE agent_id = ?1 ORDER BY row",
-            )?
-            .query_map([id], |row| {
+            },
+        )?;
+        let leads = agent.records(
+            "SELECT id, lead_name, lead_contact, lead_status, last_message_time, joined,
+                    total_followups, integration
+             FROM tailortalk_leads WHERE agent_id = ?1 ORDER BY row",
+            |row| {
                 Ok(json!({
                     "id": row.get::<_, String>(0)?,
                     "lead_name": row.get::<_, Option<String>>(1)?,
@@ -244,23 +228,22 @@ impl Tenants for AgentLoader {
                     "total_followups": row.get::<_, u64>(6)?,
                     "integration": row.get::<_, String>(7)?,
                 }))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut agent = Map::new();
-        agent.insert("envelope".into(), envelope.into());
-        agent.insert("contacts".into(), contacts.into());
-        agent.insert("leads".into(), leads.into());
-        Ok(agent)
+            },
+        )?;
+        Ok(json!({
+            "envelope": agent.setting::<String>("envelope")?,
+            "contacts": contacts,
+            "leads": leads,
+        }))
     }
 }
 
 impl AgentLoader {
-
     /// The listed leads, then one lead for each generated contact (its name, phone number and
     /// creation time, a status, a last message after it joined). Lead ids are the vendor's
     /// shape: `<agent code>_<integration>_<contact, letters and digits only>`, the agent code
     /// being 8 letters drawn once per agent.
-    fn load_leads(&mut self, tenant: &mut Tenant<'_, '_>, listed: &[LeadSeed]) -> Result<(), SeedError> {
+    fn load_leads(&mut self, tenant: &mut Tenant<'_>, listed: &[LeadSeed]) -> Result {
         let code: String = (0..8)
             .map(|_| char::from(b'a' + tenant.rng.random_range(0..26u8)))
             .collect();
@@ -311,11 +294,11 @@ impl AgentLoader {
 
     fn insert_listed_lead(
         &mut self,
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         path: &str,
         code: &str,
         seed: &LeadSeed,
-    ) -> Result<(), SeedError> {
+    ) -> Result {
         let ctx = tenant.ctx;
         tenant.not_blank(
             path,
@@ -355,11 +338,8 @@ impl AgentLoader {
                 (whole_seconds(Millis(last.0 - before)), last)
             }
             (None, None) => {
-                let joined = whole_seconds(fakes::instant_within_days(
-                    &mut tenant.rng,
-                    ctx.now,
-                    365,
-                ));
+                let joined =
+                    whole_seconds(fakes::instant_within_days(&mut tenant.rng, ctx.now, 365));
                 (joined, self.fresh_message_time(tenant, joined))
             }
         };
@@ -384,7 +364,7 @@ impl AgentLoader {
     /// A whole-second instant between `joined` and now that no other lead of the agent has
     /// as its last message: the nearest free second before the one drawn (not before
     /// `joined`), else the nearest after it.
-    fn fresh_message_time(&mut self, tenant: &mut Tenant<'_, '_>, joined: Millis) -> Millis {
+    fn fresh_message_time(&mut self, tenant: &mut Tenant<'_>, joined: Millis) -> Millis {
         let now = whole_seconds(tenant.ctx.now);
         let drawn = whole_seconds(fakes::instant_between(&mut tenant.rng, joined, now));
         let mut at = drawn;
@@ -402,7 +382,7 @@ impl AgentLoader {
     }
 
     /// Most contacts carry a few attributes, some none at all; which ones varies.
-    fn generated_attributes(tenant: &mut Tenant<'_, '_>) -> Map<String, Value> {
+    fn generated_attributes(tenant: &mut Tenant<'_>) -> Map<String, Value> {
         let rng = &mut tenant.rng;
         let mut attributes = Map::new();
         if fakes::chance(rng, 0.15) {
@@ -428,7 +408,7 @@ impl AgentLoader {
     }
 
     /// A whole-second instant in the last year that no other contact of the agent has.
-    fn fresh_created_at(&self, tenant: &mut Tenant<'_, '_>) -> Millis {
+    fn fresh_created_at(&self, tenant: &mut Tenant<'_>) -> Millis {
         loop {
             let at = whole_seconds(fakes::instant_within_days(
                 &mut tenant.rng,
@@ -441,7 +421,7 @@ impl AgentLoader {
         }
     }
 
-    fn updated_after(tenant: &mut Tenant<'_, '_>, created: Millis) -> Millis {
+    fn updated_after(tenant: &mut Tenant<'_>, created: Millis) -> Millis {
         whole_seconds(fakes::instant_between(
             &mut tenant.rng,
             created,
@@ -449,27 +429,21 @@ impl AgentLoader {
         ))
     }
 
-    fn insert_contact(
-        &mut self,
-        tenant: &Tenant<'_, '_>,
-        contact: StoredContact,
-    ) -> Result<(), SeedError> {
+    fn insert_contact(&mut self, tenant: &Tenant<'_>, contact: StoredContact) -> Result {
         let attributes = Value::Object(contact.custom_attributes).to_string();
         let mut insert = tenant.ctx.tx.prepare_cached(
             "INSERT INTO tailortalk_contacts
                  (agent_id, name, phone_number, created_at, updated_at, custom_attributes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
-        insert.execute(
-            rusqlite::params![
-                tenant.id,
-                contact.name,
-                contact.phone_number,
-                contact.created_at.0,
-                contact.updated_at.0,
-                attributes
-            ],
-        )?;
+        insert.execute(rusqlite::params![
+            tenant.id,
+            contact.name,
+            contact.phone_number,
+            contact.created_at.0,
+            contact.updated_at.0,
+            attributes
+        ])?;
         self.created_times.insert(contact.created_at);
         Ok(())
     }

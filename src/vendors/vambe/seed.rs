@@ -7,16 +7,16 @@ use std::collections::{BTreeMap, HashSet};
 
 use rand::RngExt;
 use rand::rngs::StdRng;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 
 use super::models::{CHAT_STATUSES, EntityType, PLATFORMS, is_vambe_uuid};
-use crate::seed::tenants::{Tenant, Tenants, timestamp};
+use crate::seed::tenants::{Stored, Tenant, Tenants, timestamp};
+use crate::seed::{Result, SeedContext, fakes};
 use crate::tenancy::TenantTable;
-use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
 
 const DAY_MS: i64 = 86_400_000;
@@ -138,8 +138,12 @@ const GENERATED_PLATFORMS: &[&str] = &[
     "playground",
 ];
 
+/// Workspaces, each found by its API key.
+pub const TENANTS: TenantTable = TenantTable::new("vambe_workspaces", "workspace", &["api_key"]);
+
 /// Loads one workspace, keeping its pipeline, stage and contact ids unique and every
 /// generated `updated_at` distinct (so a strictly-after sync cursor never lands mid-tie).
+#[derive(Default)]
 pub struct WorkspaceLoader {
     /// The workspace-wide `client_id` generated contacts carry.
     client_id: String,
@@ -155,24 +159,12 @@ pub struct WorkspaceLoader {
 impl Tenants for WorkspaceLoader {
     type Seed = WorkspaceSeed;
     type Contact = ContactSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "workspaces",
-        table: "vambe_workspaces",
-        kind: "workspace",
-        credentials: &["api_key"],
-        note: "NULL",
-    };
 
     /// The workspace's pipelines and their stages, before the contacts that sit in them.
-    fn start(tenant: &mut Tenant<'_, '_>, workspace: &WorkspaceSeed) -> Result<Self, SeedError> {
+    fn start(tenant: &mut Tenant<'_>, workspace: &WorkspaceSeed) -> Result<Self> {
         let mut loader = Self {
             client_id: fakes::uuid_v4(&mut tenant.rng),
-            pipeline_ids: HashSet::new(),
-            stage_ids: Vec::new(),
-            contact_ids: HashSet::new(),
-            ticket_ids: HashSet::new(),
-            updated_ats: HashSet::new(),
-            created_ats: HashSet::new(),
+            ..Self::default()
         };
         for (path, pipeline) in tenant.listed("pipelines", &workspace.pipelines) {
             loader.insert_pipeline(tenant, &path, pipeline)?;
@@ -184,22 +176,27 @@ impl Tenants for WorkspaceLoader {
         &workspace.contacts
     }
 
-    fn insert_listed_contact(
-        &mut self,
-        tenant: &mut Tenant<'_, '_>,
-        path: &str,
-        seed: &ContactSeed,
-    ) -> Result<(), SeedError> {
-        let id = self.given_or_fresh_id(tenant, &format!("{path}.id"), seed.id.as_deref(), |me, id| {
-            me.contact_ids.contains(id)
-        })?;
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
+        let id = self.given_or_fresh_id(
+            tenant,
+            &format!("{path}.id"),
+            seed.id.as_deref(),
+            |me, id| me.contact_ids.contains(id),
+        )?;
         let platform = match seed.platform.as_deref() {
             None => "whatsapp".to_owned(),
-            Some(platform) => Self::one_of(tenant, &format!("{path}.platform"), platform, PLATFORMS)?,
+            Some(platform) => {
+                Self::one_of(tenant, &format!("{path}.platform"), platform, PLATFORMS)?
+            }
         };
         let chat_status = match seed.chat_status.as_deref() {
             None => "UNATTENDED".to_owned(),
-            Some(status) => Self::one_of(tenant, &format!("{path}.chat_status"), status, CHAT_STATUSES)?,
+            Some(status) => Self::one_of(
+                tenant,
+                &format!("{path}.chat_status"),
+                status,
+                CHAT_STATUSES,
+            )?,
         };
         let client_id = match seed.client_id.as_deref() {
             None => self.client_id.clone(),
@@ -223,10 +220,8 @@ impl Tenants for WorkspaceLoader {
         let given = [seed.created_at, seed.last_message_at, seed.updated_at];
         let (created_at, last_message_at, updated_at) = match given {
             [None, None, None] => {
-                let created =
-                    fakes::instant_within_days(&mut tenant.rng, tenant.ctx.now, 365);
-                let updated =
-                    fakes::instant_between(&mut tenant.rng, created, tenant.ctx.now);
+                let created = fakes::instant_within_days(&mut tenant.rng, tenant.ctx.now, 365);
+                let updated = fakes::instant_between(&mut tenant.rng, created, tenant.ctx.now);
                 (created, updated, updated)
             }
             [created, message, updated] => {
@@ -239,34 +234,39 @@ impl Tenants for WorkspaceLoader {
         };
         let ticket = match &seed.active_ticket_v2 {
             None => None,
-            Some(ticket) => Some(self.listed_ticket(tenant, &format!("{path}.active_ticket_v2"), ticket)?),
+            Some(ticket) => {
+                Some(self.listed_ticket(tenant, &format!("{path}.active_ticket_v2"), ticket)?)
+            }
         };
         let customer_fields = custom_fields(
             tenant.ctx,
             &format!("{path}.custom_fields"),
             &seed.custom_fields,
         )?;
-        self.insert_contact(tenant, StoredContact {
-            id,
-            name: seed.name.clone(),
-            phone: seed.phone.clone(),
-            email: seed.email.clone(),
-            platform,
-            last_message_at,
-            chat_status,
-            created_at,
-            updated_at,
-            client_id,
-            ai_customer_id,
-            default_stage_id,
-            blocked: seed.blocked.unwrap_or(false),
-            is_chat_read: seed.is_chat_read.unwrap_or(false),
-            customer_fields,
-            ticket,
-        })
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                id,
+                name: seed.name.clone(),
+                phone: seed.phone.clone(),
+                email: seed.email.clone(),
+                platform,
+                last_message_at,
+                chat_status,
+                created_at,
+                updated_at,
+                client_id,
+                ai_customer_id,
+                default_stage_id,
+                blocked: seed.blocked.unwrap_or(false),
+                is_chat_read: seed.is_chat_read.unwrap_or(false),
+                customer_fields,
+                ticket,
+            },
+        )
     }
 
-    fn insert_generated_contact(&mut self, tenant: &mut Tenant<'_, '_>) -> Result<(), SeedError> {
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
         let now = tenant.ctx.now;
         let rng = &mut tenant.rng;
         let first = fakes::first_name(rng);
@@ -320,128 +320,127 @@ impl Tenants for WorkspaceLoader {
         let created_at = self.distinct(created_at, |me| &mut me.created_ats);
         let updated_at = self.distinct(updated_at.max(created_at), |me| &mut me.updated_ats);
         let default_stage_id = self.generated_default_stage_id(tenant, &id);
-        self.insert_contact(tenant, StoredContact {
-            id,
-            name,
-            phone,
-            email,
-            platform,
-            last_message_at,
-            chat_status,
-            created_at,
-            updated_at,
-            client_id: self.client_id.clone(),
-            ai_customer_id,
-            default_stage_id,
-            blocked,
-            is_chat_read,
-            customer_fields,
-            ticket,
-        })
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                id,
+                name,
+                phone,
+                email,
+                platform,
+                last_message_at,
+                chat_status,
+                created_at,
+                updated_at,
+                client_id: self.client_id.clone(),
+                ai_customer_id,
+                default_stage_id,
+                blocked,
+                is_chat_read,
+                customer_fields,
+                ticket,
+            },
+        )
     }
 
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let mut stages = conn.prepare(
+    fn export(workspace: &Stored<'_>) -> rusqlite::Result<Value> {
+        let mut stages = workspace.records_below(
             "SELECT id, name, description FROM vambe_stages
              WHERE workspace_id = ?1 AND pipeline_id = ?2 ORDER BY position",
+            |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "name": row.get::<_, String>(1)?,
+                    "description": row.get::<_, Option<String>>(2)?,
+                }))
+            },
         )?;
-        let mut pipelines = Vec::new();
-        let mut rows = conn.prepare(
+        let pipelines = workspace.records(
             "SELECT id, name, description FROM vambe_pipelines
              WHERE workspace_id = ?1 ORDER BY position",
+            |row| {
+                let pipeline_id: String = row.get(0)?;
+                Ok(json!({
+                    "id": &pipeline_id,
+                    "name": row.get::<_, String>(1)?,
+                    "description": row.get::<_, Option<String>>(2)?,
+                    "stages": stages.of(&pipeline_id)?,
+                }))
+            },
         )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let pipeline_id: String = row.get(0)?;
-            let pipeline_stages: Vec<Value> = stages
-                .query_map(params![id, pipeline_id], |row| {
-                    Ok(json!({
-                        "id": row.get::<_, String>(0)?,
-                        "name": row.get::<_, String>(1)?,
-                        "description": row.get::<_, Option<String>>(2)?,
-                    }))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            pipelines.push(json!({
-                "id": pipeline_id,
-                "name": row.get::<_, String>(1)?,
-                "description": row.get::<_, Option<String>>(2)?,
-                "stages": pipeline_stages,
-            }));
-        }
-        let mut fields = conn.prepare(
+        let mut fields = workspace.conn.prepare(
             "SELECT key, value FROM vambe_custom_fields
              WHERE workspace_id = ?1 AND contact_id = ?2 AND entity = ?3",
         )?;
         // Stored as text (what the filter compares), so written back as strings.
         let mut fields_of = |contact_id: &str, entity: EntityType| {
             fields
-                .query_map(params![id, contact_id, entity.as_str()], |row| {
+                .query_map(params![workspace.id, contact_id, entity.as_str()], |row| {
                     Ok((row.get::<_, String>(0)?, Value::String(row.get(1)?)))
                 })?
                 .collect::<rusqlite::Result<Map<String, Value>>>()
         };
-        let mut contacts = Vec::new();
-        let mut rows = conn.prepare(
+        let contacts = workspace.records(
             "SELECT id, name, phone, email, platform, last_message_at, chat_status, created_at,
                     updated_at, client_id, ai_customer_id, default_stage_id, blocked,
                     is_chat_read, ticket_id, ticket_stage_id
              FROM vambe_contacts WHERE workspace_id = ?1 ORDER BY rowid",
+            |row| {
+                let contact_id: String = row.get(0)?;
+                let ticket = match (
+                    row.get::<_, Option<String>>(14)?,
+                    row.get::<_, Option<String>>(15)?,
+                ) {
+                    (Some(ticket_id), Some(stage_id)) => json!({
+                        "id": ticket_id,
+                        "current_stage_id": stage_id,
+                        "custom_fields": fields_of(&contact_id, EntityType::Ticket)?,
+                    }),
+                    _ => Value::Null,
+                };
+                Ok(json!({
+                    "id": &contact_id,
+                    "name": row.get::<_, Option<String>>(1)?,
+                    "phone": row.get::<_, Option<String>>(2)?,
+                    "email": row.get::<_, Option<String>>(3)?,
+                    "platform": row.get::<_, String>(4)?,
+                    "last_message_at": timestamp(Millis(row.get(5)?)),
+                    "chat_status": row.get::<_, String>(6)?,
+                    "created_at": timestamp(Millis(row.get(7)?)),
+                    "updated_at": timestamp(Millis(row.get(8)?)),
+                    "client_id": row.get::<_, String>(9)?,
+                    "ai_customer_id": row.get::<_, String>(10)?,
+                    "default_stage_id": row.get::<_, String>(11)?,
+                    "blocked": row.get::<_, bool>(12)?,
+                    "is_chat_read": row.get::<_, bool>(13)?,
+                    "custom_fields": fields_of(&contact_id, EntityType::Customer)?,
+                    "active_ticket_v2": ticket,
+                }))
+            },
         )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let contact_id: String = row.get(0)?;
-            let ticket = match (
-                row.get::<_, Option<String>>(14)?,
-                row.get::<_, Option<String>>(15)?,
-            ) {
-                (Some(ticket_id), Some(stage_id)) => json!({
-                    "id": ticket_id,
-                    "current_stage_id": stage_id,
-                    "custom_fields": fields_of(&contact_id, EntityType::Ticket)?,
-                }),
-                _ => Value::Null,
-            };
-            contacts.push(json!({
-                "id": contact_id,
-                "name": row.get::<_, Option<String>>(1)?,
-                "phone": row.get::<_, Option<String>>(2)?,
-                "email": row.get::<_, Option<String>>(3)?,
-                "platform": row.get::<_, String>(4)?,
-                "last_message_at": timestamp(Millis(row.get(5)?)),
-                "chat_status": row.get::<_, String>(6)?,
-                "created_at": timestamp(Millis(row.get(7)?)),
-                "updated_at": timestamp(Millis(row.get(8)?)),
-                "client_id": row.get::<_, String>(9)?,
-                "ai_customer_id": row.get::<_, String>(10)?,
-                "default_stage_id": row.get::<_, String>(11)?,
-                "blocked": row.get::<_, bool>(12)?,
-                "is_chat_read": row.get::<_, bool>(13)?,
-                "custom_fields": fields_of(&contact_id, EntityType::Customer)?,
-                "active_ticket_v2": ticket,
-            }));
-        }
-        let mut workspace = Map::new();
-        workspace.insert("pipelines".into(), pipelines.into());
-        workspace.insert("contacts".into(), contacts.into());
-        Ok(workspace)
+        Ok(json!({
+            "pipelines": pipelines,
+            "contacts": contacts,
+        }))
     }
 }
 
 impl WorkspaceLoader {
     fn insert_pipeline(
         &mut self,
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         path: &str,
         pipeline: &PipelineSeed,
-    ) -> Result<(), SeedError> {
+    ) -> Result {
         if pipeline.name.trim().is_empty() {
             return Err(tenant.error(&format!("{path}.name"), "must not be blank"));
         }
-        let id =
-            self.given_or_fresh_id(tenant, &format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
-                me.pipeline_ids.contains(id)
-            })?;
+        let id = self.given_or_fresh_id(
+            tenant,
+            &format!("{path}.id"),
+            pipeline.id.as_deref(),
+            |me, id| me.pipeline_ids.contains(id),
+        )?;
         tenant.ctx.tx.execute(
             "INSERT INTO vambe_pipelines (workspace_id, id, name, description, position)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -459,7 +458,8 @@ impl WorkspaceLoader {
             if stage.name.trim().is_empty() {
                 return Err(tenant.error(&format!("{stage_path}.name"), "must not be blank"));
             }
-            let stage_id = self.given_or_fresh_id(tenant, 
+            let stage_id = self.given_or_fresh_id(
+                tenant,
                 &format!("{stage_path}.id"),
                 stage.id.as_deref(),
                 |me, id| me.stage_ids.iter().any(|taken| taken == id),
@@ -484,15 +484,21 @@ impl WorkspaceLoader {
 
     fn listed_ticket(
         &mut self,
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         path: &str,
         seed: &TicketSeed,
-    ) -> Result<StoredTicket, SeedError> {
-        let id = self.given_or_fresh_id(tenant, &format!("{path}.id"), seed.id.as_deref(), |me, id| {
-            me.ticket_ids.contains(id)
-        })?;
-        let stage_id =
-            self.stage_of_workspace(tenant, &format!("{path}.current_stage_id"), &seed.current_stage_id)?;
+    ) -> Result<StoredTicket> {
+        let id = self.given_or_fresh_id(
+            tenant,
+            &format!("{path}.id"),
+            seed.id.as_deref(),
+            |me, id| me.ticket_ids.contains(id),
+        )?;
+        let stage_id = self.stage_of_workspace(
+            tenant,
+            &format!("{path}.current_stage_id"),
+            &seed.current_stage_id,
+        )?;
         let fields = custom_fields(
             tenant.ctx,
             &format!("{path}.custom_fields"),
@@ -505,7 +511,7 @@ impl WorkspaceLoader {
         })
     }
 
-    fn generated_ticket(&self, tenant: &mut Tenant<'_, '_>) -> StoredTicket {
+    fn generated_ticket(&self, tenant: &mut Tenant<'_>) -> StoredTicket {
         let stage_names: Vec<&str> = self.stage_ids.iter().map(String::as_str).collect();
         let stage_id = fakes::pick(&mut tenant.rng, &stage_names).to_owned();
         let mut fields = Vec::new();
@@ -528,7 +534,7 @@ impl WorkspaceLoader {
         }
     }
 
-    fn insert_contact(&mut self, tenant: &Tenant<'_, '_>, contact: StoredContact) -> Result<(), SeedError> {
+    fn insert_contact(&mut self, tenant: &Tenant<'_>, contact: StoredContact) -> Result {
         let (ticket_id, ticket_stage_id) = match &contact.ticket {
             Some(ticket) => (Some(&ticket.id), Some(&ticket.stage_id)),
             None => (None, None),
@@ -539,27 +545,25 @@ impl WorkspaceLoader {
                  default_stage_id, blocked, is_chat_read, ticket_id, ticket_stage_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
-        insert.execute(
-            rusqlite::params![
-                tenant.id,
-                contact.id,
-                contact.name,
-                contact.phone,
-                contact.email,
-                contact.platform,
-                contact.last_message_at.0,
-                contact.chat_status,
-                contact.created_at.0,
-                contact.updated_at.0,
-                contact.client_id,
-                contact.ai_customer_id,
-                contact.default_stage_id,
-                contact.blocked,
-                contact.is_chat_read,
-                ticket_id,
-                ticket_stage_id,
-            ],
-        )?;
+        insert.execute(rusqlite::params![
+            tenant.id,
+            contact.id,
+            contact.name,
+            contact.phone,
+            contact.email,
+            contact.platform,
+            contact.last_message_at.0,
+            contact.chat_status,
+            contact.created_at.0,
+            contact.updated_at.0,
+            contact.client_id,
+            contact.ai_customer_id,
+            contact.default_stage_id,
+            contact.blocked,
+            contact.is_chat_read,
+            ticket_id,
+            ticket_stage_id,
+        ])?;
         let mut insert_field = tenant.ctx.tx.prepare_cached(
             "INSERT INTO vambe_custom_fields (workspace_id, contact_id, entity, key, value)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -594,7 +598,7 @@ impl WorkspaceLoader {
 
     /// A listed contact without a `default_stage_id` starts in the first stage of the first
     /// pipeline; a random id when the workspace has no stage at all.
-    fn first_stage_id(&self, tenant: &mut Tenant<'_, '_>) -> String {
+    fn first_stage_id(&self, tenant: &mut Tenant<'_>) -> String {
         match self.stage_ids.first() {
             Some(id) => id.clone(),
             None => fakes::uuid_v4(&mut tenant.rng),
@@ -605,7 +609,7 @@ impl WorkspaceLoader {
     /// contact's (random) id so that contacts spread over every stage without another draw of
     /// the generator (which would change every contact generated after it). Independent of the
     /// ticket's stage, so that for most contacts the two differ.
-    fn generated_default_stage_id(&self, tenant: &mut Tenant<'_, '_>, contact_id: &str) -> String {
+    fn generated_default_stage_id(&self, tenant: &mut Tenant<'_>, contact_id: &str) -> String {
         let spread = contact_id
             .get(..8)
             .and_then(|head| u32::from_str_radix(head, 16).ok())
@@ -617,7 +621,7 @@ impl WorkspaceLoader {
     }
 
     /// `id` lower-cased if it names a stage of one of this workspace's pipelines.
-    fn stage_of_workspace(&self, tenant: &Tenant<'_, '_>, path: &str, id: &str) -> Result<String, SeedError> {
+    fn stage_of_workspace(&self, tenant: &Tenant<'_>, path: &str, id: &str) -> Result<String> {
         let stage_id = Self::uuid(tenant, path, id)?;
         if !self.stage_ids.contains(&stage_id) {
             return Err(tenant.error(
@@ -629,7 +633,7 @@ impl WorkspaceLoader {
     }
 
     /// `value` if it is one of `allowed`, else an error naming them.
-    fn one_of(tenant: &Tenant<'_, '_>, path: &str, value: &str, allowed: &[&str]) -> Result<String, SeedError> {
+    fn one_of(tenant: &Tenant<'_>, path: &str, value: &str, allowed: &[&str]) -> Result<String> {
         if allowed.contains(&value) {
             Ok(value.to_owned())
         } else {
@@ -644,7 +648,7 @@ impl WorkspaceLoader {
     }
 
     /// `id` lower-cased if it matches the vendor's UUID pattern.
-    fn uuid(tenant: &Tenant<'_, '_>, path: &str, id: &str) -> Result<String, SeedError> {
+    fn uuid(tenant: &Tenant<'_>, path: &str, id: &str) -> Result<String> {
         if is_vambe_uuid(id) {
             Ok(id.to_ascii_lowercase())
         } else {
@@ -655,11 +659,11 @@ impl WorkspaceLoader {
     /// The given id (a UUID not yet `taken`) or a fresh one.
     fn given_or_fresh_id(
         &self,
-        tenant: &mut Tenant<'_, '_>,
+        tenant: &mut Tenant<'_>,
         path: &str,
         given: Option<&str>,
         taken: impl Fn(&Self, &str) -> bool,
-    ) -> Result<String, SeedError> {
+    ) -> Result<String> {
         match given {
             None => Ok(self.fresh_uuid(tenant, taken)),
             Some(given) => {
@@ -672,7 +676,7 @@ impl WorkspaceLoader {
         }
     }
 
-    fn fresh_uuid(&self, tenant: &mut Tenant<'_, '_>, taken: impl Fn(&Self, &str) -> bool) -> String {
+    fn fresh_uuid(&self, tenant: &mut Tenant<'_>, taken: impl Fn(&Self, &str) -> bool) -> String {
         loop {
             let id = fakes::uuid_v4(&mut tenant.rng);
             if !taken(self, &id) {
@@ -714,7 +718,7 @@ fn custom_fields(
     ctx: &SeedContext<'_>,
     path: &str,
     fields: &BTreeMap<String, Value>,
-) -> Result<Vec<(String, String)>, SeedError> {
+) -> Result<Vec<(String, String)>> {
     let mut stored = Vec::with_capacity(fields.len());
     for (key, value) in fields {
         if key.is_empty() {
