@@ -139,7 +139,7 @@ impl Tenants for TeamLoader {
                 ));
             }
             Some(id) => id.clone(),
-            None => self.fresh_id(tenant),
+            None => fakes::fresh_uuid(&mut tenant.rng, |id| self.contact_ids.contains(id)),
         };
         let tags = seed.tags.clone().unwrap_or_default();
         // Blank as the API words it, so that whatever the API stored loads again.
@@ -192,7 +192,7 @@ impl Tenants for TeamLoader {
             attributes.insert("city".into(), fakes::city(rng).into());
         }
         let (created_at, updated_at) = Self::generated_times(tenant);
-        let id = self.fresh_id(tenant);
+        let id = fakes::fresh_uuid(&mut tenant.rng, |id| self.contact_ids.contains(id));
         self.insert(
             tenant,
             &StoredContact {
@@ -321,15 +321,5 @@ impl TeamLoader {
         queries::insert_contact(tenant.ctx.tx, tenant.id, contact)?;
         self.contact_ids.insert(contact.id.to_owned());
         Ok(())
-    }
-
-    /// A UUID no contact of this team has yet.
-    fn fresh_id(&self, tenant: &mut Tenant<'_>) -> String {
-        loop {
-            let id = fakes::uuid_v4(&mut tenant.rng);
-            if !self.contact_ids.contains(&id) {
-                return id;
-            }
-        }
     }
 }

@@ -316,7 +316,7 @@ impl Tenants for WorkspaceLoader {
         } else {
             None
         };
-        let id = self.fresh_uuid(tenant, |me, id| me.contact_ids.contains(id));
+        let id = fakes::fresh_uuid(&mut tenant.rng, |id| self.contact_ids.contains(id));
         let created_at = self.distinct(created_at, |me| &mut me.created_ats);
         let updated_at = self.distinct(updated_at.max(created_at), |me| &mut me.updated_ats);
         let default_stage_id = self.generated_default_stage_id(tenant, &id);
@@ -528,7 +528,7 @@ impl WorkspaceLoader {
             ));
         }
         StoredTicket {
-            id: self.fresh_uuid(tenant, |me, id| me.ticket_ids.contains(id)),
+            id: fakes::fresh_uuid(&mut tenant.rng, |id| self.ticket_ids.contains(id)),
             stage_id,
             fields,
         }
@@ -665,22 +665,13 @@ impl WorkspaceLoader {
         taken: impl Fn(&Self, &str) -> bool,
     ) -> Result<String> {
         match given {
-            None => Ok(self.fresh_uuid(tenant, taken)),
+            None => Ok(fakes::fresh_uuid(&mut tenant.rng, |id| taken(self, id))),
             Some(given) => {
                 let id = Self::uuid(tenant, path, given)?;
                 if taken(self, &id) {
                     return Err(tenant.error(path, format!("duplicate id `{given}`")));
                 }
                 Ok(id)
-            }
-        }
-    }
-
-    fn fresh_uuid(&self, tenant: &mut Tenant<'_>, taken: impl Fn(&Self, &str) -> bool) -> String {
-        loop {
-            let id = fakes::uuid_v4(&mut tenant.rng);
-            if !taken(self, &id) {
-                return id;
             }
         }
     }
