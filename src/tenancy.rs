@@ -6,12 +6,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
 use crate::http::auth::Keys;
 
-/// A vendor's tenants table.
+/// A vendor's tenants table, `<slug>_<list>`: named after the vendor and the key of the seed
+/// section's list of tenants (`agentclara_accounts` holds the `accounts`).
 #[derive(Debug, Clone, Copy)]
 pub struct TenantTable {
-    /// The key of the seed section's list, e.g. `accounts`.
-    pub list: &'static str,
-    /// The table, e.g. `agentclara_accounts`; its `id` is the tenant's row id.
+    /// The table; its `id` is the tenant's row id.
     pub table: &'static str,
     /// What a tenant is called in messages, e.g. `account`.
     pub kind: &'static str,
@@ -19,8 +18,40 @@ pub struct TenantTable {
     /// credential scheme: the secret first, then each selector.
     pub credentials: &'static [&'static str],
     /// An SQL expression over the table's columns noting a setting worth knowing when tenants
-    /// are listed, e.g. `CASE WHEN rate_limit THEN 'rate limit on' END`; `NULL` for none.
+    /// are listed, e.g. [`RATE_LIMIT_NOTE`]; `NULL` for none.
     pub note: &'static str,
+}
+
+/// The note of a tenants table with the rate-limit switch (a `rate_limit` column).
+pub const RATE_LIMIT_NOTE: &str = "CASE WHEN rate_limit THEN 'rate limit on' END";
+
+impl TenantTable {
+    /// The tenants kept in `table`, each a `kind`, found by the `credentials` columns; nothing
+    /// noted when they are listed.
+    pub const fn new(
+        table: &'static str,
+        kind: &'static str,
+        credentials: &'static [&'static str],
+    ) -> Self {
+        Self {
+            table,
+            kind,
+            credentials,
+            note: "NULL",
+        }
+    }
+
+    /// The same table, noting `note` (an SQL expression) when its tenants are listed.
+    pub const fn noting(self, note: &'static str) -> Self {
+        Self { note, ..self }
+    }
+
+    /// The key of the seed section's list of tenants: the table's name after the vendor's
+    /// slug, e.g. `accounts`.
+    pub fn list(&self) -> &'static str {
+        let table = self.table;
+        table.split_once('_').map_or(table, |(_, list)| list)
+    }
 }
 
 /// A tenant as the start-up banner and `GET /__admin/tenants` show it.
@@ -86,4 +117,17 @@ pub fn find<T>(
     conn.prepare_cached(&sql)?
         .query_row(params_from_iter(values), read)
         .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_is_the_table_name_after_the_slug() {
+        let table = TenantTable::new("acme_customer_accounts", "account", &["key"]);
+        assert_eq!(table.list(), "customer_accounts");
+        assert_eq!(table.note, "NULL");
+        assert_eq!(table.noting("'x'").note, "'x'");
+    }
 }

@@ -9,7 +9,7 @@ pub mod path;
 pub mod tenant;
 
 pub use path::RecordId;
-pub use tenant::{Declared, Plain, Tenancy, Tenant, TenantDb};
+pub use tenant::{Declared, Limited, Plain, RateLimited, Tenancy, Tenant, TenantDb};
 
 /// Declares a vendor from the conventional parts of its folder, so that no vendor re-types the
 /// wiring. It declares the folder's modules — `auth` (with `CREDENTIALS` and the tenant type),
@@ -51,7 +51,7 @@ macro_rules! vendor {
             routes,
             errors: &error::ERRORS,
             credentials: auth::CREDENTIALS,
-            seed: $crate::seed::tenants::section::<$seed>(),
+            seed: $crate::seed::tenants::section::<$seed>(seed::TENANTS),
         };
 
         impl $crate::kit::Declared for $marker {

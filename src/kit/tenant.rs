@@ -79,6 +79,56 @@ impl<V: Declared> Tenancy for Plain<V> {
     }
 }
 
+/// A vendor whose documented rate limits hold for the tenants its seed switches them on for.
+pub trait RateLimited: Declared {
+    /// The vendor's documented limits, per tenant (a tenant holds one credential).
+    const RATE_LIMITS: &'static [Limit];
+}
+
+/// A tenant known by its row id and its `rate_limit` switch (a column of its row, set from its
+/// seed): held to the vendor's [`RateLimited::RATE_LIMITS`] when the switch is on.
+pub struct Limited<V> {
+    pub id: i64,
+    pub rate_limited: bool,
+    vendor: PhantomData<fn() -> V>,
+}
+
+impl<V> Clone for Limited<V> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id,
+            rate_limited: self.rate_limited,
+            vendor: PhantomData,
+        }
+    }
+}
+
+impl<V: RateLimited> Tenancy for Limited<V> {
+    type Vendor = V;
+
+    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
+        tenancy::find(conn, &V::SPEC.seed.table, "rate_limit", keys, |row| {
+            Ok(Self {
+                id: row.get(0)?,
+                rate_limited: row.get(1)?,
+                vendor: PhantomData,
+            })
+        })
+    }
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn limits(&self) -> &'static [Limit] {
+        if self.rate_limited {
+            V::RATE_LIMITS
+        } else {
+            &[]
+        }
+    }
+}
+
 /// The database of a tenant's request: its namespace's, with writes scoped to the tenant.
 /// Dereferences to the [`Db`] for reads; a clone keeps the scope.
 #[derive(Clone, Debug)]
@@ -196,14 +246,11 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
 
 impl<T: Tenancy> Tenant<T> {
     /// The answer to `request` (the parsed request: everything the answer depends on besides
-    /// the tenant), from the cache or computed by `query` on a reader; `None` when `query`
-    /// finds nothing, which is never cached. The query must read only the tenant's own rows
-    /// (and the seed's tenant rows): the cached answer is kept across other tenants' writes.
-    pub async fn answer<K, R, F>(
-        &self,
-        request: K,
-        query: F,
-    ) -> Result<Option<JsonBytes>, Error<T::Vendor>>
+    /// the tenant), from the cache or computed by `query` on a reader; the vendor's 404 when
+    /// `query` finds nothing (the record the path names is not the tenant's), which is never
+    /// cached. The query must read only the tenant's own rows (and the seed's tenant rows): the
+    /// cached answer is kept across other tenants' writes.
+    pub async fn answer<K, R, F>(&self, request: K, query: F) -> Result<JsonBytes, Error<T::Vendor>>
     where
         K: Hash + Eq + Send + Sync + 'static,
         R: Serialize + Send + 'static,
@@ -222,7 +269,7 @@ impl<T: Tenancy> Tenant<T> {
                 move |conn, (_, _, request)| query(conn, &row, request),
             )
             .await?;
-        Ok(answer)
+        answer.ok_or_else(|| Failure::UnknownRecord.into())
     }
 
     /// [`Tenant::answer`] for a query that always finds an answer.
@@ -236,12 +283,10 @@ impl<T: Tenancy> Tenant<T> {
         R: Serialize + Send + 'static,
         F: FnOnce(&Connection, &T, &K) -> rusqlite::Result<R> + Send + 'static,
     {
-        let answer = self
-            .answer(request, move |conn, row, request| {
-                query(conn, row, request).map(Some)
-            })
-            .await?;
-        Ok(answer.unwrap_or_else(|| JsonBytes(axum::body::Bytes::from_static(b"null"))))
+        self.answer(request, move |conn, row, request| {
+            query(conn, row, request).map(Some)
+        })
+        .await
     }
 
     /// Now, by the clock of the request's namespace: what writes are stamped with.

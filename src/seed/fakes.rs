@@ -77,6 +77,16 @@ pub fn uuid_v4(rng: &mut StdRng) -> String {
     )
 }
 
+/// A random version-4 UUID (see [`uuid_v4`]) that `taken` does not know yet.
+pub fn fresh_uuid(rng: &mut StdRng, taken: impl Fn(&str) -> bool) -> String {
+    loop {
+        let id = uuid_v4(rng);
+        if !taken(&id) {
+            return id;
+        }
+    }
+}
+
 /// An international phone number's digits: a country code from `countries` and 10 digits.
 pub fn phone_digits(rng: &mut StdRng, countries: &[&str]) -> String {
     format!("{}{}", pick(rng, countries), digits(rng, 10))

@@ -30,6 +30,9 @@ pub use schema::json_schema;
 /// The default seed, embedded so `cargo run` needs no file.
 pub const DEFAULT_SEED: &str = include_str!("../../seed-data/default.json");
 
+/// What loading a seed comes to: `()` or a value, else the [`SeedError`].
+pub type Result<T = (), E = SeedError> = std::result::Result<T, E>;
+
 /// Why a seed could not be loaded. Paths are JSON paths such as
 /// `vambe.workspaces[0].contacts[3].platform`.
 #[derive(Debug, thiserror::Error)]
@@ -164,12 +167,12 @@ pub struct Section {
     /// Where the tenants are listed and kept.
     pub table: TenantTable,
     /// Parses and stores the section (see [`tenants::section`]).
-    pub load: fn(&SeedContext<'_>, &Value) -> Result<(), SeedError>,
+    pub load: fn(&TenantTable, &SeedContext<'_>, &Value) -> Result,
     /// The JSON Schema of one tenant as the section lists it.
-    pub tenant_schema: fn(&mut SchemaGenerator) -> Schema,
+    pub tenant_schema: fn(&TenantTable, &mut SchemaGenerator) -> Schema,
     /// Writes the section's tenants and records, as stored in a database, back as a section
     /// that `load` stores again as it is.
-    pub export: fn(&Connection) -> rusqlite::Result<Value>,
+    pub export: fn(&TenantTable, &Connection) -> rusqlite::Result<Value>,
 }
 
 /// The most contacts one tenant may have generated, and all tenants of a load together: a
@@ -208,7 +211,7 @@ pub fn load(
             };
             let started = std::time::Instant::now();
             progress.start(slug);
-            (spec.load)(&context, section)?;
+            (spec.load)(&spec.table, &context, section)?;
             progress.done(slug, started.elapsed());
         }
     }
@@ -224,7 +227,7 @@ pub fn snapshot(
 ) -> rusqlite::Result<Value> {
     let mut document = serde_json::Map::new();
     for (slug, section) in sections {
-        document.insert((*slug).to_owned(), (section.export)(conn)?);
+        document.insert((*slug).to_owned(), (section.export)(&section.table, conn)?);
     }
     Ok(Value::Object(document))
 }
@@ -308,7 +311,7 @@ fn check_generation_bounds(
             let Some(Value::Array(tenants)) = document
                 .sections
                 .get(*slug)
-                .and_then(|value| value.get(section.table.list))
+                .and_then(|value| value.get(section.table.list()))
             else {
                 continue;
             };
@@ -319,7 +322,7 @@ fn check_generation_bounds(
                 };
                 if count > MAX_GENERATED_PER_TENANT {
                     return Err(document.source.invalid(
-                        &format!("{slug}.{}[{index}].generate", section.table.list),
+                        &format!("{slug}.{}[{index}].generate", section.table.list()),
                         too_many(count),
                     ));
                 }
@@ -383,16 +386,10 @@ mod tests {
             text: text.into(),
         };
         let section = Section {
-            table: TenantTable {
-                list: "accounts",
-                table: "accounts",
-                kind: "account",
-                credentials: &["key"],
-                note: "NULL",
-            },
-            load: |_, _| Ok(()),
-            tenant_schema: |_| Schema::default(),
-            export: |_| Ok(Value::Null),
+            table: TenantTable::new("vendor_accounts", "account", &["key"]),
+            load: |_, _, _| Ok(()),
+            tenant_schema: |_, _| Schema::default(),
+            export: |_, _| Ok(Value::Null),
         };
         let sections = [("vendor", section)];
         let document = Document::parse(&source, &sections)?;

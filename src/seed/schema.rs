@@ -29,8 +29,8 @@ pub fn json_schema(sections: &[(&'static str, Section)]) -> Value {
         GenerateSettings::json_schema(&mut generator).to_value(),
     );
     for (slug, section) in sections {
-        let list = section.table.list;
-        let tenant = (section.tenant_schema)(&mut generator).to_value();
+        let list = section.table.list();
+        let tenant = (section.tenant_schema)(&section.table, &mut generator).to_value();
         properties.insert(
             (*slug).to_owned(),
             json!({

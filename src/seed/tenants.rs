@@ -8,38 +8,59 @@
 //! what the vendor writes of each tenant).
 
 use rand::rngs::StdRng;
-use rusqlite::types::Type;
-use rusqlite::{Connection, Row, ToSql, Transaction, params_from_iter};
+use rusqlite::types::{FromSql, Type};
+use rusqlite::{Connection, Row, Statement, ToSql, Transaction, params, params_from_iter};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::{MAX_GENERATED_PER_TENANT, Section, SeedContext, SeedError};
+use super::{MAX_GENERATED_PER_TENANT, Result, Section, SeedContext, SeedError};
 use crate::tenancy::TenantTable;
 use crate::time::{Millis, Precision, TimeFormat};
 
-/// A vendor's seed section: a list of tenants, each with its credentials and records.
-pub trait Tenants: 'static {
+/// A vendor's seed section, implemented by what the vendor keeps while it loads one tenant
+/// (the ids it has given out, the instants it has used). The kit owns the rest: the list, each
+/// tenant's credentials and row, its path, generator and count of contacts to generate, and the
+/// order of loading: [`Tenants::start`], each listed contact, the generated ones,
+/// [`Tenants::finish`].
+pub trait Tenants: Sized + 'static {
     /// One tenant as the seed lists it, less what the kit takes out before parsing: its
     /// credentials (checked and stored by the kit) and `generate` (its own count of contacts
     /// to generate). Its JSON Schema is the tenant's in the seed format's schema.
     type Seed: DeserializeOwned + JsonSchema;
-    /// Where the seed lists the tenants and where their credentials are kept.
-    const TABLE: TenantTable;
-    /// Stores the rest of the tenant, whose row the kit has inserted: its settings (see
-    /// [`Tenant::set`]) and records, listed and generated.
-    fn fill(tenant: Tenant<'_, '_>, seed: &Self::Seed) -> Result<(), SeedError>;
-    /// Writes the stored tenant `id` back in the shape of [`Tenants::Seed`]: its settings and
-    /// every record, each id and timestamp explicit (see [`timestamp`]), in the order they
-    /// were stored, so that [`Tenants::fill`] stores the same again and ties sort the same.
-    /// The kit adds the credentials.
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>>;
+    /// A contact as the seed lists it.
+    type Contact;
+    /// Begins loading a tenant whose row the kit has inserted: stores its settings (see
+    /// [`Tenant::set`]) and what its contacts refer to (tags, pipelines).
+    fn start(tenant: &mut Tenant<'_>, seed: &Self::Seed) -> Result<Self>;
+    /// The contacts `seed` lists.
+    fn contacts(seed: &Self::Seed) -> &[Self::Contact];
+    /// Stores one listed contact, found at `path` in the seed.
+    fn insert_listed(
+        &mut self,
+        tenant: &mut Tenant<'_>,
+        path: &str,
+        contact: &Self::Contact,
+    ) -> Result;
+    /// Stores one generated contact.
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result;
+    /// Stores what the seed lists after the contacts (and may name them): none by default. It
+    /// comes after every contact so that it draws nothing from the generator before the
+    /// contacts are made (and they stay as they were).
+    fn finish(&mut self, _tenant: &mut Tenant<'_>, _seed: &Self::Seed) -> Result {
+        Ok(())
+    }
+    /// Writes the stored tenant back as an object in the shape of [`Tenants::Seed`]: its
+    /// settings and every record, each id and timestamp explicit (see [`timestamp`]), in the
+    /// order they were stored, so that loading it stores the same again and ties sort the
+    /// same. The kit adds the credentials.
+    fn export(tenant: &Stored<'_>) -> rusqlite::Result<Value>;
 }
 
 /// The [`Section`] of a vendor whose seed section is `T`.
-pub const fn section<T: Tenants>() -> Section {
+pub const fn section<T: Tenants>(table: TenantTable) -> Section {
     Section {
-        table: T::TABLE,
+        table,
         load: load::<T>,
         tenant_schema: tenant_schema::<T>,
         export: export::<T>,
@@ -66,8 +87,7 @@ pub fn json_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Value> {
 /// One tenant as the seed lists it: `T::Seed`'s schema plus what the kit takes out before
 /// parsing that — the credentials (required strings that can be sent in a header) and the
 /// tenant's own `generate` count.
-fn tenant_schema<T: Tenants>(generator: &mut SchemaGenerator) -> Schema {
-    let table = T::TABLE;
+fn tenant_schema<T: Tenants>(table: &TenantTable, generator: &mut SchemaGenerator) -> Schema {
     let mut schema = T::Seed::json_schema(generator);
     let object = schema.ensure_object();
     let properties = object
@@ -117,8 +137,7 @@ fn tenant_schema<T: Tenants>(generator: &mut SchemaGenerator) -> Schema {
 
 /// Writes the section back: `{"<list>": [tenant, …]}`, tenants in row order (the order they
 /// were loaded in), each its credentials plus what [`Tenants::export`] writes of it.
-fn export<T: Tenants>(conn: &Connection) -> rusqlite::Result<Value> {
-    let table = T::TABLE;
+fn export<T: Tenants>(table: &TenantTable, conn: &Connection) -> rusqlite::Result<Value> {
     let sql = format!(
         "SELECT id, {} FROM {} ORDER BY id",
         table.credentials.join(", "),
@@ -135,18 +154,86 @@ fn export<T: Tenants>(conn: &Connection) -> rusqlite::Result<Value> {
         .collect::<rusqlite::Result<_>>()?;
     let mut tenants = Vec::with_capacity(rows.len());
     for (id, credentials) in rows {
-        let mut tenant = T::export(conn, id)?;
+        let stored = Stored {
+            conn,
+            table: *table,
+            id,
+        };
+        let mut tenant = T::export(&stored)?;
         for (field, value) in table.credentials.iter().zip(credentials) {
-            tenant.insert((*field).to_owned(), Value::String(value));
+            tenant[*field] = Value::String(value);
         }
-        tenants.push(Value::Object(tenant));
+        tenants.push(tenant);
     }
-    Ok(json!({ table.list: tenants }))
+    Ok(json!({ table.list(): tenants }))
+}
+
+/// One stored tenant being written back (see [`Tenants::export`]).
+pub struct Stored<'c> {
+    pub conn: &'c Connection,
+    table: TenantTable,
+    /// The tenant's row id.
+    pub id: i64,
+}
+
+impl<'c> Stored<'c> {
+    /// One of the tenant's settings: a column of its row (see [`Tenant::set`]).
+    pub fn setting<V: FromSql>(&self, column: &str) -> rusqlite::Result<V> {
+        self.conn.query_row(
+            &format!("SELECT {column} FROM {} WHERE id = ?1", self.table.table),
+            [self.id],
+            |row| row.get(0),
+        )
+    }
+
+    /// The tenant's records that `sql` selects (the tenant's row id is its `?1`), each written
+    /// by `write`, in the order selected.
+    pub fn records<V>(
+        &self,
+        sql: &str,
+        write: impl FnMut(&Row<'_>) -> rusqlite::Result<V>,
+    ) -> rusqlite::Result<Vec<V>> {
+        self.conn
+            .prepare(sql)?
+            .query_map([self.id], write)?
+            .collect()
+    }
+
+    /// The records below one of the tenant's records (a contact's tags, a pipeline's stages)
+    /// that `sql` selects: the tenant's row id is its `?1`, the record's id its `?2`. Prepared
+    /// once for all the records.
+    pub fn records_below<V>(
+        &self,
+        sql: &str,
+        write: fn(&Row<'_>) -> rusqlite::Result<V>,
+    ) -> rusqlite::Result<RecordsBelow<'c, V>> {
+        Ok(RecordsBelow {
+            statement: self.conn.prepare(sql)?,
+            tenant: self.id,
+            write,
+        })
+    }
+}
+
+/// The records below each of a tenant's records (see [`Stored::records_below`]).
+pub struct RecordsBelow<'c, V> {
+    statement: Statement<'c>,
+    tenant: i64,
+    write: fn(&Row<'_>) -> rusqlite::Result<V>,
+}
+
+impl<V> RecordsBelow<'_, V> {
+    /// Those below the record `id`, in the order selected.
+    pub fn of(&mut self, id: &str) -> rusqlite::Result<Vec<V>> {
+        self.statement
+            .query_map(params![self.tenant, id], self.write)?
+            .collect()
+    }
 }
 
 /// One tenant being loaded.
-pub struct Tenant<'a, 'c> {
-    pub ctx: &'a SeedContext<'c>,
+pub struct Tenant<'a> {
+    pub ctx: &'a SeedContext<'a>,
     table: TenantTable,
     /// The tenant's JSON path within the section, e.g. `accounts[0]`.
     pub path: String,
@@ -158,7 +245,7 @@ pub struct Tenant<'a, 'c> {
     pub generate: u32,
 }
 
-impl Tenant<'_, '_> {
+impl Tenant<'_> {
     /// The JSON path of `below` within this tenant, e.g. `accounts[0].contacts[3]`.
     pub fn path_of(&self, below: &str) -> String {
         format!("{}.{below}", self.path)
@@ -178,7 +265,7 @@ impl Tenant<'_, '_> {
     }
 
     /// Sets one of the tenant's settings: a column of its row.
-    pub fn set(&self, column: &str, value: impl ToSql) -> Result<(), SeedError> {
+    pub fn set(&self, column: &str, value: impl ToSql) -> Result {
         self.ctx.tx.execute(
             &format!(
                 "UPDATE {} SET {column} = ?1 WHERE id = ?2",
@@ -193,40 +280,32 @@ impl Tenant<'_, '_> {
     pub fn error(&self, path: &str, message: impl Into<String>) -> SeedError {
         self.ctx.error(path, message)
     }
+
+    /// An error at the first of `fields` (name and value, below `path`) that is blank.
+    pub fn not_blank(&self, path: &str, fields: &[(&str, &str)]) -> Result {
+        match fields.iter().find(|(_, value)| value.trim().is_empty()) {
+            Some((field, _)) => Err(self.error(&format!("{path}.{field}"), "must not be blank")),
+            None => Ok(()),
+        }
+    }
 }
 
-/// Loads a tenant's contacts: those its seed lists, each with its JSON path, then as many
-/// generated ones as the tenant asks for.
-pub trait ContactLoader<'a, 'c: 'a> {
-    /// A contact as the seed lists it.
-    type Contact;
-
-    fn tenant(&self) -> &Tenant<'a, 'c>;
-
-    /// Stores one listed contact, found at `path` in the seed.
-    fn insert_listed_contact(&mut self, path: &str, seed: &Self::Contact) -> Result<(), SeedError>;
-
-    /// Stores one generated contact.
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError>;
-
-    fn load_contacts(&mut self, listed: &[Self::Contact]) -> Result<(), SeedError> {
-        for (path, contact) in self.tenant().listed("contacts", listed) {
-            self.insert_listed_contact(&path, contact)?;
-        }
-        for _ in 0..self.tenant().generate {
-            self.insert_generated_contact()?;
-        }
-        Ok(())
+/// The creation and update instants a listed record gives: both, or the one given for both;
+/// `None` when it gives neither (the vendor generates them).
+pub fn given_times(created: Option<Millis>, updated: Option<Millis>) -> Option<(Millis, Millis)> {
+    match (created, updated) {
+        (Some(created), Some(updated)) => Some((created, updated)),
+        (Some(at), None) | (None, Some(at)) => Some((at, at)),
+        (None, None) => None,
     }
 }
 
 /// Loads `section` (`{"<list>": [tenant, …]}`): each tenant is parsed as `T::Seed`, its
-/// credentials checked, its row inserted, then the rest handed to [`Tenants::fill`].
-fn load<T: Tenants>(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedError> {
-    let table = T::TABLE;
-    let raw = tenant_list(ctx, section, table.list)?;
+/// credentials checked, its row inserted, then the rest stored by the vendor (see [`Tenants`]).
+fn load<T: Tenants>(table: &TenantTable, ctx: &SeedContext<'_>, section: &Value) -> Result {
+    let raw = tenant_list(ctx, section, table.list())?;
     for (index, raw) in raw.iter().enumerate() {
-        let path = format!("{}[{index}]", table.list);
+        let path = format!("{}[{index}]", table.list());
         let mut fields = match raw {
             Value::Object(fields) => fields.clone(),
             other => {
@@ -239,22 +318,35 @@ fn load<T: Tenants>(ctx: &SeedContext<'_>, section: &Value) -> Result<(), SeedEr
         let credentials = table
             .credentials
             .iter()
-            .map(|field| take_credential(ctx, &table, &path, field, &mut fields))
+            .map(|field| take_credential(ctx, table, &path, field, &mut fields))
             .collect::<Result<Vec<_>, _>>()?;
         let own_count = take_count(ctx, &path, &mut fields)?;
         let seed: T::Seed = parse_at(ctx, &path, &Value::Object(fields))?;
-        insert_row(ctx.tx, &table, &credentials)?;
-        let loading = Tenant {
+        insert_row(ctx.tx, table, &credentials)?;
+        let mut tenant = Tenant {
             ctx,
-            table,
+            table: *table,
             path,
             id: ctx.tx.last_insert_rowid(),
             rng: ctx.rng(index),
             generate: ctx.contacts_to_generate(own_count),
         };
-        T::fill(loading, &seed)?;
+        fill::<T>(&mut tenant, &seed)?;
     }
     Ok(())
+}
+
+/// Stores the rest of a tenant whose row is in: [`Tenants::start`], its listed contacts, as
+/// many generated ones as it asks for, then [`Tenants::finish`].
+fn fill<T: Tenants>(tenant: &mut Tenant<'_>, seed: &T::Seed) -> Result {
+    let mut loader = T::start(tenant, seed)?;
+    for (path, contact) in tenant.listed("contacts", T::contacts(seed)) {
+        loader.insert_listed(tenant, &path, contact)?;
+    }
+    for _ in 0..tenant.generate {
+        loader.insert_generated(tenant)?;
+    }
+    loader.finish(tenant, seed)
 }
 
 /// Inserts a tenant's row with its credentials; settings keep their defaults until set.

@@ -49,8 +49,7 @@ pub async fn get_contact(
         .answer(GetContact(id), |conn, account, GetContact(id)| {
             queries::get_contact(conn, account.id, id).map(|found| found.map(Envelope::new))
         })
-        .await?
-        .ok_or_else(|| Failure::UnknownRecord.into())
+        .await
 }
 
 /// The parsed request of `getContact`.
@@ -118,6 +117,5 @@ pub async fn list_conversations(
             queries::list_conversations(conn, account.id, id, params)
                 .map(|found| found.map(Envelope::new))
         })
-        .await?
-        .ok_or_else(|| Failure::UnknownRecord.into())
+        .await
 }

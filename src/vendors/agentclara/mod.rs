@@ -8,7 +8,7 @@ use axum::routing::get;
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(AgentClara, "agentclara", seed::Accounts);
+kit::vendor!(AgentClara, "agentclara", seed::AccountLoader);
 
 /// The vendor's own name, for people.
 const NAME: &str = "AgentClara";

@@ -6,7 +6,6 @@
 use fake::Fake;
 use fake::faker::company::en::CompanyName;
 use rand::RngExt;
-use rusqlite::{Connection, params};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -16,9 +15,9 @@ use super::models::is_e164;
 use super::queries::{
     self, CONTACT_ID_PREFIX, CONVERSATION_ID_PREFIX, StoredContact, StoredConversation,
 };
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
-use crate::tenancy::TenantTable;
-use crate::seed::{SeedError, fakes};
+use crate::seed::tenants::{Stored, Tenant, Tenants, given_times, json_column, timestamp};
+use crate::seed::{Result, fakes};
+use crate::tenancy::{RATE_LIMIT_NOTE, TenantTable};
 use crate::time::Millis;
 
 /// An AgentClara account: its settings and contacts.
@@ -37,7 +36,7 @@ pub struct AccountSeed {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "AgentClaraContact")]
-struct ContactSeed {
+pub struct ContactSeed {
     /// `cust_` and 12 letters or digits when generated; unique across accounts.
     id: Option<String>,
     name: String,
@@ -139,109 +138,38 @@ const TOPICS: &[(&str, &str)] = &[
     ("Feedback", "Thanks, the service was great!"),
 ];
 
-/// The section: its tenants, each with its records.
-pub struct Accounts;
+/// Accounts, each found by its API key; the rate-limit switch noted when on.
+pub const TENANTS: TenantTable =
+    TenantTable::new("agentclara_accounts", "account", &["api_key"]).noting(RATE_LIMIT_NOTE);
 
-impl Tenants for Accounts {
+/// Loads one account: its settings, contacts and their conversations. It keeps nothing between
+/// records: ids are unique across accounts, so the tables themselves say which are taken.
+pub struct AccountLoader;
+
+impl Tenants for AccountLoader {
     type Seed = AccountSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "accounts",
-        table: "agentclara_accounts",
-        kind: "account",
-        credentials: &["api_key"],
-        note: "CASE WHEN rate_limit THEN 'rate limit on' END",
-    };
-
-    fn fill(tenant: Tenant<'_, '_>, account: &AccountSeed) -> Result<(), SeedError> {
-        tenant.set("rate_limit", account.rate_limit)?;
-        AccountLoader { tenant }.load_contacts(&account.contacts)
-    }
-
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let rate_limit: bool = conn.query_row(
-            "SELECT rate_limit FROM agentclara_accounts WHERE id = ?1",
-            [id],
-            |row| row.get(0),
-        )?;
-        let mut tags = conn.prepare(
-            "SELECT tag FROM agentclara_contact_tags WHERE account_id = ?1 AND contact_id = ?2
-             ORDER BY position",
-        )?;
-        let mut conversations = conn.prepare(
-            "SELECT id, channel, subject, last_message, timestamp, status, unread
-             FROM agentclara_conversations WHERE account_id = ?1 AND contact_id = ?2
-             ORDER BY rowid",
-        )?;
-        let mut contacts = Vec::new();
-        let mut rows = conn.prepare(
-            "SELECT id, name, email, phone, custom_fields, created_at, updated_at
-             FROM agentclara_contacts WHERE account_id = ?1 ORDER BY rowid",
-        )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let contact_id: String = row.get(0)?;
-            let contact_tags: Vec<String> = tags
-                .query_map(params![id, contact_id], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let contact_conversations: Vec<Value> = conversations
-                .query_map(params![id, contact_id], |row| {
-                    Ok(json!({
-                        "id": row.get::<_, String>(0)?,
-                        "channel": row.get::<_, String>(1)?,
-                        "subject": row.get::<_, Option<String>>(2)?,
-                        "last_message": row.get::<_, Option<String>>(3)?,
-                        "timestamp": timestamp(Millis(row.get(4)?)),
-                        "status": row.get::<_, String>(5)?,
-                        "unread": row.get::<_, bool>(6)?,
-                    }))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            contacts.push(json!({
-                "id": contact_id,
-                "name": row.get::<_, String>(1)?,
-                "email": row.get::<_, Option<String>>(2)?,
-                "phone": row.get::<_, Option<String>>(3)?,
-                "tags": contact_tags,
-                "custom_fields": json_column(row, 4)?,
-                "created_at": timestamp(Millis(row.get(5)?)),
-                "updated_at": timestamp(Millis(row.get(6)?)),
-                "conversations": contact_conversations,
-            }));
-        }
-        let mut account = Map::new();
-        account.insert("rate_limit".into(), rate_limit.into());
-        account.insert("contacts".into(), contacts.into());
-        Ok(account)
-    }
-}
-
-/// Loads one account's contacts and conversations.
-struct AccountLoader<'a, 'c> {
-    tenant: Tenant<'a, 'c>,
-}
-
-impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
     type Contact = ContactSeed;
 
-    fn tenant(&self) -> &Tenant<'a, 'c> {
-        &self.tenant
+    fn start(tenant: &mut Tenant<'_>, account: &AccountSeed) -> Result<Self> {
+        tenant.set("rate_limit", account.rate_limit)?;
+        Ok(Self)
     }
 
-    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
-        let id = self.id_or_fresh(
+    fn contacts(account: &AccountSeed) -> &[ContactSeed] {
+        &account.contacts
+    }
+
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
+        let id = Self::id_or_fresh(
+            tenant,
             path,
             seed.id.as_deref(),
             "agentclara_contacts",
             CONTACT_ID_PREFIX,
         )?;
-        if seed.name.trim().is_empty() {
-            return Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.name"), "must not be blank"));
-        }
+        tenant.not_blank(path, &[("name", &seed.name)])?;
         if let Some(phone) = seed.phone.as_deref().filter(|phone| !is_e164(phone)) {
-            return Err(self.tenant.ctx.error(
+            return Err(tenant.error(
                 &format!("{path}.phone"),
                 format!("`{phone}` is not an E.164 phone number (e.g. +14155550100)"),
             ));
@@ -252,30 +180,19 @@ impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
                 tags.push(tag.clone());
             }
         }
-        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
-            (Some(created), Some(updated)) => (created, updated),
-            (Some(created), None) => (created, created),
-            (None, Some(updated)) => (updated, updated),
-            (None, None) => {
-                let created = whole_second(fakes::instant_within_days(
-                    &mut self.tenant.rng,
-                    self.tenant.ctx.now,
-                    365,
-                ));
-                (
-                    created,
-                    whole_second(fakes::instant_between(
-                        &mut self.tenant.rng,
-                        created,
-                        self.tenant.ctx.now,
-                    )),
-                )
+        let (created_at, updated_at) = match given_times(seed.created_at, seed.updated_at) {
+            Some(times) => times,
+            None => {
+                let now = tenant.ctx.now;
+                let created = whole_second(fakes::instant_within_days(&mut tenant.rng, now, 365));
+                let updated = fakes::instant_between(&mut tenant.rng, created, now);
+                (created, whole_second(updated))
             }
         };
         queries::insert_contact(
-            self.tenant.ctx.tx,
+            tenant.ctx.tx,
             &StoredContact {
-                account: self.tenant.id,
+                account: tenant.id,
                 id: &id,
                 name: &seed.name,
                 email: seed.email.as_deref(),
@@ -288,15 +205,15 @@ impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
         )?;
         for (index, conversation) in seed.conversations.iter().enumerate() {
             let path = format!("{path}.conversations[{index}]");
-            self.insert_listed_conversation(&path, &id, created_at, conversation)?;
+            Self::insert_listed_conversation(tenant, &path, &id, created_at, conversation)?;
         }
         Ok(())
     }
 
     /// A generated contact: realistic name, email and E.164 phone, some tags and custom fields,
     /// and on most contacts a few conversations between its creation and now.
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.tenant.rng;
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
+        let rng = &mut tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let name = format!("{first} {last}");
@@ -321,33 +238,24 @@ impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
         if fakes::chance(rng, 0.3) {
             custom_fields.insert("source".into(), fakes::pick(rng, SOURCES).into());
         }
-        let created_at = whole_second(fakes::instant_within_days(rng, self.tenant.ctx.now, 365));
+        let created_at = whole_second(fakes::instant_within_days(rng, tenant.ctx.now, 365));
         let conversation_count = if fakes::chance(rng, 0.65) {
             *fakes::pick(rng, CONVERSATION_COUNTS)
         } else {
             0
         };
         let mut timestamps: Vec<Millis> = (0..conversation_count)
-            .map(|_| whole_second(fakes::instant_between(rng, created_at, self.tenant.ctx.now)))
+            .map(|_| whole_second(fakes::instant_between(rng, created_at, tenant.ctx.now)))
             .collect();
         timestamps.sort_unstable();
         // A contact is updated at least when its latest conversation happened.
         let last_activity = timestamps.last().copied().unwrap_or(created_at);
-        let updated_at = whole_second(fakes::instant_between(
-            rng,
-            last_activity,
-            self.tenant.ctx.now,
-        ));
-        let id = queries::fresh_id(
-            self.tenant.ctx.tx,
-            rng,
-            "agentclara_contacts",
-            CONTACT_ID_PREFIX,
-        )?;
+        let updated_at = whole_second(fakes::instant_between(rng, last_activity, tenant.ctx.now));
+        let id = queries::fresh_id(tenant.ctx.tx, rng, "agentclara_contacts", CONTACT_ID_PREFIX)?;
         queries::insert_contact(
-            self.tenant.ctx.tx,
+            tenant.ctx.tx,
             &StoredContact {
-                account: self.tenant.id,
+                account: tenant.id,
                 id: &id,
                 name: &name,
                 email: email.as_deref(),
@@ -360,7 +268,7 @@ impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
         )?;
         let newest = timestamps.len().saturating_sub(1);
         for (index, timestamp) in timestamps.into_iter().enumerate() {
-            let rng = &mut self.tenant.rng;
+            let rng = &mut tenant.rng;
             let (subject, message) = TOPICS[rng.random_range(0..TOPICS.len())];
             // Only the latest conversation may still be waiting for an answer.
             let status = if index == newest {
@@ -370,15 +278,15 @@ impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
             };
             let unread = status == "open" && fakes::chance(rng, 0.5);
             let conversation_id = queries::fresh_id(
-                self.tenant.ctx.tx,
+                tenant.ctx.tx,
                 rng,
                 "agentclara_conversations",
                 CONVERSATION_ID_PREFIX,
             )?;
             queries::insert_conversation(
-                self.tenant.ctx.tx,
+                tenant.ctx.tx,
                 &StoredConversation {
-                    account: self.tenant.id,
+                    account: tenant.id,
                     id: &conversation_id,
                     contact_id: &id,
                     channel: fakes::pick(rng, CHANNELS),
@@ -392,41 +300,84 @@ impl<'a, 'c> ContactLoader<'a, 'c> for AccountLoader<'a, 'c> {
         }
         Ok(())
     }
+
+    fn export(account: &Stored<'_>) -> rusqlite::Result<Value> {
+        let mut tags = account.records_below(
+            "SELECT tag FROM agentclara_contact_tags WHERE account_id = ?1 AND contact_id = ?2
+             ORDER BY position",
+            |row| row.get::<_, String>(0),
+        )?;
+        let mut conversations = account.records_below(
+            "SELECT id, channel, subject, last_message, timestamp, status, unread
+             FROM agentclara_conversations WHERE account_id = ?1 AND contact_id = ?2
+             ORDER BY rowid",
+            |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "channel": row.get::<_, String>(1)?,
+                    "subject": row.get::<_, Option<String>>(2)?,
+                    "last_message": row.get::<_, Option<String>>(3)?,
+                    "timestamp": timestamp(Millis(row.get(4)?)),
+                    "status": row.get::<_, String>(5)?,
+                    "unread": row.get::<_, bool>(6)?,
+                }))
+            },
+        )?;
+        let contacts = account.records(
+            "SELECT id, name, email, phone, custom_fields, created_at, updated_at
+             FROM agentclara_contacts WHERE account_id = ?1 ORDER BY rowid",
+            |row| {
+                let contact_id: String = row.get(0)?;
+                Ok(json!({
+                    "id": &contact_id,
+                    "name": row.get::<_, String>(1)?,
+                    "email": row.get::<_, Option<String>>(2)?,
+                    "phone": row.get::<_, Option<String>>(3)?,
+                    "tags": tags.of(&contact_id)?,
+                    "custom_fields": json_column(row, 4)?,
+                    "created_at": timestamp(Millis(row.get(5)?)),
+                    "updated_at": timestamp(Millis(row.get(6)?)),
+                    "conversations": conversations.of(&contact_id)?,
+                }))
+            },
+        )?;
+        Ok(json!({
+            "rate_limit": account.setting::<bool>("rate_limit")?,
+            "contacts": contacts,
+        }))
+    }
 }
 
-impl AccountLoader<'_, '_> {
+impl AccountLoader {
     fn insert_listed_conversation(
-        &mut self,
+        tenant: &mut Tenant<'_>,
         path: &str,
         contact_id: &str,
         contact_created_at: Millis,
         seed: &ConversationSeed,
-    ) -> Result<(), SeedError> {
-        let id = self.id_or_fresh(
+    ) -> Result {
+        let id = Self::id_or_fresh(
+            tenant,
             path,
             seed.id.as_deref(),
             "agentclara_conversations",
             CONVERSATION_ID_PREFIX,
         )?;
-        for (field, value) in [("channel", &seed.channel), ("status", &seed.status)] {
-            if value.trim().is_empty() {
-                return Err(self
-                    .tenant
-                    .ctx
-                    .error(&format!("{path}.{field}"), "must not be blank"));
-            }
-        }
+        tenant.not_blank(
+            path,
+            &[("channel", &seed.channel), ("status", &seed.status)],
+        )?;
         let timestamp = seed.timestamp.unwrap_or_else(|| {
             whole_second(fakes::instant_between(
-                &mut self.tenant.rng,
+                &mut tenant.rng,
                 contact_created_at,
-                self.tenant.ctx.now,
+                tenant.ctx.now,
             ))
         });
         queries::insert_conversation(
-            self.tenant.ctx.tx,
+            tenant.ctx.tx,
             &StoredConversation {
-                account: self.tenant.id,
+                account: tenant.id,
                 id: &id,
                 contact_id,
                 channel: &seed.channel,
@@ -442,25 +393,23 @@ impl AccountLoader<'_, '_> {
 
     /// The seed's id if given and unused, else a fresh one.
     fn id_or_fresh(
-        &mut self,
+        tenant: &mut Tenant<'_>,
         path: &str,
         given: Option<&str>,
         table: &str,
         prefix: &str,
-    ) -> Result<String, SeedError> {
+    ) -> Result<String> {
         match given {
-            Some(id) if id.trim().is_empty() => Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.id"), "must not be blank")),
-            Some(id) if queries::id_taken(self.tenant.ctx.tx, table, id)? => Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.id"), format!("duplicate id `{id}`"))),
+            Some(id) if id.trim().is_empty() => {
+                Err(tenant.error(&format!("{path}.id"), "must not be blank"))
+            }
+            Some(id) if queries::id_taken(tenant.ctx.tx, table, id)? => {
+                Err(tenant.error(&format!("{path}.id"), format!("duplicate id `{id}`")))
+            }
             Some(id) => Ok(id.to_owned()),
             None => Ok(queries::fresh_id(
-                self.tenant.ctx.tx,
-                &mut self.tenant.rng,
+                tenant.ctx.tx,
+                &mut tenant.rng,
                 table,
                 prefix,
             )?),

@@ -8,7 +8,7 @@ use axum::routing::get;
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(AutoKonnect, "autokonnect", seed::Companies);
+kit::vendor!(AutoKonnect, "autokonnect", seed::CompanyLoader);
 
 /// The vendor's own name, for people.
 const NAME: &str = "AutoKonnect";

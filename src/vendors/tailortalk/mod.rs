@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(TailorTalk, "tailortalk", seed::Agents);
+kit::vendor!(TailorTalk, "tailortalk", seed::AgentLoader);
 
 /// The vendor's own name, for people.
 const NAME: &str = "TailorTalk";

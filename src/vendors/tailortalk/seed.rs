@@ -7,16 +7,15 @@ use std::collections::HashSet;
 
 use rand::RngExt;
 use rand::rngs::StdRng;
-use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value, json};
 
 use super::models::{CONVERTED, Envelope};
 use super::queries::{self, StoredLead};
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
+use crate::seed::tenants::{Stored, Tenant, Tenants, given_times, json_column, timestamp};
+use crate::seed::{Result, fakes};
 use crate::tenancy::TenantTable;
-use crate::seed::{SeedError, fakes};
 use crate::time::Millis;
 
 /// A TailorTalk agent: its settings, contacts and leads.
@@ -70,7 +69,7 @@ fn default_integration() -> String {
                    a custom attribute, whose value is a JSON scalar.",
     extend("additionalProperties" = {"type": ["string", "number", "boolean", "null"]})
 )]
-struct ContactSeed {
+pub struct ContactSeed {
     name: Option<String>,
     phone_number: Option<String>,
     created_at: Option<Millis>,
@@ -108,41 +107,98 @@ const GENERATED_INTEGRATION: &str = "whatsapp";
 /// How far before its last message a listed lead without `joined` joined, at most.
 const JOINED_BEFORE_MS: i64 = 90 * 86_400_000;
 
-/// The section: its tenants, each with its records.
-pub struct Agents;
+/// Agents, each found by its token; the wrapped envelope noted.
+pub const TENANTS: TenantTable = TenantTable::new("tailortalk_agents", "agent", &["token"])
+    .noting("CASE WHEN envelope = 'wrapped' THEN 'wrapped envelope' END");
 
-impl Tenants for Agents {
+/// Loads one agent, keeping generated creation times distinct from every other of its
+/// contacts (and generated last-message times from every other of its leads) so the
+/// documented cursor recipe never meets a tie it did not ask for.
+#[derive(Default)]
+pub struct AgentLoader {
+    created_times: HashSet<Millis>,
+    /// The row id of the first generated contact, which the generated leads start from.
+    first_generated: Option<i64>,
+    lead_ids: HashSet<String>,
+    message_times: HashSet<Millis>,
+}
+
+impl Tenants for AgentLoader {
     type Seed = AgentSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "agents",
-        table: "tailortalk_agents",
-        kind: "agent",
-        credentials: &["token"],
-        note: "CASE WHEN envelope = 'wrapped' THEN 'wrapped envelope' END",
-    };
+    type Contact = ContactSeed;
 
-    fn fill(tenant: Tenant<'_, '_>, seed: &AgentSeed) -> Result<(), SeedError> {
+    fn start(tenant: &mut Tenant<'_>, seed: &AgentSeed) -> Result<Self> {
         tenant.set("envelope", seed.envelope.as_str())?;
-        let mut loader = AgentLoader::new(tenant);
-        loader.load_contacts(&seed.contacts)?;
-        // Leads come after every contact, so that they draw nothing from the generator before
-        // the contacts are made (and the contacts stay as they were).
-        loader.load_leads(&seed.leads)
+        Ok(Self::default())
     }
 
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let envelope: String = conn.query_row(
-            "SELECT envelope FROM tailortalk_agents WHERE id = ?1",
-            [id],
-            |row| row.get(0),
+    fn contacts(seed: &AgentSeed) -> &[ContactSeed] {
+        &seed.contacts
+    }
+
+    fn finish(&mut self, tenant: &mut Tenant<'_>, seed: &AgentSeed) -> Result {
+        self.load_leads(tenant, &seed.leads)
+    }
+
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
+        for (key, value) in &seed.custom_attributes {
+            if matches!(value, Value::Array(_) | Value::Object(_)) {
+                return Err(tenant.error(
+                    &format!("{path}.{key}"),
+                    "a custom attribute must be a JSON scalar (string, number, boolean or null)",
+                ));
+            }
+        }
+        let (created_at, updated_at) = match given_times(seed.created_at, seed.updated_at) {
+            Some(times) => times,
+            None => {
+                let created = self.fresh_created_at(tenant);
+                (created, Self::updated_after(tenant, created))
+            }
+        };
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                name: seed.name.clone(),
+                phone_number: seed.phone_number.clone(),
+                created_at: whole_seconds(created_at),
+                updated_at: whole_seconds(updated_at),
+                custom_attributes: seed.custom_attributes.clone(),
+            },
+        )
+    }
+
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
+        let name = fakes::chance(&mut tenant.rng, 0.95).then(|| {
+            let first = fakes::first_name(&mut tenant.rng);
+            let last = fakes::last_name(&mut tenant.rng);
+            format!("{first} {last}")
+        });
+        let phone_number = Some(fakes::phone_digits(&mut tenant.rng, PHONE_COUNTRIES));
+        let created_at = self.fresh_created_at(tenant);
+        let updated_at = Self::updated_after(tenant, created_at);
+        let custom_attributes = Self::generated_attributes(tenant);
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                name,
+                phone_number,
+                created_at,
+                updated_at,
+                custom_attributes,
+            },
         )?;
+        self.first_generated
+            .get_or_insert(tenant.ctx.tx.last_insert_rowid());
+        Ok(())
+    }
+
+    fn export(agent: &Stored<'_>) -> rusqlite::Result<Value> {
         // In row order: ties on `created_at` are ordered by it, and a reload keeps it.
-        let contacts: Vec<Value> = conn
-            .prepare(
-                "SELECT name, phone_number, created_at, updated_at, custom_attributes
-                 FROM tailortalk_contacts WHERE agent_id = ?1 ORDER BY id",
-            )?
-            .query_map([id], |row| {
+        let contacts = agent.records(
+            "SELECT name, phone_number, created_at, updated_at, custom_attributes
+             FROM tailortalk_contacts WHERE agent_id = ?1 ORDER BY id",
+            |row| {
                 let mut contact = match json_column(row, 4)? {
                     Value::Object(attributes) => attributes,
                     _ => Map::new(),
@@ -155,15 +211,13 @@ impl Tenants for Agents {
                 contact.insert("created_at".into(), timestamp(Millis(row.get(2)?)));
                 contact.insert("updated_at".into(), timestamp(Millis(row.get(3)?)));
                 Ok(Value::Object(contact))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let leads: Vec<Value> = conn
-            .prepare(
-                "SELECT id, lead_name, lead_contact, lead_status, last_message_time, joined,
-                        total_followups, integration
-                 FROM tailortalk_leads WHERE agent_id = ?1 ORDER BY row",
-            )?
-            .query_map([id], |row| {
+            },
+        )?;
+        let leads = agent.records(
+            "SELECT id, lead_name, lead_contact, lead_status, last_message_time, joined,
+                    total_followups, integration
+             FROM tailortalk_leads WHERE agent_id = ?1 ORDER BY row",
+            |row| {
                 Ok(json!({
                     "id": row.get::<_, String>(0)?,
                     "lead_name": row.get::<_, Option<String>>(1)?,
@@ -174,116 +228,37 @@ impl Tenants for Agents {
                     "total_followups": row.get::<_, u64>(6)?,
                     "integration": row.get::<_, String>(7)?,
                 }))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut agent = Map::new();
-        agent.insert("envelope".into(), envelope.into());
-        agent.insert("contacts".into(), contacts.into());
-        agent.insert("leads".into(), leads.into());
-        Ok(agent)
+            },
+        )?;
+        Ok(json!({
+            "envelope": agent.setting::<String>("envelope")?,
+            "contacts": contacts,
+            "leads": leads,
+        }))
     }
 }
 
-/// Loads one agent, keeping generated creation times distinct from every other of its
-/// contacts (and generated last-message times from every other of its leads) so the
-/// documented cursor recipe never meets a tie it did not ask for.
-struct AgentLoader<'a, 'c> {
-    tenant: Tenant<'a, 'c>,
-    created_times: HashSet<Millis>,
-    /// The row id of the first generated contact, which the generated leads start from.
-    first_generated: Option<i64>,
-    lead_ids: HashSet<String>,
-    message_times: HashSet<Millis>,
-}
-
-impl<'a, 'c> ContactLoader<'a, 'c> for AgentLoader<'a, 'c> {
-    type Contact = ContactSeed;
-
-    fn tenant(&self) -> &Tenant<'a, 'c> {
-        &self.tenant
-    }
-
-    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
-        for (key, value) in &seed.custom_attributes {
-            if matches!(value, Value::Array(_) | Value::Object(_)) {
-                return Err(self.tenant.ctx.error(
-                    &format!("{path}.{key}"),
-                    "a custom attribute must be a JSON scalar (string, number, boolean or null)",
-                ));
-            }
-        }
-        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
-            (Some(created), Some(updated)) => (created, updated),
-            (Some(created), None) => (created, created),
-            (None, Some(updated)) => (updated, updated),
-            (None, None) => {
-                let created = self.fresh_created_at();
-                (created, self.updated_after(created))
-            }
-        };
-        self.insert_contact(StoredContact {
-            name: seed.name.clone(),
-            phone_number: seed.phone_number.clone(),
-            created_at: whole_seconds(created_at),
-            updated_at: whole_seconds(updated_at),
-            custom_attributes: seed.custom_attributes.clone(),
-        })
-    }
-
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let name = fakes::chance(&mut self.tenant.rng, 0.95).then(|| {
-            let first = fakes::first_name(&mut self.tenant.rng);
-            let last = fakes::last_name(&mut self.tenant.rng);
-            format!("{first} {last}")
-        });
-        let phone_number = Some(fakes::phone_digits(&mut self.tenant.rng, PHONE_COUNTRIES));
-        let created_at = self.fresh_created_at();
-        let updated_at = self.updated_after(created_at);
-        let custom_attributes = self.generated_attributes();
-        self.insert_contact(StoredContact {
-            name,
-            phone_number,
-            created_at,
-            updated_at,
-            custom_attributes,
-        })?;
-        self.first_generated
-            .get_or_insert(self.tenant.ctx.tx.last_insert_rowid());
-        Ok(())
-    }
-}
-
-impl<'a, 'c> AgentLoader<'a, 'c> {
-    fn new(tenant: Tenant<'a, 'c>) -> Self {
-        Self {
-            tenant,
-            created_times: HashSet::new(),
-            first_generated: None,
-            lead_ids: HashSet::new(),
-            message_times: HashSet::new(),
-        }
-    }
-
+impl AgentLoader {
     /// The listed leads, then one lead for each generated contact (its name, phone number and
     /// creation time, a status, a last message after it joined). Lead ids are the vendor's
     /// shape: `<agent code>_<integration>_<contact, letters and digits only>`, the agent code
     /// being 8 letters drawn once per agent.
-    fn load_leads(&mut self, listed: &[LeadSeed]) -> Result<(), SeedError> {
+    fn load_leads(&mut self, tenant: &mut Tenant<'_>, listed: &[LeadSeed]) -> Result {
         let code: String = (0..8)
-            .map(|_| char::from(b'a' + self.tenant.rng.random_range(0..26u8)))
+            .map(|_| char::from(b'a' + tenant.rng.random_range(0..26u8)))
             .collect();
-        for (path, lead) in self.tenant.listed("leads", listed) {
-            self.insert_listed_lead(&path, &code, lead)?;
+        for (path, lead) in tenant.listed("leads", listed) {
+            self.insert_listed_lead(tenant, &path, &code, lead)?;
         }
         let Some(first) = self.first_generated else {
             return Ok(());
         };
-        let ctx = self.tenant.ctx;
+        let ctx = tenant.ctx;
         let mut contacts = ctx.tx.prepare(
             "SELECT name, phone_number, created_at FROM tailortalk_contacts
              WHERE agent_id = ?1 AND id >= ?2 ORDER BY id",
         )?;
-        let mut rows = contacts.query(rusqlite::params![self.tenant.id, first])?;
+        let mut rows = contacts.query(rusqlite::params![tenant.id, first])?;
         while let Some(row) = rows.next()? {
             let name: Option<String> = row.get(0)?;
             let Some(phone) = row.get::<_, Option<String>>(1)? else {
@@ -295,13 +270,13 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
             if !self.lead_ids.insert(id.clone()) {
                 continue;
             }
-            let last_message_time = self.fresh_message_time(joined);
-            let rng = &mut self.tenant.rng;
+            let last_message_time = self.fresh_message_time(tenant, joined);
+            let rng = &mut tenant.rng;
             let lead_status = fakes::pick(rng, LEAD_STATUSES);
             let total_followups = rng.random_range(0..=6u64);
             queries::insert_lead(
                 ctx.tx,
-                self.tenant.id,
+                tenant.id,
                 &StoredLead {
                     id: &id,
                     lead_name: name.as_deref(),
@@ -319,20 +294,20 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
 
     fn insert_listed_lead(
         &mut self,
+        tenant: &mut Tenant<'_>,
         path: &str,
         code: &str,
         seed: &LeadSeed,
-    ) -> Result<(), SeedError> {
-        let ctx = self.tenant.ctx;
-        for (field, value) in [
-            ("lead_contact", &seed.lead_contact),
-            ("lead_status", &seed.lead_status),
-            ("integration", &seed.integration),
-        ] {
-            if value.trim().is_empty() {
-                return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
-            }
-        }
+    ) -> Result {
+        let ctx = tenant.ctx;
+        tenant.not_blank(
+            path,
+            &[
+                ("lead_contact", &seed.lead_contact),
+                ("lead_status", &seed.lead_status),
+                ("integration", &seed.integration),
+            ],
+        )?;
         let id = match &seed.id {
             Some(id) if id.trim().is_empty() => {
                 return Err(ctx.error(&format!("{path}.id"), "must not be blank"));
@@ -355,26 +330,23 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
             (Some(joined), Some(last)) => (whole_seconds(joined), whole_seconds(last)),
             (Some(joined), None) => {
                 let joined = whole_seconds(joined);
-                (joined, self.fresh_message_time(joined))
+                (joined, self.fresh_message_time(tenant, joined))
             }
             (None, Some(last)) => {
                 let last = whole_seconds(last);
-                let before = self.tenant.rng.random_range(0..=JOINED_BEFORE_MS);
+                let before = tenant.rng.random_range(0..=JOINED_BEFORE_MS);
                 (whole_seconds(Millis(last.0 - before)), last)
             }
             (None, None) => {
-                let joined = whole_seconds(fakes::instant_within_days(
-                    &mut self.tenant.rng,
-                    ctx.now,
-                    365,
-                ));
-                (joined, self.fresh_message_time(joined))
+                let joined =
+                    whole_seconds(fakes::instant_within_days(&mut tenant.rng, ctx.now, 365));
+                (joined, self.fresh_message_time(tenant, joined))
             }
         };
         self.message_times.insert(last_message_time);
         queries::insert_lead(
             ctx.tx,
-            self.tenant.id,
+            tenant.id,
             &StoredLead {
                 id: &id,
                 lead_name: seed.lead_name.as_deref(),
@@ -392,9 +364,9 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     /// A whole-second instant between `joined` and now that no other lead of the agent has
     /// as its last message: the nearest free second before the one drawn (not before
     /// `joined`), else the nearest after it.
-    fn fresh_message_time(&mut self, joined: Millis) -> Millis {
-        let now = whole_seconds(self.tenant.ctx.now);
-        let drawn = whole_seconds(fakes::instant_between(&mut self.tenant.rng, joined, now));
+    fn fresh_message_time(&mut self, tenant: &mut Tenant<'_>, joined: Millis) -> Millis {
+        let now = whole_seconds(tenant.ctx.now);
+        let drawn = whole_seconds(fakes::instant_between(&mut tenant.rng, joined, now));
         let mut at = drawn;
         while self.message_times.contains(&at) && at.0 - 1000 >= joined.0 {
             at = Millis(at.0 - 1000);
@@ -410,8 +382,8 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     }
 
     /// Most contacts carry a few attributes, some none at all; which ones varies.
-    fn generated_attributes(&mut self) -> Map<String, Value> {
-        let rng = &mut self.tenant.rng;
+    fn generated_attributes(tenant: &mut Tenant<'_>) -> Map<String, Value> {
+        let rng = &mut tenant.rng;
         let mut attributes = Map::new();
         if fakes::chance(rng, 0.15) {
             return attributes;
@@ -436,11 +408,11 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
     }
 
     /// A whole-second instant in the last year that no other contact of the agent has.
-    fn fresh_created_at(&mut self) -> Millis {
+    fn fresh_created_at(&self, tenant: &mut Tenant<'_>) -> Millis {
         loop {
             let at = whole_seconds(fakes::instant_within_days(
-                &mut self.tenant.rng,
-                self.tenant.ctx.now,
+                &mut tenant.rng,
+                tenant.ctx.now,
                 365,
             ));
             if !self.created_times.contains(&at) {
@@ -449,31 +421,29 @@ impl<'a, 'c> AgentLoader<'a, 'c> {
         }
     }
 
-    fn updated_after(&mut self, created: Millis) -> Millis {
+    fn updated_after(tenant: &mut Tenant<'_>, created: Millis) -> Millis {
         whole_seconds(fakes::instant_between(
-            &mut self.tenant.rng,
+            &mut tenant.rng,
             created,
-            self.tenant.ctx.now,
+            tenant.ctx.now,
         ))
     }
 
-    fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
+    fn insert_contact(&mut self, tenant: &Tenant<'_>, contact: StoredContact) -> Result {
         let attributes = Value::Object(contact.custom_attributes).to_string();
-        let mut insert = self.tenant.ctx.tx.prepare_cached(
+        let mut insert = tenant.ctx.tx.prepare_cached(
             "INSERT INTO tailortalk_contacts
                  (agent_id, name, phone_number, created_at, updated_at, custom_attributes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
-        insert.execute(
-            rusqlite::params![
-                self.tenant.id,
-                contact.name,
-                contact.phone_number,
-                contact.created_at.0,
-                contact.updated_at.0,
-                attributes
-            ],
-        )?;
+        insert.execute(rusqlite::params![
+            tenant.id,
+            contact.name,
+            contact.phone_number,
+            contact.created_at.0,
+            contact.updated_at.0,
+            attributes
+        ])?;
         self.created_times.insert(contact.created_at);
         Ok(())
     }

@@ -4,13 +4,10 @@
 
 use std::time::Duration;
 
-use rusqlite::Connection;
-
-use super::{Thoughtly, VENDOR};
-use crate::http::auth::{CredentialScheme, Keys, Secret};
+use super::Thoughtly;
+use crate::http::auth::{CredentialScheme, Secret};
 use crate::http::rate_limit::Limit;
-use crate::kit::Tenancy;
-use crate::tenancy;
+use crate::kit::{Limited, RateLimited};
 
 /// The API token is the secret; the team id alone is no secret.
 pub const CREDENTIALS: CredentialScheme = CredentialScheme {
@@ -18,34 +15,11 @@ pub const CREDENTIALS: CredentialScheme = CredentialScheme {
     selectors: &["team_id"],
 };
 
-/// The documented limit: 100 requests a minute. A token opens one team only, so counting per
-/// token (the kit's key) is counting per team; each namespace counts on its own.
-pub const RATE_LIMITS: [Limit; 1] = [Limit::per(100, Duration::from_secs(60))];
+impl RateLimited for Thoughtly {
+    /// The documented limit: 100 requests a minute. A token opens one team only, so counting
+    /// per team (the kit's key) is counting per token; each namespace counts on its own.
+    const RATE_LIMITS: &'static [Limit] = &[Limit::per(100, Duration::from_secs(60))];
+}
 
 /// A team: the tenant a token and team id select together.
-#[derive(Debug, Clone)]
-pub struct Team {
-    pub id: i64,
-    pub rate_limited: bool,
-}
-
-impl Tenancy for Team {
-    type Vendor = Thoughtly;
-
-    fn find(conn: &Connection, keys: &Keys) -> rusqlite::Result<Option<Self>> {
-        tenancy::find(conn, &VENDOR.seed.table, "rate_limit", keys, |row| {
-            Ok(Self {
-                id: row.get(0)?,
-                rate_limited: row.get(1)?,
-            })
-        })
-    }
-
-    fn id(&self) -> i64 {
-        self.id
-    }
-
-    fn limits(&self) -> &'static [Limit] {
-        if self.rate_limited { &RATE_LIMITS } else { &[] }
-    }
-}
+pub type Team = Limited<Thoughtly>;

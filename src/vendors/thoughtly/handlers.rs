@@ -96,8 +96,7 @@ pub async fn get_contact(
     team.answer(GetContact(id), |conn, team, GetContact(id)| {
         queries::contact(conn, team.id, id).map(|found| found.map(Envelope::ok))
     })
-    .await?
-    .ok_or_else(|| Failure::UnknownRecord.into())
+    .await
 }
 
 /// The parsed request of `GET /contact/{contact_id}`.

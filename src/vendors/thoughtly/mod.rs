@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(Thoughtly, "thoughtly", seed::Teams);
+kit::vendor!(Thoughtly, "thoughtly", seed::TeamLoader);
 
 /// The vendor's own name, for people.
 const NAME: &str = "Thoughtly";

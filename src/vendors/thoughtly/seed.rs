@@ -4,16 +4,15 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, params};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::models::{QUEUED, is_blank};
 use super::queries::{self, StoredCall, StoredContact};
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants, json_column, timestamp};
-use crate::tenancy::TenantTable;
-use crate::seed::{SeedError, fakes};
+use crate::seed::tenants::{Stored, Tenant, Tenants, given_times, json_column, timestamp};
+use crate::seed::{Result, fakes};
+use crate::tenancy::{RATE_LIMIT_NOTE, TenantTable};
 use crate::time::Millis;
 
 /// A Thoughtly team: its settings, contacts and calls.
@@ -52,7 +51,7 @@ struct CallSeed {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ThoughtlyContact")]
-struct ContactSeed {
+pub struct ContactSeed {
     id: Option<String>,
     name: Option<String>,
     phone_number: Option<String>,
@@ -96,153 +95,80 @@ const SOURCES: &[&str] = &[
     "inbound_call",
 ];
 
-/// The section: its tenants, each with its records.
-pub struct Teams;
+/// Teams, each found by its API token and team id together; the rate-limit switch noted when
+/// on.
+pub const TENANTS: TenantTable =
+    TenantTable::new("thoughtly_teams", "team", &["api_token", "team_id"]).noting(RATE_LIMIT_NOTE);
 
-impl Tenants for Teams {
+/// Loads one team, keeping its contact ids unique.
+#[derive(Default)]
+pub struct TeamLoader {
+    contact_ids: HashSet<String>,
+}
+
+impl Tenants for TeamLoader {
     type Seed = TeamSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "teams",
-        table: "thoughtly_teams",
-        kind: "team",
-        credentials: &["api_token", "team_id"],
-        note: "CASE WHEN rate_limit THEN 'rate limit on' END",
-    };
+    type Contact = ContactSeed;
 
-    fn fill(tenant: Tenant<'_, '_>, seed: &TeamSeed) -> Result<(), SeedError> {
+    fn start(tenant: &mut Tenant<'_>, seed: &TeamSeed) -> Result<Self> {
         tenant.set("rate_limit", seed.rate_limit)?;
-        let mut loader = TeamLoader::new(tenant);
-        loader.load_contacts(&seed.contacts)?;
-        // After the contacts, so that listing calls draws nothing from the generator before
-        // the contacts are made (and they stay as they were), and calls can name any contact.
-        for (path, call) in loader.tenant.listed("calls", &seed.calls) {
-            loader.insert_listed_call(&path, call)?;
+        Ok(Self::default())
+    }
+
+    fn contacts(seed: &TeamSeed) -> &[ContactSeed] {
+        &seed.contacts
+    }
+
+    /// The calls, after the contacts: they can name any contact.
+    fn finish(&mut self, tenant: &mut Tenant<'_>, seed: &TeamSeed) -> Result {
+        for (path, call) in tenant.listed("calls", &seed.calls) {
+            Self::insert_listed_call(tenant, &path, call)?;
         }
         Ok(())
     }
 
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let rate_limit: bool = conn.query_row(
-            "SELECT rate_limit FROM thoughtly_teams WHERE id = ?1",
-            [id],
-            |row| row.get(0),
-        )?;
-        let mut tags = conn.prepare(
-            "SELECT tag FROM thoughtly_contact_tags WHERE team = ?1 AND contact_id = ?2
-             ORDER BY position",
-        )?;
-        let mut contacts = Vec::new();
-        let mut rows = conn.prepare(
-            "SELECT id, name, phone_number, email, country_code, attributes, created_at,
-                    updated_at
-             FROM thoughtly_contacts WHERE team = ?1 ORDER BY rowid",
-        )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let contact_id: String = row.get(0)?;
-            let contact_tags: Vec<String> = tags
-                .query_map(params![id, contact_id], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            contacts.push(json!({
-                "id": contact_id,
-                "name": row.get::<_, Option<String>>(1)?,
-                "phone_number": row.get::<_, Option<String>>(2)?,
-                "email": row.get::<_, Option<String>>(3)?,
-                "country_code": row.get::<_, Option<String>>(4)?,
-                "tags": contact_tags,
-                "attributes": json_column(row, 5)?,
-                "created_at": timestamp(Millis(row.get(6)?)),
-                "updated_at": timestamp(Millis(row.get(7)?)),
-            }));
-        }
-        // In the order they were placed, which decides the oldest ones forgotten.
-        let calls: Vec<Value> = conn
-            .prepare(
-                "SELECT id, contact_id, interview_id, phone_number, status, metadata, created_at
-                 FROM thoughtly_calls WHERE team = ?1 ORDER BY seq",
-            )?
-            .query_map([id], |row| {
-                Ok(json!({
-                    "id": row.get::<_, String>(0)?,
-                    "contact_id": row.get::<_, String>(1)?,
-                    "interview_id": row.get::<_, String>(2)?,
-                    "phone_number": row.get::<_, Option<String>>(3)?,
-                    "status": row.get::<_, String>(4)?,
-                    "metadata": json_column(row, 5)?,
-                    "created_at": timestamp(Millis(row.get(6)?)),
-                }))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut team = Map::new();
-        team.insert("rate_limit".into(), rate_limit.into());
-        team.insert("contacts".into(), contacts.into());
-        team.insert("calls".into(), calls.into());
-        Ok(team)
-    }
-}
-
-/// Loads one team, keeping its contact ids unique.
-struct TeamLoader<'a, 'c> {
-    tenant: Tenant<'a, 'c>,
-    contact_ids: HashSet<String>,
-}
-
-impl<'a, 'c> ContactLoader<'a, 'c> for TeamLoader<'a, 'c> {
-    type Contact = ContactSeed;
-
-    fn tenant(&self) -> &Tenant<'a, 'c> {
-        &self.tenant
-    }
-
-    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
         let id = match &seed.id {
             Some(id) if id.trim().is_empty() => {
-                return Err(self
-                    .tenant
-                    .ctx
-                    .error(&format!("{path}.id"), "must not be blank"));
+                return Err(tenant.error(&format!("{path}.id"), "must not be blank"));
             }
             Some(id) if self.contact_ids.contains(id) => {
-                return Err(self.tenant.ctx.error(
+                return Err(tenant.error(
                     &format!("{path}.id"),
                     format!("duplicate contact id `{id}`"),
                 ));
             }
             Some(id) => id.clone(),
-            None => self.fresh_id(),
+            None => fakes::fresh_uuid(&mut tenant.rng, |id| self.contact_ids.contains(id)),
         };
         let tags = seed.tags.clone().unwrap_or_default();
         // Blank as the API words it, so that whatever the API stored loads again.
         if let Some(index) = tags.iter().position(|tag| is_blank(tag)) {
-            return Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.tags[{index}]"), "must not be blank"));
+            return Err(tenant.error(&format!("{path}.tags[{index}]"), "must not be blank"));
         }
-        let (created_at, updated_at) = match (seed.created_at, seed.updated_at) {
-            (Some(created), Some(updated)) => (created, updated),
-            (Some(created), None) => (created, created),
-            (None, Some(updated)) => (updated, updated),
-            (None, None) => self.generated_times(),
-        };
+        let (created_at, updated_at) = given_times(seed.created_at, seed.updated_at)
+            .unwrap_or_else(|| Self::generated_times(tenant));
         let attributes = seed.attributes.clone().unwrap_or_default();
-        self.insert(&StoredContact {
-            id: &id,
-            name: seed.name.as_deref(),
-            phone_number: seed.phone_number.as_deref(),
-            email: seed.email.as_deref(),
-            country_code: seed.country_code.as_deref(),
-            tags: &tags,
-            attributes: &attributes,
-            created_at,
-            updated_at,
-        })
+        self.insert(
+            tenant,
+            &StoredContact {
+                id: &id,
+                name: seed.name.as_deref(),
+                phone_number: seed.phone_number.as_deref(),
+                email: seed.email.as_deref(),
+                country_code: seed.country_code.as_deref(),
+                tags: &tags,
+                attributes: &attributes,
+                created_at,
+                updated_at,
+            },
+        )
     }
 
     /// A realistic contact: most have a name and a phone number, fewer an email; tags and
     /// attributes (plan, source, city) spread unevenly.
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let rng = &mut self.tenant.rng;
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
+        let rng = &mut tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
@@ -265,36 +191,79 @@ impl<'a, 'c> ContactLoader<'a, 'c> for TeamLoader<'a, 'c> {
         if fakes::chance(rng, 0.6) {
             attributes.insert("city".into(), fakes::city(rng).into());
         }
-        let (created_at, updated_at) = self.generated_times();
-        let id = self.fresh_id();
-        self.insert(&StoredContact {
-            id: &id,
-            name: name.as_deref(),
-            phone_number: phone_number.as_deref(),
-            email: email.as_deref(),
-            country_code,
-            tags: &tags,
-            attributes: &attributes,
-            created_at,
-            updated_at,
-        })
+        let (created_at, updated_at) = Self::generated_times(tenant);
+        let id = fakes::fresh_uuid(&mut tenant.rng, |id| self.contact_ids.contains(id));
+        self.insert(
+            tenant,
+            &StoredContact {
+                id: &id,
+                name: name.as_deref(),
+                phone_number: phone_number.as_deref(),
+                email: email.as_deref(),
+                country_code,
+                tags: &tags,
+                attributes: &attributes,
+                created_at,
+                updated_at,
+            },
+        )
+    }
+
+    fn export(team: &Stored<'_>) -> rusqlite::Result<Value> {
+        let mut tags = team.records_below(
+            "SELECT tag FROM thoughtly_contact_tags WHERE team = ?1 AND contact_id = ?2
+             ORDER BY position",
+            |row| row.get::<_, String>(0),
+        )?;
+        let contacts = team.records(
+            "SELECT id, name, phone_number, email, country_code, attributes, created_at,
+                    updated_at
+             FROM thoughtly_contacts WHERE team = ?1 ORDER BY rowid",
+            |row| {
+                let contact_id: String = row.get(0)?;
+                Ok(json!({
+                    "id": &contact_id,
+                    "name": row.get::<_, Option<String>>(1)?,
+                    "phone_number": row.get::<_, Option<String>>(2)?,
+                    "email": row.get::<_, Option<String>>(3)?,
+                    "country_code": row.get::<_, Option<String>>(4)?,
+                    "tags": tags.of(&contact_id)?,
+                    "attributes": json_column(row, 5)?,
+                    "created_at": timestamp(Millis(row.get(6)?)),
+                    "updated_at": timestamp(Millis(row.get(7)?)),
+                }))
+            },
+        )?;
+        // In the order they were placed, which decides the oldest ones forgotten.
+        let calls = team.records(
+            "SELECT id, contact_id, interview_id, phone_number, status, metadata, created_at
+             FROM thoughtly_calls WHERE team = ?1 ORDER BY seq",
+            |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "contact_id": row.get::<_, String>(1)?,
+                    "interview_id": row.get::<_, String>(2)?,
+                    "phone_number": row.get::<_, Option<String>>(3)?,
+                    "status": row.get::<_, String>(4)?,
+                    "metadata": json_column(row, 5)?,
+                    "created_at": timestamp(Millis(row.get(6)?)),
+                }))
+            },
+        )?;
+        Ok(json!({
+            "rate_limit": team.setting::<bool>("rate_limit")?,
+            "contacts": contacts,
+            "calls": calls,
+        }))
     }
 }
 
-impl<'a, 'c> TeamLoader<'a, 'c> {
-    fn new(tenant: Tenant<'a, 'c>) -> Self {
-        Self {
-            tenant,
-            contact_ids: HashSet::new(),
-        }
-    }
-
-    fn insert_listed_call(&mut self, path: &str, seed: &CallSeed) -> Result<(), SeedError> {
-        let ctx = self.tenant.ctx;
+impl TeamLoader {
+    fn insert_listed_call(tenant: &mut Tenant<'_>, path: &str, seed: &CallSeed) -> Result {
+        let ctx = tenant.ctx;
         // A call outlives its contact (deleting a contact keeps its calls), so a call whose
         // contact is gone is accepted when it says which number it called.
-        let contact_phone = match queries::contact_phone(ctx.tx, self.tenant.id, &seed.contact_id)?
-        {
+        let contact_phone = match queries::contact_phone(ctx.tx, tenant.id, &seed.contact_id)? {
             Some(phone) => phone,
             None if seed.phone_number.is_some() => None,
             None => {
@@ -312,9 +281,9 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
                 return Err(ctx.error(&format!("{path}.{field}"), "must not be blank"));
             }
         }
-        let created_at = seed.created_at.unwrap_or_else(|| {
-            fakes::instant_within_days(&mut self.tenant.rng, ctx.now, 30)
-        });
+        let created_at = seed
+            .created_at
+            .unwrap_or_else(|| fakes::instant_within_days(&mut tenant.rng, ctx.now, 30));
         let id = match &seed.id {
             Some(id) if id.trim().is_empty() => {
                 return Err(ctx.error(&format!("{path}.id"), "must not be blank"));
@@ -323,12 +292,12 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
                 return Err(ctx.error(&format!("{path}.id"), format!("duplicate call id `{id}`")));
             }
             Some(id) => id.clone(),
-            None => queries::fresh_call_id(ctx.tx, &mut self.tenant.rng, created_at)?,
+            None => queries::fresh_call_id(ctx.tx, &mut tenant.rng, created_at)?,
         };
         let metadata = seed.metadata.clone().unwrap_or_default();
         queries::insert_call(
             ctx.tx,
-            self.tenant.id,
+            tenant.id,
             &StoredCall {
                 id: &id,
                 contact_id: &seed.contact_id,
@@ -342,25 +311,15 @@ impl<'a, 'c> TeamLoader<'a, 'c> {
         Ok(())
     }
 
-    fn generated_times(&mut self) -> (Millis, Millis) {
-        let created = fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
-        let updated = fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now);
+    fn generated_times(tenant: &mut Tenant<'_>) -> (Millis, Millis) {
+        let created = fakes::instant_within_days(&mut tenant.rng, tenant.ctx.now, 365);
+        let updated = fakes::instant_between(&mut tenant.rng, created, tenant.ctx.now);
         (created, updated)
     }
 
-    fn insert(&mut self, contact: &StoredContact<'_>) -> Result<(), SeedError> {
-        queries::insert_contact(self.tenant.ctx.tx, self.tenant.id, contact)?;
+    fn insert(&mut self, tenant: &Tenant<'_>, contact: &StoredContact<'_>) -> Result {
+        queries::insert_contact(tenant.ctx.tx, tenant.id, contact)?;
         self.contact_ids.insert(contact.id.to_owned());
         Ok(())
-    }
-
-    /// A UUID no contact of this team has yet.
-    fn fresh_id(&mut self) -> String {
-        loop {
-            let id = fakes::uuid_v4(&mut self.tenant.rng);
-            if !self.contact_ids.contains(&id) {
-                return id;
-            }
-        }
     }
 }

@@ -9,7 +9,7 @@ use axum::routing::get;
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(Vambe, "vambe", seed::Workspaces);
+kit::vendor!(Vambe, "vambe", seed::WorkspaceLoader);
 
 /// The vendor's own name, for people.
 const NAME: &str = "Vambe";

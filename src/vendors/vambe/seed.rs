@@ -7,16 +7,16 @@ use std::collections::{BTreeMap, HashSet};
 
 use rand::RngExt;
 use rand::rngs::StdRng;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 
 use super::models::{CHAT_STATUSES, EntityType, PLATFORMS, is_vambe_uuid};
-use crate::seed::tenants::{ContactLoader, Tenant, Tenants, timestamp};
+use crate::seed::tenants::{Stored, Tenant, Tenants, timestamp};
+use crate::seed::{Result, SeedContext, fakes};
 use crate::tenancy::TenantTable;
-use crate::seed::{SeedContext, SeedError, fakes};
 use crate::time::Millis;
 
 const DAY_MS: i64 = 86_400_000;
@@ -60,7 +60,7 @@ struct StageSeed {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "VambeContact")]
-struct ContactSeed {
+pub struct ContactSeed {
     /// A UUID.
     id: Option<String>,
     name: Option<String>,
@@ -138,115 +138,13 @@ const GENERATED_PLATFORMS: &[&str] = &[
     "playground",
 ];
 
-/// The section: its tenants, each with its records.
-pub struct Workspaces;
-
-impl Tenants for Workspaces {
-    type Seed = WorkspaceSeed;
-    const TABLE: TenantTable = TenantTable {
-        list: "workspaces",
-        table: "vambe_workspaces",
-        kind: "workspace",
-        credentials: &["api_key"],
-        note: "NULL",
-    };
-
-    fn fill(tenant: Tenant<'_, '_>, seed: &WorkspaceSeed) -> Result<(), SeedError> {
-        WorkspaceLoader::new(tenant).load(seed)
-    }
-
-    fn export(conn: &Connection, id: i64) -> rusqlite::Result<Map<String, Value>> {
-        let mut stages = conn.prepare(
-            "SELECT id, name, description FROM vambe_stages
-             WHERE workspace_id = ?1 AND pipeline_id = ?2 ORDER BY position",
-        )?;
-        let mut pipelines = Vec::new();
-        let mut rows = conn.prepare(
-            "SELECT id, name, description FROM vambe_pipelines
-             WHERE workspace_id = ?1 ORDER BY position",
-        )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let pipeline_id: String = row.get(0)?;
-            let pipeline_stages: Vec<Value> = stages
-                .query_map(params![id, pipeline_id], |row| {
-                    Ok(json!({
-                        "id": row.get::<_, String>(0)?,
-                        "name": row.get::<_, String>(1)?,
-                        "description": row.get::<_, Option<String>>(2)?,
-                    }))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            pipelines.push(json!({
-                "id": pipeline_id,
-                "name": row.get::<_, String>(1)?,
-                "description": row.get::<_, Option<String>>(2)?,
-                "stages": pipeline_stages,
-            }));
-        }
-        let mut fields = conn.prepare(
-            "SELECT key, value FROM vambe_custom_fields
-             WHERE workspace_id = ?1 AND contact_id = ?2 AND entity = ?3",
-        )?;
-        // Stored as text (what the filter compares), so written back as strings.
-        let mut fields_of = |contact_id: &str, entity: EntityType| {
-            fields
-                .query_map(params![id, contact_id, entity.as_str()], |row| {
-                    Ok((row.get::<_, String>(0)?, Value::String(row.get(1)?)))
-                })?
-                .collect::<rusqlite::Result<Map<String, Value>>>()
-        };
-        let mut contacts = Vec::new();
-        let mut rows = conn.prepare(
-            "SELECT id, name, phone, email, platform, last_message_at, chat_status, created_at,
-                    updated_at, client_id, ai_customer_id, default_stage_id, blocked,
-                    is_chat_read, ticket_id, ticket_stage_id
-             FROM vambe_contacts WHERE workspace_id = ?1 ORDER BY rowid",
-        )?;
-        let mut rows = rows.query([id])?;
-        while let Some(row) = rows.next()? {
-            let contact_id: String = row.get(0)?;
-            let ticket = match (
-                row.get::<_, Option<String>>(14)?,
-                row.get::<_, Option<String>>(15)?,
-            ) {
-                (Some(ticket_id), Some(stage_id)) => json!({
-                    "id": ticket_id,
-                    "current_stage_id": stage_id,
-                    "custom_fields": fields_of(&contact_id, EntityType::Ticket)?,
-                }),
-                _ => Value::Null,
-            };
-            contacts.push(json!({
-                "id": contact_id,
-                "name": row.get::<_, Option<String>>(1)?,
-                "phone": row.get::<_, Option<String>>(2)?,
-                "email": row.get::<_, Option<String>>(3)?,
-                "platform": row.get::<_, String>(4)?,
-                "last_message_at": timestamp(Millis(row.get(5)?)),
-                "chat_status": row.get::<_, String>(6)?,
-                "created_at": timestamp(Millis(row.get(7)?)),
-                "updated_at": timestamp(Millis(row.get(8)?)),
-                "client_id": row.get::<_, String>(9)?,
-                "ai_customer_id": row.get::<_, String>(10)?,
-                "default_stage_id": row.get::<_, String>(11)?,
-                "blocked": row.get::<_, bool>(12)?,
-                "is_chat_read": row.get::<_, bool>(13)?,
-                "custom_fields": fields_of(&contact_id, EntityType::Customer)?,
-                "active_ticket_v2": ticket,
-            }));
-        }
-        let mut workspace = Map::new();
-        workspace.insert("pipelines".into(), pipelines.into());
-        workspace.insert("contacts".into(), contacts.into());
-        Ok(workspace)
-    }
-}
+/// Workspaces, each found by its API key.
+pub const TENANTS: TenantTable = TenantTable::new("vambe_workspaces", "workspace", &["api_key"]);
 
 /// Loads one workspace, keeping its pipeline, stage and contact ids unique and every
 /// generated `updated_at` distinct (so a strictly-after sync cursor never lands mid-tie).
-struct WorkspaceLoader<'a, 'c> {
-    tenant: Tenant<'a, 'c>,
+#[derive(Default)]
+pub struct WorkspaceLoader {
     /// The workspace-wide `client_id` generated contacts carry.
     client_id: String,
     pipeline_ids: HashSet<String>,
@@ -258,93 +156,119 @@ struct WorkspaceLoader<'a, 'c> {
     created_ats: HashSet<i64>,
 }
 
-impl<'a, 'c> ContactLoader<'a, 'c> for WorkspaceLoader<'a, 'c> {
+impl Tenants for WorkspaceLoader {
+    type Seed = WorkspaceSeed;
     type Contact = ContactSeed;
 
-    fn tenant(&self) -> &Tenant<'a, 'c> {
-        &self.tenant
+    /// The workspace's pipelines and their stages, before the contacts that sit in them.
+    fn start(tenant: &mut Tenant<'_>, workspace: &WorkspaceSeed) -> Result<Self> {
+        let mut loader = Self {
+            client_id: fakes::uuid_v4(&mut tenant.rng),
+            ..Self::default()
+        };
+        for (path, pipeline) in tenant.listed("pipelines", &workspace.pipelines) {
+            loader.insert_pipeline(tenant, &path, pipeline)?;
+        }
+        Ok(loader)
     }
 
-    fn insert_listed_contact(&mut self, path: &str, seed: &ContactSeed) -> Result<(), SeedError> {
-        let id = self.given_or_fresh_id(&format!("{path}.id"), seed.id.as_deref(), |me, id| {
-            me.contact_ids.contains(id)
-        })?;
+    fn contacts(workspace: &WorkspaceSeed) -> &[ContactSeed] {
+        &workspace.contacts
+    }
+
+    fn insert_listed(&mut self, tenant: &mut Tenant<'_>, path: &str, seed: &ContactSeed) -> Result {
+        let id = self.given_or_fresh_id(
+            tenant,
+            &format!("{path}.id"),
+            seed.id.as_deref(),
+            |me, id| me.contact_ids.contains(id),
+        )?;
         let platform = match seed.platform.as_deref() {
             None => "whatsapp".to_owned(),
-            Some(platform) => self.one_of(&format!("{path}.platform"), platform, PLATFORMS)?,
+            Some(platform) => {
+                Self::one_of(tenant, &format!("{path}.platform"), platform, PLATFORMS)?
+            }
         };
         let chat_status = match seed.chat_status.as_deref() {
             None => "UNATTENDED".to_owned(),
-            Some(status) => self.one_of(&format!("{path}.chat_status"), status, CHAT_STATUSES)?,
+            Some(status) => Self::one_of(
+                tenant,
+                &format!("{path}.chat_status"),
+                status,
+                CHAT_STATUSES,
+            )?,
         };
         let client_id = match seed.client_id.as_deref() {
             None => self.client_id.clone(),
-            Some(id) => self.uuid(&format!("{path}.client_id"), id)?,
+            Some(id) => Self::uuid(tenant, &format!("{path}.client_id"), id)?,
         };
         let ai_customer_id = match seed.ai_customer_id.as_deref() {
-            None => fakes::uuid_v4(&mut self.tenant.rng),
-            Some(id) => self.uuid(&format!("{path}.ai_customer_id"), id)?,
+            None => fakes::uuid_v4(&mut tenant.rng),
+            Some(id) => Self::uuid(tenant, &format!("{path}.ai_customer_id"), id)?,
         };
         let default_stage_id = match seed.default_stage_id.as_deref() {
-            None => self.first_stage_id(),
+            None => self.first_stage_id(tenant),
             // Without stages, a contact's default stage is a random UUID (see
             // `first_stage_id`); a snapshot of such a workspace must load again.
             Some(id) if self.stage_ids.is_empty() => {
-                self.uuid(&format!("{path}.default_stage_id"), id)?
+                Self::uuid(tenant, &format!("{path}.default_stage_id"), id)?
             }
-            Some(id) => self.stage_of_workspace(&format!("{path}.default_stage_id"), id)?,
+            Some(id) => self.stage_of_workspace(tenant, &format!("{path}.default_stage_id"), id)?,
         };
         // Whatever instants are given anchor the others: a contact is created, then messages,
         // then is updated.
         let given = [seed.created_at, seed.last_message_at, seed.updated_at];
         let (created_at, last_message_at, updated_at) = match given {
             [None, None, None] => {
-                let created =
-                    fakes::instant_within_days(&mut self.tenant.rng, self.tenant.ctx.now, 365);
-                let updated =
-                    fakes::instant_between(&mut self.tenant.rng, created, self.tenant.ctx.now);
+                let created = fakes::instant_within_days(&mut tenant.rng, tenant.ctx.now, 365);
+                let updated = fakes::instant_between(&mut tenant.rng, created, tenant.ctx.now);
                 (created, updated, updated)
             }
             [created, message, updated] => {
                 let earliest = given.iter().flatten().min().copied();
                 let latest = given.iter().flatten().max().copied();
-                let created = created.or(earliest).unwrap_or(self.tenant.ctx.now);
+                let created = created.or(earliest).unwrap_or(tenant.ctx.now);
                 let updated = updated.or(latest).unwrap_or(created);
                 (created, message.unwrap_or(updated), updated)
             }
         };
         let ticket = match &seed.active_ticket_v2 {
             None => None,
-            Some(ticket) => Some(self.listed_ticket(&format!("{path}.active_ticket_v2"), ticket)?),
+            Some(ticket) => {
+                Some(self.listed_ticket(tenant, &format!("{path}.active_ticket_v2"), ticket)?)
+            }
         };
         let customer_fields = custom_fields(
-            self.tenant.ctx,
+            tenant.ctx,
             &format!("{path}.custom_fields"),
             &seed.custom_fields,
         )?;
-        self.insert_contact(StoredContact {
-            id,
-            name: seed.name.clone(),
-            phone: seed.phone.clone(),
-            email: seed.email.clone(),
-            platform,
-            last_message_at,
-            chat_status,
-            created_at,
-            updated_at,
-            client_id,
-            ai_customer_id,
-            default_stage_id,
-            blocked: seed.blocked.unwrap_or(false),
-            is_chat_read: seed.is_chat_read.unwrap_or(false),
-            customer_fields,
-            ticket,
-        })
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                id,
+                name: seed.name.clone(),
+                phone: seed.phone.clone(),
+                email: seed.email.clone(),
+                platform,
+                last_message_at,
+                chat_status,
+                created_at,
+                updated_at,
+                client_id,
+                ai_customer_id,
+                default_stage_id,
+                blocked: seed.blocked.unwrap_or(false),
+                is_chat_read: seed.is_chat_read.unwrap_or(false),
+                customer_fields,
+                ticket,
+            },
+        )
     }
 
-    fn insert_generated_contact(&mut self) -> Result<(), SeedError> {
-        let now = self.tenant.ctx.now;
-        let rng = &mut self.tenant.rng;
+    fn insert_generated(&mut self, tenant: &mut Tenant<'_>) -> Result {
+        let now = tenant.ctx.now;
+        let rng = &mut tenant.rng;
         let first = fakes::first_name(rng);
         let last = fakes::last_name(rng);
         let name = fakes::chance(rng, 0.95).then(|| format!("{first} {last}"));
@@ -387,74 +311,141 @@ impl<'a, 'c> ContactLoader<'a, 'c> for WorkspaceLoader<'a, 'c> {
         if fakes::chance(rng, 0.3) {
             customer_fields.push(("segment".into(), fakes::pick(rng, CUSTOMER_SEGMENTS).into()));
         }
-        let ticket = if !self.stage_ids.is_empty() && fakes::chance(&mut self.tenant.rng, 0.8) {
-            Some(self.generated_ticket())
+        let ticket = if !self.stage_ids.is_empty() && fakes::chance(&mut tenant.rng, 0.8) {
+            Some(self.generated_ticket(tenant))
         } else {
             None
         };
-        let id = self.fresh_uuid(|me, id| me.contact_ids.contains(id));
+        let id = fakes::fresh_uuid(&mut tenant.rng, |id| self.contact_ids.contains(id));
         let created_at = self.distinct(created_at, |me| &mut me.created_ats);
         let updated_at = self.distinct(updated_at.max(created_at), |me| &mut me.updated_ats);
-        let default_stage_id = self.generated_default_stage_id(&id);
-        self.insert_contact(StoredContact {
-            id,
-            name,
-            phone,
-            email,
-            platform,
-            last_message_at,
-            chat_status,
-            created_at,
-            updated_at,
-            client_id: self.client_id.clone(),
-            ai_customer_id,
-            default_stage_id,
-            blocked,
-            is_chat_read,
-            customer_fields,
-            ticket,
-        })
+        let default_stage_id = self.generated_default_stage_id(tenant, &id);
+        self.insert_contact(
+            tenant,
+            StoredContact {
+                id,
+                name,
+                phone,
+                email,
+                platform,
+                last_message_at,
+                chat_status,
+                created_at,
+                updated_at,
+                client_id: self.client_id.clone(),
+                ai_customer_id,
+                default_stage_id,
+                blocked,
+                is_chat_read,
+                customer_fields,
+                ticket,
+            },
+        )
+    }
+
+    fn export(workspace: &Stored<'_>) -> rusqlite::Result<Value> {
+        let mut stages = workspace.records_below(
+            "SELECT id, name, description FROM vambe_stages
+             WHERE workspace_id = ?1 AND pipeline_id = ?2 ORDER BY position",
+            |row| {
+                Ok(json!({
+                    "id": row.get::<_, String>(0)?,
+                    "name": row.get::<_, String>(1)?,
+                    "description": row.get::<_, Option<String>>(2)?,
+                }))
+            },
+        )?;
+        let pipelines = workspace.records(
+            "SELECT id, name, description FROM vambe_pipelines
+             WHERE workspace_id = ?1 ORDER BY position",
+            |row| {
+                let pipeline_id: String = row.get(0)?;
+                Ok(json!({
+                    "id": &pipeline_id,
+                    "name": row.get::<_, String>(1)?,
+                    "description": row.get::<_, Option<String>>(2)?,
+                    "stages": stages.of(&pipeline_id)?,
+                }))
+            },
+        )?;
+        let mut fields = workspace.conn.prepare(
+            "SELECT key, value FROM vambe_custom_fields
+             WHERE workspace_id = ?1 AND contact_id = ?2 AND entity = ?3",
+        )?;
+        // Stored as text (what the filter compares), so written back as strings.
+        let mut fields_of = |contact_id: &str, entity: EntityType| {
+            fields
+                .query_map(params![workspace.id, contact_id, entity.as_str()], |row| {
+                    Ok((row.get::<_, String>(0)?, Value::String(row.get(1)?)))
+                })?
+                .collect::<rusqlite::Result<Map<String, Value>>>()
+        };
+        let contacts = workspace.records(
+            "SELECT id, name, phone, email, platform, last_message_at, chat_status, created_at,
+                    updated_at, client_id, ai_customer_id, default_stage_id, blocked,
+                    is_chat_read, ticket_id, ticket_stage_id
+             FROM vambe_contacts WHERE workspace_id = ?1 ORDER BY rowid",
+            |row| {
+                let contact_id: String = row.get(0)?;
+                let ticket = match (
+                    row.get::<_, Option<String>>(14)?,
+                    row.get::<_, Option<String>>(15)?,
+                ) {
+                    (Some(ticket_id), Some(stage_id)) => json!({
+                        "id": ticket_id,
+                        "current_stage_id": stage_id,
+                        "custom_fields": fields_of(&contact_id, EntityType::Ticket)?,
+                    }),
+                    _ => Value::Null,
+                };
+                Ok(json!({
+                    "id": &contact_id,
+                    "name": row.get::<_, Option<String>>(1)?,
+                    "phone": row.get::<_, Option<String>>(2)?,
+                    "email": row.get::<_, Option<String>>(3)?,
+                    "platform": row.get::<_, String>(4)?,
+                    "last_message_at": timestamp(Millis(row.get(5)?)),
+                    "chat_status": row.get::<_, String>(6)?,
+                    "created_at": timestamp(Millis(row.get(7)?)),
+                    "updated_at": timestamp(Millis(row.get(8)?)),
+                    "client_id": row.get::<_, String>(9)?,
+                    "ai_customer_id": row.get::<_, String>(10)?,
+                    "default_stage_id": row.get::<_, String>(11)?,
+                    "blocked": row.get::<_, bool>(12)?,
+                    "is_chat_read": row.get::<_, bool>(13)?,
+                    "custom_fields": fields_of(&contact_id, EntityType::Customer)?,
+                    "active_ticket_v2": ticket,
+                }))
+            },
+        )?;
+        Ok(json!({
+            "pipelines": pipelines,
+            "contacts": contacts,
+        }))
     }
 }
 
-impl<'a, 'c> WorkspaceLoader<'a, 'c> {
-    fn new(mut tenant: Tenant<'a, 'c>) -> Self {
-        let client_id = fakes::uuid_v4(&mut tenant.rng);
-        Self {
-            tenant,
-            client_id,
-            pipeline_ids: HashSet::new(),
-            stage_ids: Vec::new(),
-            contact_ids: HashSet::new(),
-            ticket_ids: HashSet::new(),
-            updated_ats: HashSet::new(),
-            created_ats: HashSet::new(),
-        }
-    }
-
-    fn load(mut self, workspace: &WorkspaceSeed) -> Result<(), SeedError> {
-        for (path, pipeline) in self.tenant.listed("pipelines", &workspace.pipelines) {
-            self.insert_pipeline(&path, pipeline)?;
-        }
-        self.load_contacts(&workspace.contacts)
-    }
-
-    fn insert_pipeline(&mut self, path: &str, pipeline: &PipelineSeed) -> Result<(), SeedError> {
+impl WorkspaceLoader {
+    fn insert_pipeline(
+        &mut self,
+        tenant: &mut Tenant<'_>,
+        path: &str,
+        pipeline: &PipelineSeed,
+    ) -> Result {
         if pipeline.name.trim().is_empty() {
-            return Err(self
-                .tenant
-                .ctx
-                .error(&format!("{path}.name"), "must not be blank"));
+            return Err(tenant.error(&format!("{path}.name"), "must not be blank"));
         }
-        let id =
-            self.given_or_fresh_id(&format!("{path}.id"), pipeline.id.as_deref(), |me, id| {
-                me.pipeline_ids.contains(id)
-            })?;
-        self.tenant.ctx.tx.execute(
+        let id = self.given_or_fresh_id(
+            tenant,
+            &format!("{path}.id"),
+            pipeline.id.as_deref(),
+            |me, id| me.pipeline_ids.contains(id),
+        )?;
+        tenant.ctx.tx.execute(
             "INSERT INTO vambe_pipelines (workspace_id, id, name, description, position)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![
-                self.tenant.id,
+                tenant.id,
                 id,
                 pipeline.name,
                 pipeline.description,
@@ -465,22 +456,20 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         for (index, stage) in pipeline.stages.iter().enumerate() {
             let stage_path = format!("{path}.stages[{index}]");
             if stage.name.trim().is_empty() {
-                return Err(self
-                    .tenant
-                    .ctx
-                    .error(&format!("{stage_path}.name"), "must not be blank"));
+                return Err(tenant.error(&format!("{stage_path}.name"), "must not be blank"));
             }
             let stage_id = self.given_or_fresh_id(
+                tenant,
                 &format!("{stage_path}.id"),
                 stage.id.as_deref(),
                 |me, id| me.stage_ids.iter().any(|taken| taken == id),
             )?;
-            self.tenant.ctx.tx.execute(
+            tenant.ctx.tx.execute(
                 "INSERT INTO vambe_stages (workspace_id, id, pipeline_id, name, description,
                      position)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 rusqlite::params![
-                    self.tenant.id,
+                    tenant.id,
                     stage_id,
                     id,
                     stage.name,
@@ -493,14 +482,25 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         Ok(())
     }
 
-    fn listed_ticket(&mut self, path: &str, seed: &TicketSeed) -> Result<StoredTicket, SeedError> {
-        let id = self.given_or_fresh_id(&format!("{path}.id"), seed.id.as_deref(), |me, id| {
-            me.ticket_ids.contains(id)
-        })?;
-        let stage_id =
-            self.stage_of_workspace(&format!("{path}.current_stage_id"), &seed.current_stage_id)?;
+    fn listed_ticket(
+        &mut self,
+        tenant: &mut Tenant<'_>,
+        path: &str,
+        seed: &TicketSeed,
+    ) -> Result<StoredTicket> {
+        let id = self.given_or_fresh_id(
+            tenant,
+            &format!("{path}.id"),
+            seed.id.as_deref(),
+            |me, id| me.ticket_ids.contains(id),
+        )?;
+        let stage_id = self.stage_of_workspace(
+            tenant,
+            &format!("{path}.current_stage_id"),
+            &seed.current_stage_id,
+        )?;
         let fields = custom_fields(
-            self.tenant.ctx,
+            tenant.ctx,
             &format!("{path}.custom_fields"),
             &seed.custom_fields,
         )?;
@@ -511,62 +511,60 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
         })
     }
 
-    fn generated_ticket(&mut self) -> StoredTicket {
+    fn generated_ticket(&self, tenant: &mut Tenant<'_>) -> StoredTicket {
         let stage_names: Vec<&str> = self.stage_ids.iter().map(String::as_str).collect();
-        let stage_id = fakes::pick(&mut self.tenant.rng, &stage_names).to_owned();
+        let stage_id = fakes::pick(&mut tenant.rng, &stage_names).to_owned();
         let mut fields = Vec::new();
-        if fakes::chance(&mut self.tenant.rng, 0.7) {
+        if fakes::chance(&mut tenant.rng, 0.7) {
             fields.push((
                 "priority".into(),
-                fakes::pick(&mut self.tenant.rng, TICKET_PRIORITIES).into(),
+                fakes::pick(&mut tenant.rng, TICKET_PRIORITIES).into(),
             ));
         }
-        if fakes::chance(&mut self.tenant.rng, 0.5) {
+        if fakes::chance(&mut tenant.rng, 0.5) {
             fields.push((
                 "source".into(),
-                fakes::pick(&mut self.tenant.rng, TICKET_SOURCES).into(),
+                fakes::pick(&mut tenant.rng, TICKET_SOURCES).into(),
             ));
         }
         StoredTicket {
-            id: self.fresh_uuid(|me, id| me.ticket_ids.contains(id)),
+            id: fakes::fresh_uuid(&mut tenant.rng, |id| self.ticket_ids.contains(id)),
             stage_id,
             fields,
         }
     }
 
-    fn insert_contact(&mut self, contact: StoredContact) -> Result<(), SeedError> {
+    fn insert_contact(&mut self, tenant: &Tenant<'_>, contact: StoredContact) -> Result {
         let (ticket_id, ticket_stage_id) = match &contact.ticket {
             Some(ticket) => (Some(&ticket.id), Some(&ticket.stage_id)),
             None => (None, None),
         };
-        let mut insert = self.tenant.ctx.tx.prepare_cached(
+        let mut insert = tenant.ctx.tx.prepare_cached(
             "INSERT INTO vambe_contacts (workspace_id, id, name, phone, email, platform,
                  last_message_at, chat_status, created_at, updated_at, client_id, ai_customer_id,
                  default_stage_id, blocked, is_chat_read, ticket_id, ticket_stage_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
-        insert.execute(
-            rusqlite::params![
-                self.tenant.id,
-                contact.id,
-                contact.name,
-                contact.phone,
-                contact.email,
-                contact.platform,
-                contact.last_message_at.0,
-                contact.chat_status,
-                contact.created_at.0,
-                contact.updated_at.0,
-                contact.client_id,
-                contact.ai_customer_id,
-                contact.default_stage_id,
-                contact.blocked,
-                contact.is_chat_read,
-                ticket_id,
-                ticket_stage_id,
-            ],
-        )?;
-        let mut insert_field = self.tenant.ctx.tx.prepare_cached(
+        insert.execute(rusqlite::params![
+            tenant.id,
+            contact.id,
+            contact.name,
+            contact.phone,
+            contact.email,
+            contact.platform,
+            contact.last_message_at.0,
+            contact.chat_status,
+            contact.created_at.0,
+            contact.updated_at.0,
+            contact.client_id,
+            contact.ai_customer_id,
+            contact.default_stage_id,
+            contact.blocked,
+            contact.is_chat_read,
+            ticket_id,
+            ticket_stage_id,
+        ])?;
+        let mut insert_field = tenant.ctx.tx.prepare_cached(
             "INSERT INTO vambe_custom_fields (workspace_id, contact_id, entity, key, value)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
@@ -582,7 +580,7 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
             .map(|field| (EntityType::Customer, field));
         for (entity, (key, value)) in customer_fields.chain(ticket_fields) {
             insert_field.execute(rusqlite::params![
-                self.tenant.id,
+                tenant.id,
                 contact.id,
                 entity.as_str(),
                 key,
@@ -600,10 +598,10 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
 
     /// A listed contact without a `default_stage_id` starts in the first stage of the first
     /// pipeline; a random id when the workspace has no stage at all.
-    fn first_stage_id(&mut self) -> String {
+    fn first_stage_id(&self, tenant: &mut Tenant<'_>) -> String {
         match self.stage_ids.first() {
             Some(id) => id.clone(),
-            None => fakes::uuid_v4(&mut self.tenant.rng),
+            None => fakes::uuid_v4(&mut tenant.rng),
         }
     }
 
@@ -611,22 +609,22 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
     /// contact's (random) id so that contacts spread over every stage without another draw of
     /// the generator (which would change every contact generated after it). Independent of the
     /// ticket's stage, so that for most contacts the two differ.
-    fn generated_default_stage_id(&mut self, contact_id: &str) -> String {
+    fn generated_default_stage_id(&self, tenant: &mut Tenant<'_>, contact_id: &str) -> String {
         let spread = contact_id
             .get(..8)
             .and_then(|head| u32::from_str_radix(head, 16).ok())
             .unwrap_or(0) as usize;
         match self.stage_ids.get(spread % self.stage_ids.len().max(1)) {
             Some(id) => id.clone(),
-            None => fakes::uuid_v4(&mut self.tenant.rng),
+            None => fakes::uuid_v4(&mut tenant.rng),
         }
     }
 
     /// `id` lower-cased if it names a stage of one of this workspace's pipelines.
-    fn stage_of_workspace(&self, path: &str, id: &str) -> Result<String, SeedError> {
-        let stage_id = self.uuid(path, id)?;
+    fn stage_of_workspace(&self, tenant: &Tenant<'_>, path: &str, id: &str) -> Result<String> {
+        let stage_id = Self::uuid(tenant, path, id)?;
         if !self.stage_ids.contains(&stage_id) {
-            return Err(self.tenant.ctx.error(
+            return Err(tenant.error(
                 path,
                 format!("no stage `{id}` in this workspace's pipelines"),
             ));
@@ -635,11 +633,11 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
     }
 
     /// `value` if it is one of `allowed`, else an error naming them.
-    fn one_of(&self, path: &str, value: &str, allowed: &[&str]) -> Result<String, SeedError> {
+    fn one_of(tenant: &Tenant<'_>, path: &str, value: &str, allowed: &[&str]) -> Result<String> {
         if allowed.contains(&value) {
             Ok(value.to_owned())
         } else {
-            Err(self.tenant.ctx.error(
+            Err(tenant.error(
                 path,
                 format!(
                     "unknown value `{value}`: expected one of {}",
@@ -650,44 +648,30 @@ impl<'a, 'c> WorkspaceLoader<'a, 'c> {
     }
 
     /// `id` lower-cased if it matches the vendor's UUID pattern.
-    fn uuid(&self, path: &str, id: &str) -> Result<String, SeedError> {
+    fn uuid(tenant: &Tenant<'_>, path: &str, id: &str) -> Result<String> {
         if is_vambe_uuid(id) {
             Ok(id.to_ascii_lowercase())
         } else {
-            Err(self
-                .tenant
-                .ctx
-                .error(path, format!("`{id}` is not a UUID (the vendor's pattern)")))
+            Err(tenant.error(path, format!("`{id}` is not a UUID (the vendor's pattern)")))
         }
     }
 
     /// The given id (a UUID not yet `taken`) or a fresh one.
     fn given_or_fresh_id(
-        &mut self,
+        &self,
+        tenant: &mut Tenant<'_>,
         path: &str,
         given: Option<&str>,
         taken: impl Fn(&Self, &str) -> bool,
-    ) -> Result<String, SeedError> {
+    ) -> Result<String> {
         match given {
-            None => Ok(self.fresh_uuid(taken)),
+            None => Ok(fakes::fresh_uuid(&mut tenant.rng, |id| taken(self, id))),
             Some(given) => {
-                let id = self.uuid(path, given)?;
+                let id = Self::uuid(tenant, path, given)?;
                 if taken(self, &id) {
-                    return Err(self
-                        .tenant
-                        .ctx
-                        .error(path, format!("duplicate id `{given}`")));
+                    return Err(tenant.error(path, format!("duplicate id `{given}`")));
                 }
                 Ok(id)
-            }
-        }
-    }
-
-    fn fresh_uuid(&mut self, taken: impl Fn(&Self, &str) -> bool) -> String {
-        loop {
-            let id = fakes::uuid_v4(&mut self.tenant.rng);
-            if !taken(self, &id) {
-                return id;
             }
         }
     }
@@ -725,7 +709,7 @@ fn custom_fields(
     ctx: &SeedContext<'_>,
     path: &str,
     fields: &BTreeMap<String, Value>,
-) -> Result<Vec<(String, String)>, SeedError> {
+) -> Result<Vec<(String, String)>> {
     let mut stored = Vec::with_capacity(fields.len());
     for (key, value) in fields {
         if key.is_empty() {
