@@ -19,10 +19,11 @@ pub use tenant::{Declared, Limited, Plain, RateLimited, Tenancy, Tenant, TenantD
 /// table `routes()`. It defines the vendor's marker type, which names the vendor in its
 /// errors, and `pub static VENDOR`, the declaration `vendors/mod.rs` lists.
 ///
-/// `kit::vendor!(Marker, "slug", seed::SectionType);`, beside `NAME` (the vendor's own
-/// name) and `REAL_HOST` (the host its real API is served from) in the folder's `mod.rs`.
+/// `kit::vendor!(Marker, "slug", "Name", "real.host", seed::SectionType);`: the vendor's own
+/// name, for people, and the host its real API is served from come between the slug and the
+/// seed section.
 macro_rules! vendor {
-    ($marker:ident, $slug:literal, $seed:ty) => {
+    ($marker:ident, $slug:literal, $name:literal, $real_host:literal, $seed:ty) => {
         mod auth;
         mod error;
         mod handlers;
@@ -39,8 +40,8 @@ macro_rules! vendor {
 
         pub static VENDOR: $crate::state::Vendor = $crate::state::Vendor {
             slug: $slug,
-            name: NAME,
-            real_host: REAL_HOST,
+            name: $name,
+            real_host: $real_host,
             schema: queries::SCHEMA,
             openapi: include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"),

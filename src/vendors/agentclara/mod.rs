@@ -8,12 +8,13 @@ use axum::routing::get;
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(AgentClara, "agentclara", seed::AccountLoader);
-
-/// The vendor's own name, for people.
-const NAME: &str = "AgentClara";
-/// The host the real API is served from.
-const REAL_HOST: &str = "api.agentclara.app";
+kit::vendor!(
+    AgentClara,
+    "agentclara",
+    "AgentClara",
+    "api.agentclara.app",
+    seed::AccountLoader
+);
 
 /// `/contacts/search` is a static segment, so the router prefers it to `{contact_id}`: no
 /// contact id is ever read from it.

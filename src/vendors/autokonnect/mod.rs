@@ -8,12 +8,13 @@ use axum::routing::get;
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(AutoKonnect, "autokonnect", seed::CompanyLoader);
-
-/// The vendor's own name, for people.
-const NAME: &str = "AutoKonnect";
-/// The host the real API is served from.
-const REAL_HOST: &str = "api.autokonnect.com";
+kit::vendor!(
+    AutoKonnect,
+    "autokonnect",
+    "AutoKonnect",
+    "api.autokonnect.com",
+    seed::CompanyLoader
+);
 
 fn routes() -> Router<AppState> {
     Router::new()

@@ -10,12 +10,13 @@ use axum::routing::{get, post};
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(TailorTalk, "tailortalk", seed::AgentLoader);
-
-/// The vendor's own name, for people.
-const NAME: &str = "TailorTalk";
-/// The host the real API is served from.
-const REAL_HOST: &str = "service.tailortalk.ai";
+kit::vendor!(
+    TailorTalk,
+    "tailortalk",
+    "TailorTalk",
+    "service.tailortalk.ai",
+    seed::AgentLoader
+);
 
 fn routes() -> Router<AppState> {
     // Every known client POSTs; GET with the same JSON body is accepted too for the two

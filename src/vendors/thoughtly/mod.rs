@@ -10,12 +10,13 @@ use axum::routing::{get, post};
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(Thoughtly, "thoughtly", seed::TeamLoader);
-
-/// The vendor's own name, for people.
-const NAME: &str = "Thoughtly";
-/// The host the real API is served from.
-const REAL_HOST: &str = "api.thoughtly.com";
+kit::vendor!(
+    Thoughtly,
+    "thoughtly",
+    "Thoughtly",
+    "api.thoughtly.com",
+    seed::TeamLoader
+);
 
 fn routes() -> Router<AppState> {
     Router::new()

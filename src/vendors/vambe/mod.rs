@@ -9,12 +9,13 @@ use axum::routing::get;
 use crate::kit;
 use crate::state::AppState;
 
-kit::vendor!(Vambe, "vambe", seed::WorkspaceLoader);
-
-/// The vendor's own name, for people.
-const NAME: &str = "Vambe";
-/// The host the real API is served from.
-const REAL_HOST: &str = "api.vambe.me";
+kit::vendor!(
+    Vambe,
+    "vambe",
+    "Vambe",
+    "api.vambe.me",
+    seed::WorkspaceLoader
+);
 
 fn routes() -> Router<AppState> {
     Router::new()
