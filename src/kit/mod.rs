@@ -17,7 +17,8 @@ pub use tenant::{Declared, Limited, Plain, RateLimited, Tenancy, Tenant, TenantD
 /// `queries` (with `SCHEMA`) and `seed` (with the section type named here) —
 /// and reads the OpenAPI document `openapi/<slug>.yaml`; the folder's `mod.rs` adds the route
 /// table `routes()`. It defines the vendor's marker type, which names the vendor in its
-/// errors, and `pub static VENDOR`, the declaration `vendors/mod.rs` lists.
+/// errors, the vendor's `Error` and `Result`, and `pub static VENDOR`, the declaration
+/// `vendors/mod.rs` lists.
 ///
 /// `kit::vendor!(Marker, "slug", "Name", "real.host", seed::SectionType);`: the vendor's own
 /// name, for people, and the host its real API is served from come between the slug and the
@@ -33,6 +34,11 @@ macro_rules! vendor {
 
         /// Names the vendor in its errors.
         pub struct $marker;
+
+        /// What every handler of the vendor returns on failure: an error in its words and
+        /// shape.
+        pub type Error = $crate::contract::Error<$marker>;
+        pub type Result<T, E = Error> = std::result::Result<T, E>;
 
         impl $crate::contract::Styled for $marker {
             const ERRORS: &'static $crate::contract::ErrorStyle = &error::ERRORS;

@@ -30,7 +30,3 @@ pub const PHONE_INVALID: &str = "phone must be in E.164 format (e.g. +1415555010
 pub const TAGS_INVALID: &str = "tags must be an array of strings";
 pub const CUSTOM_FIELDS_INVALID: &str = "custom_fields must be an object";
 pub const BODY_NOT_OBJECT: &str = "Request body must be a JSON object";
-
-/// What every AgentClara handler returns on failure.
-pub type Error = crate::contract::Error<super::AgentClara>;
-pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::AgentClara;
 use super::auth::Account;
-use super::error::{Error, Result};
+use super::{Error, Result};
 use super::models::{
     Contact, ContactChanges, ConversationsParams, Envelope, ListParams, NewContact, SearchParams,
 };

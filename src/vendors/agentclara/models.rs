@@ -4,8 +4,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::Error;
 use super::error::{
-    BODY_NOT_OBJECT, CUSTOM_FIELDS_INVALID, EMAIL_INVALID, Error, LIMIT_INVALID, NAME_INVALID,
+    BODY_NOT_OBJECT, CUSTOM_FIELDS_INVALID, EMAIL_INVALID, LIMIT_INVALID, NAME_INVALID,
     NAME_REQUIRED, OFFSET_INVALID, PHONE_INVALID, QUERY_REQUIRED, SORT_INVALID, TAGS_INVALID,
 };
 use crate::http::pagination::Window;

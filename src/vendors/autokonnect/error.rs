@@ -17,9 +17,6 @@ pub static ERRORS: ErrorStyle = ErrorStyle {
     shape,
 };
 
-/// What every AutoKonnect handler returns on failure.
-pub type Error = crate::contract::Error<super::AutoKonnect>;
-
 fn shape(status: StatusCode, message: &str, _fields: &[FieldError]) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }

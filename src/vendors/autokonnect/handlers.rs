@@ -1,7 +1,7 @@
 //! AutoKonnect's two operations (seed 003, "Contacts API Documentation").
 
 use super::auth::Company;
-use super::error::Error;
+use super::Result;
 use super::models::ListParams;
 use super::queries;
 use crate::http::cache::JsonBytes;
@@ -19,7 +19,7 @@ enum List {
 pub async fn list_contacts(
     company: Tenant<Company>,
     query: QueryPairs,
-) -> Result<JsonBytes, Error> {
+) -> Result<JsonBytes> {
     let params = ListParams::from(&query);
     company
         .answer_found((List::Contacts, params), |conn, company, (_, params)| {
@@ -29,7 +29,7 @@ pub async fn list_contacts(
 }
 
 /// `GET /api/v1/contacts/tags`: the company's tags with `_count.contact_tag`, name A→Z.
-pub async fn list_tags(company: Tenant<Company>, query: QueryPairs) -> Result<JsonBytes, Error> {
+pub async fn list_tags(company: Tenant<Company>, query: QueryPairs) -> Result<JsonBytes> {
     let params = ListParams::from(&query);
     company
         .answer_found((List::Tags, params), |conn, company, (_, params)| {

@@ -23,6 +23,3 @@ pub const CONTACT_IDS_INVALID: &str = "contact_ids is required and must be a lis
 pub const INVALID_START_AFTER: &str =
     "start_after must be an ISO 8601 timestamp with a timezone, e.g. 2025-11-08T05:39:17+00:00";
 pub const BODY_NOT_OBJECT: &str = "Request body must be a JSON object";
-
-/// What every TailorTalk handler returns on failure.
-pub type Error = crate::contract::Error<super::TailorTalk>;

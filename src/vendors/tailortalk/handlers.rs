@@ -4,7 +4,7 @@
 use axum::Json;
 
 use super::auth::Agent;
-use super::error::Error;
+use super::{Error, Result};
 use super::models::{
     CONVERTED_MESSAGE, Converted, GetContactsParams, GetLeadsParams, MarkConverted, Wrapped,
 };
@@ -18,7 +18,7 @@ use crate::kit::Tenant;
 pub async fn get_contacts(
     agent: Tenant<Agent>,
     JsonBody(body, _): JsonBody<Error>,
-) -> Result<JsonBytes, Error> {
+) -> Result<JsonBytes> {
     let params = GetContactsParams::try_from(body)?;
     agent
         .answer_found(params, |conn, agent, params| {
@@ -33,7 +33,7 @@ pub async fn get_contacts(
 pub async fn get_leads(
     agent: Tenant<Agent>,
     JsonBody(body, _): JsonBody<Error>,
-) -> Result<JsonBytes, Error> {
+) -> Result<JsonBytes> {
     let params = GetLeadsParams::try_from(body)?;
     agent
         .answer_found(params, |conn, agent, params| {
@@ -47,7 +47,7 @@ pub async fn get_leads(
 pub async fn mark_converted(
     agent: Tenant<Agent>,
     JsonBody(body, _): JsonBody<Error>,
-) -> Result<Json<Wrapped<Converted>>, Error> {
+) -> Result<Json<Wrapped<Converted>>> {
     let MarkConverted { contact_ids } = MarkConverted::try_from(body)?;
     let agent_id = agent.id;
     let updated_count = agent

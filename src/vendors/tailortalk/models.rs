@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::Error;
 use super::error::{
-    BODY_NOT_OBJECT, CONTACT_IDS_INVALID, Error, INVALID_START_AFTER, LEAD_STATUS_INVALID,
+    BODY_NOT_OBJECT, CONTACT_IDS_INVALID, INVALID_START_AFTER, LEAD_STATUS_INVALID,
     LEADS_LIMIT_OUT_OF_RANGE, LIMIT_NOT_INTEGER, LIMIT_OUT_OF_RANGE,
 };
 use crate::time::{Millis, Precision, TimeFormat};

@@ -43,10 +43,6 @@ pub const INVALID_METADATA: &str = "metadata must be an object";
 pub const METADATA_TOO_LARGE: &str = "metadata must be at most 16384 bytes as JSON";
 pub const CONTACT_HAS_NO_PHONE: &str = "The contact has no phone number to call";
 
-/// What every Thoughtly handler returns on failure.
-pub type Error = crate::contract::Error<super::Thoughtly>;
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
 fn shape(status: StatusCode, message: &str, _fields: &[FieldError]) -> Response {
     (
         status,

@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 
 use super::Thoughtly;
 use super::auth::Team;
-use super::error::{Error, Result};
+use super::{Error, Result};
 use super::error::CONTACT_HAS_NO_PHONE;
 use super::models::{Call, Contact, Envelope, ListParams, NewCall, NewContact, QUEUED};
 use super::queries::{self, StoredCall, StoredContact};

@@ -50,9 +50,6 @@ pub const CUSTOM_FIELD_VALUE_REQUIRED: &str =
     "custom_field_value must be provided together with custom_field_key";
 pub const ENTITY_TYPE_VALUES: &str = "entity_type must be one of: ticket, customer";
 
-/// What every Vambe handler returns on failure.
-pub type Error = crate::contract::Error<super::Vambe>;
-
 /// The body of every Vambe error, keys in the vendor's order.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -2,7 +2,7 @@
 //! vendor's API reference).
 
 use super::auth::Workspace;
-use super::error::Error;
+use super::{Error, Result};
 use super::models::ListParams;
 use super::queries;
 use crate::http::cache::JsonBytes;
@@ -14,7 +14,7 @@ use crate::kit::Tenant;
 pub async fn list_contacts(
     workspace: Tenant<Workspace>,
     query: QueryPairs,
-) -> Result<JsonBytes, Error> {
+) -> Result<JsonBytes> {
     // "Last N days" follows the server's clock, so a frozen clock gives exact answers.
     let params = ListParams::parse(&query, workspace.window_end()).map_err(Error::fields)?;
     workspace
@@ -26,7 +26,7 @@ pub async fn list_contacts(
 
 /// `GET /api/public/pipeline`: the workspace's pipelines with their stages, as a bare array in
 /// seed order. It takes no parameters; any query is ignored.
-pub async fn list_pipelines(workspace: Tenant<Workspace>) -> Result<JsonBytes, Error> {
+pub async fn list_pipelines(workspace: Tenant<Workspace>) -> Result<JsonBytes> {
     workspace
         .answer_found(ListPipelines, |conn, workspace, _| {
             queries::pipelines(conn, workspace.id)
