@@ -11,6 +11,7 @@ use super::error::{
 };
 use crate::http::pagination::Window;
 use crate::http::query::QueryPairs;
+use crate::kit;
 use crate::time::{Precision, TimeFormat};
 
 /// RFC 3339 in UTC with `Z`, milliseconds only when an instant has any:
@@ -260,16 +261,6 @@ fn custom_fields(value: &Value) -> Result<Map<String, Value>, Error> {
     }
 }
 
-/// The body as an object; an empty body counts as `{}`. Keys the API does not know are ignored,
-/// so a contact read with get can be sent back whole.
-fn object(body: Option<Value>) -> Result<Map<String, Value>, Error> {
-    match body {
-        None => Ok(Map::new()),
-        Some(Value::Object(fields)) => Ok(fields),
-        Some(_) => Err(Error::invalid(BODY_NOT_OBJECT)),
-    }
-}
-
 /// Body of `POST /contacts`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewContact {
@@ -284,7 +275,8 @@ impl TryFrom<Option<Value>> for NewContact {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        let fields = object(body)?;
+        // Keys the API does not know are ignored, so a contact read with get can be sent back whole.
+        let fields = kit::body::fields(body, BODY_NOT_OBJECT)?;
         let name = match fields.get("name") {
             None | Some(Value::Null) => return Err(Error::invalid(NAME_REQUIRED)),
             Some(Value::String(blank)) if blank.trim().is_empty() => {
@@ -330,7 +322,7 @@ impl TryFrom<Option<Value>> for ContactChanges {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        Self::from_fields(&object(body)?)
+        Self::from_fields(&kit::body::fields(body, BODY_NOT_OBJECT)?)
     }
 }
 

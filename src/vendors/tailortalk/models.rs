@@ -9,6 +9,7 @@ use super::error::{
     BODY_NOT_OBJECT, CONTACT_IDS_INVALID, INVALID_START_AFTER, LEAD_STATUS_INVALID,
     LEADS_LIMIT_OUT_OF_RANGE, LIMIT_NOT_INTEGER, LIMIT_OUT_OF_RANGE,
 };
+use crate::kit;
 use crate::time::{Millis, Precision, TimeFormat};
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -36,7 +37,7 @@ impl TryFrom<Option<Value>> for GetContactsParams {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        let fields = body_fields(body)?;
+        let fields = kit::body::fields(body, BODY_NOT_OBJECT)?;
         Ok(Self {
             start_after: parse_start_after(fields.get("start_after"))?,
             limit: Limit::parse(
@@ -64,7 +65,7 @@ impl TryFrom<Option<Value>> for GetLeadsParams {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        let fields = body_fields(body)?;
+        let fields = kit::body::fields(body, BODY_NOT_OBJECT)?;
         let lead_status = match fields.get("lead_status") {
             None | Some(Value::Null) => None,
             Some(Value::String(status)) => Some(status.clone()),
@@ -94,11 +95,7 @@ impl TryFrom<Option<Value>> for MarkConverted {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        let mut fields = match body {
-            None => return Err(Error::invalid(CONTACT_IDS_INVALID)),
-            Some(Value::Object(fields)) => fields,
-            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
-        };
+        let mut fields = kit::body::fields(body, BODY_NOT_OBJECT)?;
         let Some(Value::Array(items)) = fields.remove("contact_ids") else {
             return Err(Error::invalid(CONTACT_IDS_INVALID));
         };
@@ -112,15 +109,6 @@ impl TryFrom<Option<Value>> for MarkConverted {
             }
         }
         Ok(Self { contact_ids })
-    }
-}
-
-/// A body's fields: none for an empty body; anything but an object is refused.
-fn body_fields(body: Option<Value>) -> Result<Map<String, Value>, Error> {
-    match body {
-        None => Ok(Map::new()),
-        Some(Value::Object(fields)) => Ok(fields),
-        Some(_) => Err(Error::invalid(BODY_NOT_OBJECT)),
     }
 }
 

@@ -13,6 +13,7 @@ use super::error::{
     METADATA_TOO_LARGE, PHONE_NUMBER_REQUIRED,
 };
 use crate::http::query::QueryPairs;
+use crate::kit;
 use crate::time::{Precision, TimeFormat};
 
 /// RFC 3339 in UTC with `Z`, milliseconds only when an instant has any.
@@ -225,12 +226,7 @@ impl TryFrom<Option<Value>> for NewContact {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        let mut body = match body {
-            Some(Value::Object(fields)) => fields,
-            // An empty body lacks the one required field.
-            None => return Err(Error::invalid(PHONE_NUMBER_REQUIRED)),
-            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
-        };
+        let mut body = kit::body::fields(body, BODY_NOT_OBJECT)?;
         let phone_number = match body.remove("phone_number") {
             Some(Value::String(phone)) if !is_blank(&phone) => phone,
             _ => return Err(Error::invalid(PHONE_NUMBER_REQUIRED)),
@@ -267,12 +263,7 @@ impl TryFrom<Option<Value>> for NewCall {
     type Error = Error;
 
     fn try_from(body: Option<Value>) -> Result<Self, Error> {
-        let mut body = match body {
-            Some(Value::Object(fields)) => fields,
-            // An empty body lacks the required fields.
-            None => return Err(Error::invalid(CONTACT_ID_REQUIRED)),
-            Some(_) => return Err(Error::invalid(BODY_NOT_OBJECT)),
-        };
+        let mut body = kit::body::fields(body, BODY_NOT_OBJECT)?;
         let contact_id = match body.remove("contact_id") {
             Some(Value::String(id)) if !is_blank(&id) => id,
             _ => return Err(Error::invalid(CONTACT_ID_REQUIRED)),
