@@ -20,8 +20,8 @@
 //! 6. [`contract`]: what a vendor declares — its [`contract::VendorSpec`], its error texts and
 //!    body shape, and the one error type its handlers return.
 //! 7. [`state`]: what handlers share: the vendors, the store, clocks, control state and caches.
-//! 8. [`kit`]: what every vendor's handlers use: the tenant extractor, record ids, cached
-//!    answers, and the `kit::vendor!` declaration.
+//! 8. [`kit`]: what every vendor's handlers use: the tenant extractor (rate-limited tenants
+//!    included), record ids, bodies' fields, cached answers, and the `kit::vendor!` declaration.
 //! 9. [`vendors`]: one folder per vendor holding only its contract; `vendors/mod.rs` is the one
 //!    list of them.
 //! 10. [`admin`]: `/__admin`, the mock's own API.

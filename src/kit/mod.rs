@@ -2,8 +2,8 @@
 //! contract ([`crate::contract`]: spec, error texts and shape) and its seed section
 //! ([`crate::seed::tenants`]); its handlers take a [`Tenant`] first (credentials, namespace,
 //! rate limit, body errors), read ids with [`RecordId`], bodies with
-//! [`crate::http::body::JsonBody`] (objects' fields with [`body::fields`]), and answer reads through [`Tenant::answer`], whose cache key
-//! is the parsed request itself.
+//! [`crate::http::body::JsonBody`] and an object's fields with [`body::fields`], and answer
+//! reads through [`Tenant::answer`], whose cache key is the parsed request itself.
 
 pub mod body;
 pub mod path;
