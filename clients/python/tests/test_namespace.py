@@ -108,13 +108,17 @@ def test_reset_puts_the_namespace_back_to_the_seed(understudy):
     assert requests.get(url, headers=clara(understudy)).status_code == 404
 
 
+def namespace_names(server):
+    return [listed["name"] for listed in server.admin("GET", "/namespaces")["namespaces"]]
+
+
 def test_close_drops_the_namespace_and_its_faults(understudy_server):
     namespace = understudy_server.namespace()
     create(namespace, "Dropped")
     namespace.fault(vendor="vambe", effect=503)
-    assert namespace.name in understudy_server.admin("GET", "/namespaces")["namespaces"]
+    assert namespace.name in namespace_names(understudy_server)
     namespace.close()
-    assert namespace.name not in understudy_server.admin("GET", "/namespaces")["namespaces"]
+    assert namespace.name not in namespace_names(understudy_server)
     assert [r for r in understudy_server.admin("GET", "/faults")["faults"] if r.get("namespace") == namespace.name] == []
     namespace.close()  # twice: fine
 

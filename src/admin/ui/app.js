@@ -246,7 +246,7 @@ const LISTS = {
 
 const shared = {
   vendors: [], // from GET /__admin/tenants
-  namespaces: [], // [{name, bytes?, last_used?}]
+  namespaces: [], // [{name, bytes, last_used}]
 };
 
 async function loadVendors() {
@@ -267,11 +267,10 @@ async function loadVendors() {
   }
 }
 
-/** Namespaces as objects, whether the server lists names or `{name, bytes, last_used}`. */
+/** The namespaces the server lists, `{name, bytes, last_used}` each, by name. */
 async function loadNamespaces() {
   const data = await admin('GET', '/namespaces');
   shared.namespaces = (data.namespaces || [])
-    .map((n) => (typeof n === 'string' ? { name: n } : n))
     .sort((a, b) => a.name.localeCompare(b.name));
   $('#namespace-names').replaceChildren(
     el('option', { value: 'default' }),
