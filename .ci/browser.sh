@@ -53,17 +53,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts the binary on a free port with the given flags; prints its base URL.
+# Starts the binary on a free port with the given flags, in this shell so that cleanup stops
+# it; its base URL goes into the variable named first.
 start_server() {
-  local log=$1
-  shift
+  local into=$1 log=$2
+  shift 2
   "$bin" --port 0 "$@" >"$log" 2>&1 &
   pids+=($!)
   local line
   for _ in $(seq 100); do
     line=$(head -n 1 "$log")
     if [[ $line == "Understudy listening on http://"* ]]; then
-      echo "${line#Understudy listening on }"
+      printf -v "$into" '%s' "${line#Understudy listening on }"
       return
     fi
     sleep 0.1
@@ -73,14 +74,14 @@ start_server() {
   exit 1
 }
 
-UNDERSTUDY_URL=$(start_server "$logs/server.log")
+start_server UNDERSTUDY_URL "$logs/server.log"
 echo "   server: $UNDERSTUDY_URL"
 export UNDERSTUDY_URL
 # The admin guard came later than the page: without the flag, the test stands one in front of
 # the page (a 401 for every admin call without the token) and says so.
 if "$bin" --help | grep -q -- '--admin-token'; then
   UNDERSTUDY_ADMIN_TOKEN="browser-test-$RANDOM$RANDOM"
-  UNDERSTUDY_TOKEN_URL=$(start_server "$logs/server-token.log" --admin-token "$UNDERSTUDY_ADMIN_TOKEN")
+  start_server UNDERSTUDY_TOKEN_URL "$logs/server-token.log" --admin-token "$UNDERSTUDY_ADMIN_TOKEN"
   echo "   server with --admin-token: $UNDERSTUDY_TOKEN_URL"
   export UNDERSTUDY_ADMIN_TOKEN UNDERSTUDY_TOKEN_URL
 else
