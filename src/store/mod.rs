@@ -5,7 +5,7 @@
 //! from then on; the *live* database the default namespace reads and writes (in memory, or a
 //! file with `--db`), which reset copies the seed over with SQLite's online backup; and each
 //! namespace's, which is the seed itself until the namespace's first write and then a small
-//! database of its own holding copies of only the areas written (see [`seed`]).
+//! database of its own holding copies of only the areas written (see `store::seed`).
 //!
 //! Every write names the rows it may change — a [`Scope`], or anything — and each database
 //! counts writes per scope, so a cached answer is keyed by the writes that could change it
