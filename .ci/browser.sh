@@ -77,16 +77,10 @@ start_server() {
 start_server UNDERSTUDY_URL "$logs/server.log"
 echo "   server: $UNDERSTUDY_URL"
 export UNDERSTUDY_URL
-# The admin guard came later than the page: without the flag, the test stands one in front of
-# the page (a 401 for every admin call without the token) and says so.
-if "$bin" --help | grep -q -- '--admin-token'; then
-  UNDERSTUDY_ADMIN_TOKEN="browser-test-$RANDOM$RANDOM"
-  start_server UNDERSTUDY_TOKEN_URL "$logs/server-token.log" --admin-token "$UNDERSTUDY_ADMIN_TOKEN"
-  echo "   server with --admin-token: $UNDERSTUDY_TOKEN_URL"
-  export UNDERSTUDY_ADMIN_TOKEN UNDERSTUDY_TOKEN_URL
-else
-  echo "   this build has no --admin-token: the token test emulates the guard in the browser"
-fi
+UNDERSTUDY_ADMIN_TOKEN="browser-test-$RANDOM$RANDOM"
+start_server UNDERSTUDY_TOKEN_URL "$logs/server-token.log" --admin-token "$UNDERSTUDY_ADMIN_TOKEN"
+echo "   server with --admin-token: $UNDERSTUDY_TOKEN_URL"
+export UNDERSTUDY_ADMIN_TOKEN UNDERSTUDY_TOKEN_URL
 
 echo "== browser: node --test tests/browser/dashboard.test.mjs"
 status=0
