@@ -98,18 +98,6 @@ async fn list_ids(app: &TestApp, query: &str, key: &str) -> Vec<String> {
     ids(&body)
 }
 
-async fn set_clock(app: &TestApp, now: &str) {
-    let (status, _) = app
-        .send(
-            Method::PUT,
-            "/__admin/clock",
-            &[],
-            Some(&json!({ "now": now })),
-        )
-        .await;
-    assert_eq!(status, 200);
-}
-
 /// The list/search shape of a full contact.
 fn summary_of(full: &Value) -> Value {
     let mut summary = full.clone();
@@ -224,7 +212,7 @@ async fn a_full_life_cycle_is_seen_by_every_read() {
     assert_eq!(ids(&tagged), [id.as_str()]);
 
     // PUT changes only the given fields; updated_at follows the clock, created_at stays.
-    set_clock(&app, "2026-01-16T08:30:00Z").await;
+    app.freeze_clock("2026-01-16T08:30:00Z").await;
     let (status, put) = call(
         &app,
         Method::PUT,
@@ -241,7 +229,7 @@ async fn a_full_life_cycle_is_seen_by_every_read() {
     assert_eq!(put, json!({"success": true, "data": expected.clone()}));
 
     // PATCH likewise; custom_fields is replaced whole, null clears email.
-    set_clock(&app, "2026-01-17T09:00:00.250Z").await;
+    app.freeze_clock("2026-01-17T09:00:00.250Z").await;
     let (status, patched) = call(
         &app,
         Method::PATCH,

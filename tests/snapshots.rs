@@ -74,15 +74,7 @@ impl Answers {
 /// would read them.
 async fn walk(app: &TestApp) -> Answers {
     let mut answers = Answers::default();
-    let (status, _) = app
-        .send(
-            Method::PUT,
-            "/__admin/clock",
-            &[],
-            Some(&json!({ "now": WALK_AT })),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.freeze_clock(WALK_AT).await;
     walk_tailortalk(app, &mut answers).await;
     walk_agentclara(app, &mut answers).await;
     walk_thoughtly(app, &mut answers).await;
@@ -264,18 +256,6 @@ fn assert_same_answers(before: &Answers, after: &Answers) {
     }
 }
 
-async fn freeze(app: &TestApp, now: &str) {
-    let (status, body) = app
-        .send(
-            Method::PUT,
-            "/__admin/clock",
-            &[],
-            Some(&json!({ "now": now })),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-}
-
 async fn snapshot(app: &TestApp, query: &str) -> Value {
     let (status, body) = app.get(&format!("/__admin/seed{query}"), &[]).await;
     assert_eq!(status, 200, "{body}");
@@ -312,7 +292,7 @@ async fn write_to_every_writable_vendor(app: &TestApp, extra: &[(String, String)
         auth.iter().chain(extra).cloned().collect()
     };
     let agentclara = with(&tenant_headers(app, "agentclara").await[0]);
-    freeze(app, "2026-01-16T09:00:00.250Z").await;
+    app.freeze_clock("2026-01-16T09:00:00.250Z").await;
     for name in ["Snapshot Sam", "Snapshot Ana"] {
         // Two contacts created in the same millisecond: their order is the ids'.
         write(
@@ -328,7 +308,7 @@ async fn write_to_every_writable_vendor(app: &TestApp, extra: &[(String, String)
         )
         .await;
     }
-    freeze(app, "2026-01-16T09:00:01.999Z").await;
+    app.freeze_clock("2026-01-16T09:00:01.999Z").await;
     write(
         app,
         Method::PATCH,
@@ -347,7 +327,7 @@ async fn write_to_every_writable_vendor(app: &TestApp, extra: &[(String, String)
     .await;
 
     let thoughtly = with(&tenant_headers(app, "thoughtly").await[0]);
-    freeze(app, "2026-01-17T10:15:00.125Z").await;
+    app.freeze_clock("2026-01-17T10:15:00.125Z").await;
     let mut created = Vec::new();
     for phone in ["+14155550123", "+14155550124"] {
         let answer = write(

@@ -197,24 +197,10 @@ async fn days_counts_back_from_the_clock_and_includes_the_boundary_instant() {
 #[tokio::test]
 async fn days_follows_the_clock_when_it_moves() {
     let app = spawn_app_with_seed(two_workspaces()).await;
-    let (status, _) = app
-        .send(
-            Method::PUT,
-            "/__admin/clock",
-            &[],
-            Some(&json!({"now": "2026-01-15T11:59:59.999Z"})),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.freeze_clock("2026-01-15T11:59:59.999Z").await;
     // One millisecond earlier, c2 is exactly 7 days old and now counts.
     assert_eq!(listed(&app, "days=7", "key_a").await, ids(&[3, 1, 2]));
-    app.send(
-        Method::PUT,
-        "/__admin/clock",
-        &[],
-        Some(&json!({"now": "2026-01-15T12:00:00.001Z"})),
-    )
-    .await;
+    app.freeze_clock("2026-01-15T12:00:00.001Z").await;
     assert_eq!(listed(&app, "days=7", "key_a").await, ids(&[3]));
 }
 

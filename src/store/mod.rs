@@ -418,6 +418,16 @@ mod tests {
         }
     }
 
+    /// The tables and indexes a database holds itself (not those it reads from the seed).
+    fn own_objects(db: &Db) -> Vec<String> {
+        db.read_now(|c| {
+            c.prepare("SELECT name FROM main.sqlite_schema ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        })
+        .unwrap()
+    }
+
     fn count(db: &Db, table: &str) -> i64 {
         db.read_now(|c| c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)))
             .unwrap()
@@ -642,16 +652,8 @@ mod tests {
         .await
         .unwrap();
         assert_ne!(x.view().id(), seed);
-        let own = |db: &Db| -> Vec<String> {
-            db.read_now(|c| {
-                c.prepare("SELECT name FROM main.sqlite_schema ORDER BY name")?
-                    .query_map([], |r| r.get(0))?
-                    .collect()
-            })
-            .unwrap()
-        };
         assert_eq!(
-            own(&x),
+            own_objects(&x),
             ["things", "things_by_name"],
             "only the area written"
         );
@@ -691,14 +693,6 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        let own = |db: &Db| -> Vec<String> {
-            db.read_now(|c| {
-                c.prepare("SELECT name FROM main.sqlite_schema ORDER BY name")?
-                    .query_map([], |r| r.get(0))?
-                    .collect()
-            })
-            .unwrap()
-        };
         let others = namespace(&store, "others");
         others
             .run_for(
@@ -710,11 +704,11 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(own(&others), ["extra", "others"]);
+        assert_eq!(own_objects(&others), ["extra", "others"]);
         let things = namespace(&store, "things");
         things.run_for(scope(1), |_| Ok(())).await.unwrap();
         assert_eq!(
-            own(&things),
+            own_objects(&things),
             ["extra", "things", "things_by_name", "things_by_owner"]
         );
         assert_eq!(count(&things, "extra"), 1);

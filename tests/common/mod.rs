@@ -55,6 +55,15 @@ impl TestApp {
         self.send(reqwest::Method::GET, path, headers, None).await
     }
 
+    /// Freezes the default clock at `now` (`PUT /__admin/clock`), which must succeed.
+    pub async fn freeze_clock(&self, now: &str) {
+        let body = serde_json::json!({ "now": now });
+        let (status, answer) = self
+            .send(reqwest::Method::PUT, "/__admin/clock", &[], Some(&body))
+            .await;
+        assert_eq!(status, 200, "{answer}");
+    }
+
     pub async fn send(
         &self,
         method: reqwest::Method,
