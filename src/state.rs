@@ -288,10 +288,13 @@ impl AppState {
         let now = self.0.clock.now(None);
         let sections = self.seed_sections();
         self.0.store.replace_template(|tx| {
-            seed::load(sources, &sections, now, tx)?;
+            // Each vendor's records are indexed on a second thread once they are all in, while
+            // the next vendor loads.
+            let mut index = search::Builder::start()?;
+            seed::load(sources, &sections, now, tx, |slug| index.feed(tx, slug))?;
             let started = std::time::Instant::now();
-            search::build(tx)?;
-            tracing::info!(took = ?started.elapsed(), "search indexes built");
+            index.finish(tx)?;
+            tracing::info!(waited = ?started.elapsed(), "search indexes built");
             Ok(())
         })
     }
@@ -334,7 +337,7 @@ impl AppState {
 
     /// Each vendor with its tenants' credentials, in seed order. Blocking.
     pub fn tenants(&self) -> Result<Vec<(&'static Vendor, Vec<TenantCard>)>, StoreError> {
-        self.0.store.live().run_now(|conn| {
+        self.0.store.live().read_now(|conn| {
             self.0
                 .vendors
                 .iter()

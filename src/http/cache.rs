@@ -49,7 +49,7 @@ impl<T: Hash + Eq + Send + Sync + 'static> RequestKey for T {
 }
 
 struct Key {
-    db: u64,
+    lineage: u64,
     reach: Reach,
     generation: (u64, u64),
     // Shared with the query that computes the answer on a miss, so a lookup copies nothing.
@@ -61,7 +61,7 @@ impl Key {
         // The generation is read before the data: an answer computed while a write lands is
         // filed under the older generation and never served after the write.
         Self {
-            db: view.id(),
+            lineage: view.lineage(),
             reach,
             generation: view.generation(reach),
             request,
@@ -71,7 +71,7 @@ impl Key {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        self.db == other.db
+        self.lineage == other.lineage
             && self.reach == other.reach
             && self.generation == other.generation
             && self.request.same_as(other.request.as_ref())
@@ -82,7 +82,7 @@ impl Eq for Key {}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.db.hash(state);
+        self.lineage.hash(state);
         self.reach.hash(state);
         self.generation.hash(state);
         self.request.hash_into(state);

@@ -183,13 +183,18 @@ pub const MAX_GENERATED_PER_TENANT: u64 = 1_000_000;
 pub const MAX_GENERATED_TOTAL: u64 = 2_000_000;
 
 /// Loads every source, in order, into `tx`: later files add tenants to earlier ones. `sections`
-/// names each vendor's section by its key (the vendor's slug).
-pub fn load(
+/// names each vendor's section by its key (the vendor's slug). `loaded(slug)` is called once
+/// the vendor's records are all in: after the last document holding its section.
+pub fn load<E>(
     sources: &[SeedSource],
     sections: &[(&'static str, Section)],
     now: Millis,
     tx: &Transaction<'_>,
-) -> Result<(), SeedError> {
+    mut loaded: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), SeedError>
+where
+    SeedError: From<E>,
+{
     let documents = sources
         .iter()
         .map(|source| Document::parse(source, sections))
@@ -213,6 +218,12 @@ pub fn load(
             progress.start(slug);
             (spec.load)(&spec.table, &context, section)?;
             progress.done(slug, started.elapsed());
+            let last = documents
+                .iter()
+                .rposition(|later| later.sections.contains_key(*slug));
+            if last == Some(source_index) {
+                loaded(slug)?;
+            }
         }
     }
     Ok(())

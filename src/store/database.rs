@@ -37,9 +37,19 @@ pub enum Reach {
     Scope(Scope),
 }
 
+/// Generation values, unique in the process: a count never takes a value any count of any
+/// database had, so databases of one lineage (a seed and the copies made of it) that were
+/// written apart never share a key.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+fn fresh_generation() -> u64 {
+    NEXT_GENERATION.fetch_add(1, Ordering::Relaxed)
+}
+
 /// Write counters, all under one lock so that a reader never pairs an old epoch with a count
-/// started afresh in a new one.
-#[derive(Debug, Default)]
+/// started afresh in a new one. Untouched, a reach counts 0: the same as in the database this
+/// one was copied from, whose data it still holds there.
+#[derive(Debug, Default, Clone)]
 struct Generations {
     /// Moved by restores and by writes that name no scope: every older key is dead.
     epoch: u64,
@@ -60,8 +70,8 @@ impl Generations {
     }
 
     fn everything_changed(&mut self) {
-        self.epoch += 1;
-        self.writes += 1;
+        self.epoch = fresh_generation();
+        self.writes = 0;
         // Counts restart from zero under the new epoch, which keys tell apart.
         self.areas.clear();
         self.scopes.clear();
@@ -72,9 +82,10 @@ impl Generations {
             self.everything_changed();
             return;
         }
-        self.writes += 1;
-        *self.areas.entry(scope.area).or_default() += 1;
-        *self.scopes.entry(scope).or_default() += 1;
+        let generation = fresh_generation();
+        self.writes = generation;
+        self.areas.insert(scope.area, generation);
+        self.scopes.insert(scope, generation);
     }
 }
 
@@ -174,6 +185,10 @@ pub(super) struct Database {
     id: u64,
     /// What other connections open to reach this database (`memdb` and files).
     name: String,
+    /// The first database of its line: its own id, or that of the seed it was copied from.
+    /// Cached answers are keyed by it and the generations, so a copy serves the answers of the
+    /// seed it copied until a write changes what they read.
+    lineage: u64,
     // std mutexes: SQLite calls are blocking, run on the blocking pool and never held across
     // `.await`, so an async mutex would only add cost.
     writer: Mutex<Connection>,
@@ -249,8 +264,28 @@ impl Database {
         let id = NEXT_DATABASE_ID.fetch_add(1, Ordering::Relaxed);
         let name = ":memory:".to_owned();
         let conn = open_connection(&name, FLAGS)?;
+        let origin = Arc::clone(&seed);
         let overlay = Overlay::attach(&conn, seed)?;
-        Ok(Self::new(id, name, conn, Vec::new(), Some(overlay)))
+        Ok(Self::new(id, name, conn, Vec::new(), Some(overlay)).descended_from(&origin.database))
+    }
+
+    /// A new in-memory database holding exactly what `source` holds (page by page), of its
+    /// lineage. Blocking.
+    pub(super) fn copy_of(source: &Database) -> Result<Self> {
+        let copy = Self::open(Location::Memory, &[])?;
+        copy.restore_from(source)?;
+        Ok(copy.descended_from(source))
+    }
+
+    /// This database, holding what `source` holds now, as of `source`'s lineage and
+    /// generations.
+    fn descended_from(mut self, source: &Database) -> Self {
+        self.lineage = source.lineage;
+        *self
+            .generations
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner()) = lock(&source.generations).clone();
+        self
     }
 
     fn new(
@@ -263,6 +298,7 @@ impl Database {
         Self {
             id,
             name,
+            lineage: id,
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
@@ -273,8 +309,13 @@ impl Database {
         }
     }
 
+    #[cfg(test)]
     pub(super) fn id(&self) -> u64 {
         self.id
+    }
+
+    pub(super) fn lineage(&self) -> u64 {
+        self.lineage
     }
 
     /// The name other connections open this database by (a `memdb` URI or a path).

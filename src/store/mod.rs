@@ -1,15 +1,17 @@
 //! The one SQLite store behind every vendor. It knows tables, not HTTP: vendors hand it their
 //! schema and run their own queries through a [`Db`].
 //!
-//! Three kinds of database exist: the *seed*, built in memory from the seed files and read-only
-//! from then on; the *live* database the default namespace reads and writes (in memory, or a
-//! file with `--db`), which reset copies the seed over with SQLite's online backup; and each
-//! namespace's, which is the seed itself until the namespace's first write and then a small
-//! database of its own holding copies of only the areas written (see `store::seed`).
+//! The *seed* is built in memory from the seed files and read-only from then on. The default
+//! namespace's data is a file with `--db`, which reset copies the seed over with SQLite's online
+//! backup; in memory it is the seed itself until its first write, then a whole copy of it (one
+//! page-by-page copy), which a reset lets go. Every other namespace is the seed itself until its
+//! first write, then a small database of its own holding copies of only the areas written (see
+//! `store::seed`).
 //!
 //! Every write names the rows it may change — a [`Scope`], or anything — and each database
 //! counts writes per scope, so a cached answer is keyed by the writes that could change it
-//! ([`View::generation`]) and outlives all others.
+//! ([`View::generation`]) and outlives all others. A copy counts on from the seed it copied
+//! ([`View::lineage`]), so it serves the seed's answers until a write changes what they read.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -73,14 +75,26 @@ pub struct Db(Arc<Source>);
 
 #[derive(Debug)]
 enum Source {
-    /// The live database.
-    Live(Arc<Database>),
-    /// A namespace: the seed's data until its first write, then its own database (made under
-    /// this namespace's lock only, so namespaces never wait for each other).
-    Namespace {
-        seed: Arc<Seed>,
-        own: Mutex<Option<Arc<Database>>>,
+    /// The default namespace's data in a file (`--db`): written in place; reset copies the
+    /// seed over it.
+    File(Arc<Database>),
+    /// Data that is the seed's until its first write, then a database of its own, made under
+    /// this data's own lock (so namespaces never wait for each other): for the default
+    /// namespace a whole copy of the seed (one page-by-page copy, cheaper than area by area,
+    /// and no copy at all until something is written); for another namespace only the areas
+    /// it writes (made by the thousand, each small). Reset lets the own database go.
+    Seeded {
+        whole: bool,
+        data: Mutex<Seeded>,
+        /// Held while an own database is made, so a reset waits for it to be whole.
+        making: Mutex<()>,
     },
+}
+
+#[derive(Debug)]
+struct Seeded {
+    seed: Arc<Seed>,
+    own: Option<Arc<Database>>,
 }
 
 /// The data one read works on: the same for the cache key and the query, even if a write
@@ -89,8 +103,16 @@ enum Source {
 pub struct View(Arc<Database>);
 
 impl View {
-    /// Identifies the database among all of the process (namespaces sharing the seed share it).
-    pub fn id(&self) -> u64 {
+    /// The data's lineage: a seed's, shared by every copy made of it (the default namespace's,
+    /// other namespaces'), whose [`View::generation`]s tell their states apart. With them it keys
+    /// a cached answer, so a copy serves the seed's answers until a write changes what they read.
+    pub fn lineage(&self) -> u64 {
+        self.0.lineage()
+    }
+
+    /// Identifies the database itself among all of the process.
+    #[cfg(test)]
+    fn database(&self) -> u64 {
         self.0.id()
     }
 
@@ -116,39 +138,57 @@ impl View {
 }
 
 impl Db {
-    fn live(database: Database) -> Self {
-        Self(Arc::new(Source::Live(Arc::new(database))))
+    fn file(database: Database) -> Self {
+        Self(Arc::new(Source::File(Arc::new(database))))
+    }
+
+    fn seeded(seed: Arc<Seed>, whole: bool) -> Self {
+        Self(Arc::new(Source::Seeded {
+            whole,
+            data: Mutex::new(Seeded { seed, own: None }),
+            making: Mutex::new(()),
+        }))
     }
 
     fn namespace(seed: Arc<Seed>) -> Self {
-        Self(Arc::new(Source::Namespace {
-            seed,
-            own: Mutex::new(None),
-        }))
+        Self::seeded(seed, false)
     }
 
     /// The data reads see now.
     pub fn view(&self) -> View {
         View(match &*self.0 {
-            Source::Live(database) => Arc::clone(database),
-            Source::Namespace { seed, own } => match &*lock(own) {
-                Some(database) => Arc::clone(database),
-                None => Arc::clone(&seed.database),
-            },
+            Source::File(database) => Arc::clone(database),
+            Source::Seeded { data, .. } => {
+                let data = lock(data);
+                Arc::clone(data.own.as_ref().unwrap_or(&data.seed.database))
+            }
         })
     }
 
-    /// The database writes go to: a namespace's own, made on its first write. Blocking.
+    /// The database writes go to: a seeded data's own, made on its first write. Blocking.
     fn target(&self) -> Result<Arc<Database>> {
         match &*self.0 {
-            Source::Live(database) => Ok(Arc::clone(database)),
-            Source::Namespace { seed, own } => {
-                let mut own = lock(own);
-                if let Some(database) = &*own {
-                    return Ok(Arc::clone(database));
-                }
-                let database = Arc::new(Database::overlay(Arc::clone(seed))?);
-                *own = Some(Arc::clone(&database));
+            Source::File(database) => Ok(Arc::clone(database)),
+            Source::Seeded {
+                whole,
+                data,
+                making,
+            } => {
+                let _making = lock(making);
+                let seed = {
+                    let data = lock(data);
+                    if let Some(database) = &data.own {
+                        return Ok(Arc::clone(database));
+                    }
+                    Arc::clone(&data.seed)
+                };
+                // Made outside the data's lock: reads go on from the seed meanwhile.
+                let database = Arc::new(if *whole {
+                    Database::copy_of(&seed.database)?
+                } else {
+                    Database::overlay(seed)?
+                });
+                lock(data).own = Some(Arc::clone(&database));
                 Ok(database)
             }
         }
@@ -223,7 +263,7 @@ impl Db {
     /// Copies every committed write from the write-ahead log into the database file and
     /// empties the log (`wal_checkpoint(TRUNCATE)`); nothing to do in memory.
     pub fn checkpoint(&self) -> Result<()> {
-        let Source::Live(database) = &*self.0 else {
+        let Source::File(database) = &*self.0 else {
             return Ok(());
         };
         // Row: (busy, pages in the log, pages copied); an in-memory database answers -1 for both
@@ -240,18 +280,23 @@ impl Db {
     /// The bytes of data a namespace holds of its own (0 while it reads the seed's).
     fn own_bytes(&self) -> u64 {
         match &*self.0 {
-            Source::Live(database) => database.bytes(),
-            Source::Namespace { own, .. } => lock(own).as_ref().map_or(0, |db| db.bytes()),
+            Source::File(database) => database.bytes(),
+            Source::Seeded { data, .. } => lock(data).own.as_ref().map_or(0, |db| db.bytes()),
         }
     }
 
-    /// Puts the data back to exactly the seed. Blocking for the live database; a namespace
-    /// just lets its own database go.
-    fn reset(&self, seed: &Seed) -> Result<()> {
+    /// Puts the data back to exactly `seed`. Blocking for a file, which the seed is copied
+    /// over; seeded data just lets its own database go.
+    fn reset(&self, seed: &Arc<Seed>) -> Result<()> {
         match &*self.0 {
-            Source::Live(database) => database.restore_from(&seed.database),
-            Source::Namespace { own, .. } => {
-                let dropped = lock(own).take();
+            Source::File(database) => database.restore_from(&seed.database),
+            Source::Seeded { data, making, .. } => {
+                let _making = lock(making);
+                let dropped = {
+                    let mut data = lock(data);
+                    data.seed = Arc::clone(seed);
+                    data.own.take()
+                };
                 drop(dropped);
                 Ok(())
             }
@@ -283,14 +328,18 @@ impl Store {
         parts: Vec<SchemaPart>,
         limits: NamespaceLimits,
     ) -> Result<Self> {
-        let location = path.map_or(Location::Memory, Location::File);
-        let sql: Vec<&str> = parts.iter().map(|part| part.sql).collect();
-        let live = Db::live(Database::open(location, &sql)?);
-        let seed = Seed::build::<StoreError>(&parts, |_| Ok(()))?;
+        let seed = Arc::new(Seed::build::<StoreError>(&parts, |_| Ok(()))?);
+        let live = match path {
+            Some(path) => {
+                let sql: Vec<&str> = parts.iter().map(|part| part.sql).collect();
+                Db::file(Database::open(Location::File(path), &sql)?)
+            }
+            None => Db::seeded(Arc::clone(&seed), true),
+        };
         Ok(Self {
             live,
             parts,
-            namespaces: Namespaces::new(Arc::new(seed), limits),
+            namespaces: Namespaces::new(seed, limits),
         })
     }
 
@@ -313,9 +362,13 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the live database already holds seeded data (a `--db` file from an earlier run).
+    /// Whether the default namespace's data is a file that already holds seeded data (from an
+    /// earlier run): then it is kept as it is, where data in memory starts as the seed.
     pub fn live_is_seeded(&self) -> Result<bool> {
-        self.live.run_now(|conn| {
+        let Source::File(database) = &*self.live.0 else {
+            return Ok(false);
+        };
+        database.read_now(|conn| {
             conn.query_row(
                 "SELECT EXISTS (SELECT 1 FROM understudy_meta WHERE key = 'seeded')",
                 [],
@@ -473,7 +526,34 @@ mod tests {
         assert_eq!(count(store.live(), "others"), 2);
         store.reset().unwrap();
         assert_eq!(count(store.live(), "others"), 1);
-        assert!(store.live_is_seeded().unwrap());
+    }
+
+    #[test]
+    fn the_default_namespace_reads_the_seed_until_it_writes_and_a_reset_lets_its_copy_go() {
+        let store = seeded_store();
+        let live = store.live();
+        let seed = live.view().database();
+        assert_eq!(
+            namespace(&store, "x").view().database(),
+            seed,
+            "both read the seed"
+        );
+        insert(live, "others", "written");
+        assert_ne!(live.view().database(), seed);
+        assert_eq!((count(live, "things"), count(live, "others")), (1, 2));
+        store.reset().unwrap();
+        assert_eq!(live.view().database(), seed);
+        assert_eq!(count(live, "others"), 1);
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute("INSERT INTO things VALUES (2, 'reseeded')", [])?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(count(live, "things"), 1, "the old seed until the reset");
+        store.reset().unwrap();
+        assert_eq!((count(live, "things"), count(live, "others")), (1, 0));
+        assert_ne!(live.view().database(), seed);
     }
 
     #[test]
@@ -491,9 +571,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_scoped_write_moves_only_its_scope_and_area_and_a_restore_moves_all() {
+    async fn a_scoped_write_moves_only_its_scope_and_area_and_a_reset_moves_reads_elsewhere() {
         let store = seeded_store();
         let db = store.live();
+        // The first write moves the data off the seed, onto a database of its own.
+        insert(db, "others", "first");
         let view = db.view();
         let (mine, theirs, area, other_area, all) = (
             Reach::Scope(scope(1)),
@@ -531,10 +613,13 @@ mod tests {
             "moves all"
         );
         store.reset().unwrap();
-        let restored = reaches.map(|reach| view.generation(reach));
+        let restored = db.view();
         assert!(
-            unscoped.iter().zip(&restored).all(|(u, r)| u != r),
-            "moves all"
+            reaches
+                .iter()
+                .zip(&unscoped)
+                .all(|(reach, u)| restored.generation(*reach) != *u),
+            "a reset moves all"
         );
     }
 
@@ -590,7 +675,7 @@ mod tests {
         insert(a.live(), "others", "a");
         assert_eq!(count(a.live(), "others"), 1);
         assert_eq!(count(b.live(), "others"), 0);
-        assert_ne!(a.live().view().id(), b.live().view().id());
+        assert_ne!(a.live().view().database(), b.live().view().database());
     }
 
     #[tokio::test]
@@ -629,13 +714,17 @@ mod tests {
     #[tokio::test]
     async fn a_namespace_reads_the_seed_until_it_writes_then_copies_only_that_area() {
         let store = seeded_store();
-        let seed = namespace(&store, "x").view().id();
+        let seed = namespace(&store, "x").view().database();
         assert_eq!(
-            namespace(&store, "y").view().id(),
+            namespace(&store, "y").view().database(),
             seed,
             "both read the seed"
         );
-        assert_ne!(store.live().view().id(), seed, "the live data is its own");
+        assert_eq!(
+            store.live().view().database(),
+            seed,
+            "so does the default namespace"
+        );
         let x = namespace(&store, "x");
         let bytes = |store: &Store| {
             store
@@ -651,7 +740,7 @@ mod tests {
         })
         .await
         .unwrap();
-        assert_ne!(x.view().id(), seed);
+        assert_ne!(x.view().database(), seed);
         assert_eq!(
             own_objects(&x),
             ["things", "things_by_name"],
@@ -782,7 +871,7 @@ mod tests {
         let copy = namespace(&store, "copy");
         // A write that changes nothing still copies the area it names.
         copy.run_for(scope, |_| Ok(())).await.unwrap();
-        assert_ne!(copy.view().id(), seed.view().id(), "copied");
+        assert_ne!(copy.view().database(), seed.view().database(), "copied");
         assert_eq!(snapshot(&copy), snapshot(&seed));
         // The copy keeps working like the seed: sequence, trigger, full-text index.
         copy.run_for(scope, |c| {

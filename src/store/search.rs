@@ -39,10 +39,16 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
+
+use super::StoreError;
 
 /// Joins a record's fields in the indexed text. A term holding it (or NUL, which the trigram
 /// tokenizer skips) is never looked up in the index: it is checked field by field instead.
@@ -243,55 +249,217 @@ fn ready_key(view: &str) -> String {
     format!("search:{view}:{VERSION}")
 }
 
-/// Builds (or rebuilds) the index of every `<set>_search` view in `conn`'s database and marks
-/// each ready. Run after a seed is loaded, inside its transaction.
-pub fn build(conn: &Connection) -> rusqlite::Result<()> {
-    let views: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_master
-             WHERE type = 'view' AND name LIKE '%\\_search' ESCAPE '\\'",
-        )?
-        .query_map([], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for view in views {
-        build_one(conn, &view)?;
-    }
-    Ok(())
+/// Builds the indexes of a database's searchable sets on a thread of its own, into a
+/// database of its own, while the caller goes on loading: the caller hands each set over as
+/// soon as its records are in ([`Builder::feed`]), and [`Builder::finish`] copies the built
+/// tables into the caller's database and marks each set ready. A seed's fill and its indexing
+/// so share two cores. Dropped unfinished, the build stops and its database goes with it.
+pub struct Builder {
+    /// Where the sets' texts go; `None` once every set is handed over.
+    work: Option<SyncSender<Work>>,
+    /// The worker: its connection holds the built database (in memory, its own).
+    worker: Option<JoinHandle<rusqlite::Result<Connection>>>,
+    /// The views handed over, in order.
+    fed: Vec<String>,
+    cancelled: Arc<AtomicBool>,
 }
 
-fn build_one(conn: &Connection, view: &str) -> rusqlite::Result<()> {
-    let Tables {
-        trigrams,
-        grams,
-        postings,
-    } = tables(view);
-    conn.execute_batch(&format!(
-        "DROP TABLE IF EXISTS \"{trigrams}\";
-         DROP TABLE IF EXISTS \"{grams}\";
-         DROP TABLE IF EXISTS \"{postings}\";
-         CREATE VIRTUAL TABLE \"{trigrams}\" USING fts5(text,
-             tokenize = 'trigram case_sensitive 1', content = '', columnsize = 0,
-             detail = full);
-         CREATE TABLE \"{grams}\" (
-             tenant INTEGER NOT NULL, gram TEXT NOT NULL, docs INTEGER NOT NULL,
-             listed INTEGER NOT NULL, PRIMARY KEY (tenant, gram)) WITHOUT ROWID;
-         CREATE TABLE \"{postings}\" (
-             tenant INTEGER NOT NULL, gram TEXT NOT NULL, row INTEGER NOT NULL,
-             PRIMARY KEY (tenant, gram, row)) WITHOUT ROWID;"
-    ))?;
-    let started = std::time::Instant::now();
-    let mut counts: HashMap<i64, TenantPieces> = HashMap::new();
-    {
+/// What the caller hands the worker, in order.
+enum Work {
+    /// The set whose view this is starts (and the one before it is complete).
+    Set(String),
+    Documents(Vec<Document>),
+}
+
+struct Document {
+    tenant: i64,
+    row: i64,
+    text: String,
+}
+
+/// Documents per message: large enough that the channel costs nothing per record.
+const BATCH: usize = 1_024;
+/// Messages the caller may run ahead of the worker: a bound on what waits in memory.
+const QUEUED: usize = 1_024;
+
+impl Builder {
+    /// Starts the worker, with an empty database of its own.
+    pub fn start() -> Result<Self, StoreError> {
+        let (work, received) = sync_channel(QUEUED);
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let worker = {
+            let cancelled = Arc::clone(&cancelled);
+            std::thread::Builder::new()
+                .name("search-index".into())
+                .spawn(move || build_sets(&received, &cancelled))
+                .map_err(|_| StoreError::TaskFailed)?
+        };
+        Ok(Self {
+            work: Some(work),
+            worker: Some(worker),
+            fed: Vec::new(),
+            cancelled,
+        })
+    }
+
+    /// Hands over the searchable sets of `conn`'s database whose view is named `<prefix>_…`
+    /// (a vendor's, by its slug), reading their texts now: their records must all be in.
+    pub fn feed(&mut self, conn: &Connection, prefix: &str) -> Result<(), StoreError> {
+        let start = format!("{prefix}_");
+        for view in search_views(conn)? {
+            if view.starts_with(&start) && !self.fed.contains(&view) {
+                self.feed_set(conn, view)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands over every set not handed over yet, waits for the worker, copies its tables into
+    /// `conn`'s database (replacing any index there) and marks each set ready.
+    pub fn finish(mut self, conn: &Connection) -> Result<(), StoreError> {
+        for view in search_views(conn)? {
+            if !self.fed.contains(&view) {
+                self.feed_set(conn, view)?;
+            }
+        }
+        self.work = None;
+        let built = self.join()?;
+        for view in &self.fed {
+            copy_set(&built, conn, view)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
+                [ready_key(view)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn feed_set(&mut self, conn: &Connection, view: String) -> Result<(), StoreError> {
+        self.send(Work::Set(view.clone()))?;
         let mut documents = conn.prepare(&format!("SELECT tenant, row, text FROM \"{view}\""))?;
-        let mut put_text = conn.prepare(&format!(
-            "INSERT INTO \"{trigrams}\" (rowid, text) VALUES (?1, ?2)"
-        ))?;
         let mut rows = documents.query([])?;
+        let mut batch = Vec::with_capacity(BATCH);
         while let Some(record) = rows.next()? {
-            let (tenant, row): (i64, i64) = (record.get(0)?, record.get(1)?);
-            let text: String = record.get(2)?;
+            batch.push(Document {
+                tenant: record.get(0)?,
+                row: record.get(1)?,
+                text: record.get(2)?,
+            });
+            if batch.len() == BATCH {
+                self.send(Work::Documents(std::mem::take(&mut batch)))?;
+            }
+        }
+        if !batch.is_empty() {
+            self.send(Work::Documents(batch))?;
+        }
+        self.fed.push(view);
+        Ok(())
+    }
+
+    /// Passes `work` on. The worker stops early only on an error, which says why.
+    fn send(&mut self, work: Work) -> Result<(), StoreError> {
+        if self.work.as_ref().is_some_and(|to| to.send(work).is_ok()) {
+            return Ok(());
+        }
+        self.work = None;
+        self.join()?;
+        Err(StoreError::TaskFailed)
+    }
+
+    fn join(&mut self) -> Result<Connection, StoreError> {
+        let worker = self.worker.take().ok_or(StoreError::TaskFailed)?;
+        Ok(worker.join().map_err(|_| StoreError::TaskFailed)??)
+    }
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        if self.worker.is_some() {
+            self.cancelled.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// Every `<set>_search` view of `conn`'s database.
+fn search_views(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare(
+        "SELECT name FROM sqlite_schema
+         WHERE type = 'view' AND name LIKE '%\\_search' ESCAPE '\\'",
+    )?
+    .query_map([], |row| row.get(0))?
+    .collect()
+}
+
+/// The worker: builds each set handed over into a database of its own, in one transaction,
+/// and hands the connection back (the database lives as long as it).
+fn build_sets(work: &Receiver<Work>, cancelled: &AtomicBool) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    build_into(&conn, work, cancelled)?;
+    Ok(conn)
+}
+
+fn build_into(
+    conn: &Connection,
+    work: &Receiver<Work>,
+    cancelled: &AtomicBool,
+) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    let mut set: Option<SetBuild> = None;
+    for item in work {
+        if cancelled.load(Ordering::Acquire) {
+            break;
+        }
+        match item {
+            Work::Set(view) => {
+                if let Some(done) = set.take() {
+                    done.write_pieces(&tx)?;
+                }
+                set = Some(SetBuild::start(&tx, view)?);
+            }
+            Work::Documents(documents) => {
+                if let Some(set) = &mut set {
+                    set.add(&tx, documents)?;
+                }
+            }
+        }
+    }
+    if cancelled.load(Ordering::Acquire) {
+        // Nobody waits for this build: what it made goes with the transaction.
+        return Ok(());
+    }
+    if let Some(done) = set.take() {
+        done.write_pieces(&tx)?;
+    }
+    tx.commit()
+}
+
+/// One set being built: its documents go into the trigram table as they come; its pieces are
+/// counted in memory and written once all are in.
+struct SetBuild {
+    view: String,
+    tables: Tables,
+    counts: HashMap<i64, TenantPieces>,
+}
+
+impl SetBuild {
+    fn start(conn: &Connection, view: String) -> rusqlite::Result<Self> {
+        let tables = tables(&view);
+        create_tables(conn, &tables)?;
+        Ok(Self {
+            view,
+            tables,
+            counts: HashMap::new(),
+        })
+    }
+
+    fn add(&mut self, conn: &Connection, documents: Vec<Document>) -> rusqlite::Result<()> {
+        let mut put_text = conn.prepare_cached(&format!(
+            "INSERT INTO \"{}\" (rowid, text) VALUES (?1, ?2)",
+            self.tables.trigrams
+        ))?;
+        for Document { tenant, row, text } in documents {
             put_text.execute(params![document_id(tenant, row), text])?;
-            let tenant_pieces = counts.entry(tenant).or_default();
+            let tenant_pieces = self.counts.entry(tenant).or_default();
             for piece in pieces(&text) {
                 let count = tenant_pieces.entry(piece).or_insert_with(|| PieceCount {
                     docs: 0,
@@ -306,28 +474,94 @@ fn build_one(conn: &Connection, view: &str) -> rusqlite::Result<()> {
                 }
             }
         }
+        Ok(())
     }
-    let documents_done = started.elapsed();
-    let mut put_gram = conn.prepare(&format!(
-        "INSERT INTO \"{grams}\" (tenant, gram, docs, listed) VALUES (?1, ?2, ?3, ?4)"
-    ))?;
-    let mut put_posting = conn.prepare(&format!(
-        "INSERT INTO \"{postings}\" (tenant, gram, row) VALUES (?1, ?2, ?3)"
-    ))?;
-    for (tenant, tenant_pieces) in counts {
-        for (piece, count) in tenant_pieces {
-            let gram = piece_text(piece);
-            put_gram.execute(params![tenant, gram, count.docs, count.rows.is_some()])?;
-            for row in count.rows.into_iter().flatten() {
-                put_posting.execute(params![tenant, gram, row])?;
+
+    fn write_pieces(self, conn: &Connection) -> rusqlite::Result<()> {
+        let Tables {
+            grams, postings, ..
+        } = &self.tables;
+        let mut put_gram = conn.prepare(&format!(
+            "INSERT INTO \"{grams}\" (tenant, gram, docs, listed) VALUES (?1, ?2, ?3, ?4)"
+        ))?;
+        let mut put_posting = conn.prepare(&format!(
+            "INSERT INTO \"{postings}\" (tenant, gram, row) VALUES (?1, ?2, ?3)"
+        ))?;
+        for (tenant, tenant_pieces) in self.counts {
+            for (piece, count) in tenant_pieces {
+                let gram = piece_text(piece);
+                put_gram.execute(params![tenant, gram, count.docs, count.rows.is_some()])?;
+                for row in count.rows.into_iter().flatten() {
+                    put_posting.execute(params![tenant, gram, row])?;
+                }
             }
         }
+        tracing::debug!(view = self.view, "search index built");
+        Ok(())
     }
-    tracing::info!(view, documents = ?documents_done, pieces = ?(started.elapsed() - documents_done), "search index built");
-    conn.execute(
-        "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
-        [ready_key(view)],
-    )?;
+}
+
+/// Makes a set's tables afresh (empty) in `conn`'s main database.
+fn create_tables(conn: &Connection, tables: &Tables) -> rusqlite::Result<()> {
+    let Tables {
+        trigrams,
+        grams,
+        postings,
+    } = tables;
+    conn.execute_batch(&format!(
+        "DROP TABLE IF EXISTS main.\"{trigrams}\";
+         DROP TABLE IF EXISTS main.\"{grams}\";
+         DROP TABLE IF EXISTS main.\"{postings}\";
+         CREATE VIRTUAL TABLE main.\"{trigrams}\" USING fts5(text,
+             tokenize = 'trigram case_sensitive 1', content = '', columnsize = 0,
+             detail = full);
+         CREATE TABLE main.\"{grams}\" (
+             tenant INTEGER NOT NULL, gram TEXT NOT NULL, docs INTEGER NOT NULL,
+             listed INTEGER NOT NULL, PRIMARY KEY (tenant, gram)) WITHOUT ROWID;
+         CREATE TABLE main.\"{postings}\" (
+             tenant INTEGER NOT NULL, gram TEXT NOT NULL, row INTEGER NOT NULL,
+             PRIMARY KEY (tenant, gram, row)) WITHOUT ROWID;"
+    ))
+}
+
+/// Makes the set of `view` afresh in `to`'s main database as the builder's database `from`
+/// holds it: the trigram table's own tables (rows and all, replacing those a new one starts
+/// with) and the pieces' tables.
+fn copy_set(from: &Connection, to: &Connection, view: &str) -> rusqlite::Result<()> {
+    let tables = tables(view);
+    create_tables(to, &tables)?;
+    let stored: Vec<String> = from
+        .prepare(
+            "SELECT name FROM sqlite_schema
+             WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'
+               AND (name = ?1 OR name = ?2 OR name LIKE ?3 ESCAPE '\\')",
+        )?
+        .query_map(
+            params![
+                tables.grams,
+                tables.postings,
+                format!("{}\\_%", tables.trigrams.replace('_', "\\_"))
+            ],
+            |row| row.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    for table in stored {
+        to.execute(&format!("DELETE FROM main.\"{table}\""), [])?;
+        let mut select = from.prepare(&format!("SELECT * FROM \"{table}\""))?;
+        let columns = select.column_count();
+        let mut insert = to.prepare(&format!(
+            "INSERT INTO main.\"{table}\" VALUES ({})",
+            vec!["?"; columns].join(", ")
+        ))?;
+        let mut rows = select.query([])?;
+        while let Some(row) = rows.next()? {
+            for column in 0..columns {
+                insert
+                    .raw_bind_parameter(column + 1, ToSqlOutput::Borrowed(row.get_ref(column)?))?;
+            }
+            insert.raw_execute()?;
+        }
+    }
     Ok(())
 }
 
@@ -662,7 +896,7 @@ mod tests {
         )
         .unwrap();
         assert!(INDEX.lookup(&conn, 1, "al").unwrap().candidates.is_none());
-        build(&conn).unwrap();
+        Builder::start().unwrap().finish(&conn).unwrap();
         assert_eq!(matches(&conn, 1, "ÁLVARO"), [1]);
         assert_eq!(matches(&conn, 1, "alvaro"), [2]);
         assert_eq!(matches(&conn, 1, "á"), [1]);
@@ -684,5 +918,30 @@ mod tests {
         assert_eq!(matches(&conn, 1, "á"), Vec::<i64>::new());
         let unindexed = INDEX.lookup(&conn, 1, "a\u{1f}b").unwrap();
         assert!(unindexed.candidates.is_none() && unindexed.count.is_none());
+    }
+
+    #[test]
+    fn a_builder_indexes_each_set_handed_over_and_the_rest_when_finished() {
+        let conn = indexed();
+        conn.execute_batch(
+            "CREATE TABLE more (tenant INTEGER NOT NULL, name TEXT);
+             CREATE VIEW more_search (tenant, row, text) AS
+                 SELECT tenant, rowid, understudy_search_text(name) FROM more;
+             INSERT INTO things VALUES (1, 'Álvaro', NULL), (1, 'Beatriz', 'álvarez');
+             INSERT INTO more VALUES (1, 'Carlota'), (1, 'ÁLVARO'), (2, 'álvaro');",
+        )
+        .unwrap();
+        let more = Index {
+            view: "more_search",
+        };
+        let mut builder = Builder::start().unwrap();
+        builder.feed(&conn, "more").unwrap();
+        assert!(!more.ready(&conn).unwrap(), "marked only once copied in");
+        builder.finish(&conn).unwrap();
+        assert_eq!(matches(&conn, 1, "ÁLVAR"), [1, 2]);
+        assert_eq!(matches(&conn, 1, "z"), [2]);
+        assert_eq!(more.lookup(&conn, 1, "álv").unwrap().count, Some(1));
+        assert_eq!(more.lookup(&conn, 2, "Á").unwrap().count, Some(1));
+        assert_eq!(more.lookup(&conn, 1, "carl").unwrap().count, Some(1));
     }
 }

@@ -78,6 +78,9 @@ impl Seed {
             // row (a 500,000-contact seed loads in half the time).
             let indexes = super::take_indexes(&tx)?;
             fill(&tx)?;
+            // Each index's sort may use every core (the seed's writer does nothing else).
+            tx.pragma_update(None, "threads", super::database::reader_count())
+                .map_err(StoreError::from)?;
             for sql in indexes {
                 tx.execute_batch(&sql).map_err(StoreError::from)?;
             }
