@@ -40,13 +40,13 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OptionalExtension, ToSql, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 
 use super::StoreError;
 
@@ -257,8 +257,10 @@ fn ready_key(view: &str) -> String {
 pub struct Builder {
     /// Where the sets' texts go; `None` once every set is handed over.
     work: Option<SyncSender<Work>>,
-    /// The worker: its connection holds the built database (in memory, its own).
+    /// The worker: its connection holds the built database (which lives as long as one does).
     worker: Option<JoinHandle<rusqlite::Result<Connection>>>,
+    /// The built database's `memdb` URI, by which the caller's connection attaches it.
+    name: String,
     /// The views handed over, in order.
     fed: Vec<String>,
     cancelled: Arc<AtomicBool>,
@@ -282,21 +284,33 @@ const BATCH: usize = 1_024;
 /// Messages the caller may run ahead of the worker: a bound on what waits in memory.
 const QUEUED: usize = 1_024;
 
+/// The schema the built database is attached under, from [`Builder::finish`] until the
+/// caller's transaction is over and it detaches it.
+const BUILT_SCHEMA: &str = "understudy_search_built";
+
+static NEXT_BUILD: AtomicU64 = AtomicU64::new(0);
+
 impl Builder {
     /// Starts the worker, with an empty database of its own.
     pub fn start() -> Result<Self, StoreError> {
+        let name = format!(
+            "file:/understudy-search-{}-{}?vfs=memdb",
+            std::process::id(),
+            NEXT_BUILD.fetch_add(1, Ordering::Relaxed)
+        );
         let (work, received) = sync_channel(QUEUED);
         let cancelled = Arc::new(AtomicBool::new(false));
         let worker = {
-            let cancelled = Arc::clone(&cancelled);
+            let (name, cancelled) = (name.clone(), Arc::clone(&cancelled));
             std::thread::Builder::new()
                 .name("search-index".into())
-                .spawn(move || build_sets(&received, &cancelled))
+                .spawn(move || build_sets(&name, &received, &cancelled))
                 .map_err(|_| StoreError::TaskFailed)?
         };
         Ok(Self {
             work: Some(work),
             worker: Some(worker),
+            name,
             fed: Vec::new(),
             cancelled,
         })
@@ -315,7 +329,9 @@ impl Builder {
     }
 
     /// Hands over every set not handed over yet, waits for the worker, copies its tables into
-    /// `conn`'s database (replacing any index there) and marks each set ready.
+    /// `conn`'s database (replacing any index there) and marks each set ready. The built
+    /// database stays attached to `conn` (SQLite detaches no database a transaction has read):
+    /// detach it once the transaction is over.
     pub fn finish(mut self, conn: &Connection) -> Result<(), StoreError> {
         for view in search_views(conn)? {
             if !self.fed.contains(&view) {
@@ -324,8 +340,11 @@ impl Builder {
         }
         self.work = None;
         let built = self.join()?;
+        conn.execute(&format!("ATTACH ?1 AS {BUILT_SCHEMA}"), [&self.name])?;
+        // Attached, the database lives on without the worker's connection.
+        drop(built);
         for view in &self.fed {
-            copy_set(&built, conn, view)?;
+            copy_set(conn, view)?;
             conn.execute(
                 "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
                 [ready_key(view)],
@@ -392,8 +411,18 @@ fn search_views(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 
 /// The worker: builds each set handed over into a database of its own, in one transaction,
 /// and hands the connection back (the database lives as long as it).
-fn build_sets(work: &Receiver<Work>, cancelled: &AtomicBool) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_in_memory()?;
+fn build_sets(
+    name: &str,
+    work: &Receiver<Work>,
+    cancelled: &AtomicBool,
+) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        name,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     build_into(&conn, work, cancelled)?;
     Ok(conn)
 }
@@ -524,18 +553,18 @@ fn create_tables(conn: &Connection, tables: &Tables) -> rusqlite::Result<()> {
     ))
 }
 
-/// Makes the set of `view` afresh in `to`'s main database as the builder's database `from`
+/// Makes the set of `view` afresh in `conn`'s main database as the attached built database
 /// holds it: the trigram table's own tables (rows and all, replacing those a new one starts
-/// with) and the pieces' tables.
-fn copy_set(from: &Connection, to: &Connection, view: &str) -> rusqlite::Result<()> {
+/// with) and the pieces' tables, copied record by record.
+fn copy_set(conn: &Connection, view: &str) -> rusqlite::Result<()> {
     let tables = tables(view);
-    create_tables(to, &tables)?;
-    let stored: Vec<String> = from
-        .prepare(
-            "SELECT name FROM sqlite_schema
+    create_tables(conn, &tables)?;
+    let stored: Vec<String> = conn
+        .prepare(&format!(
+            "SELECT name FROM {BUILT_SCHEMA}.sqlite_schema
              WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'
-               AND (name = ?1 OR name = ?2 OR name LIKE ?3 ESCAPE '\\')",
-        )?
+               AND (name = ?1 OR name = ?2 OR name LIKE ?3 ESCAPE '\\')"
+        ))?
         .query_map(
             params![
                 tables.grams,
@@ -546,21 +575,10 @@ fn copy_set(from: &Connection, to: &Connection, view: &str) -> rusqlite::Result<
         )?
         .collect::<rusqlite::Result<_>>()?;
     for table in stored {
-        to.execute(&format!("DELETE FROM main.\"{table}\""), [])?;
-        let mut select = from.prepare(&format!("SELECT * FROM \"{table}\""))?;
-        let columns = select.column_count();
-        let mut insert = to.prepare(&format!(
-            "INSERT INTO main.\"{table}\" VALUES ({})",
-            vec!["?"; columns].join(", ")
+        conn.execute_batch(&format!(
+            "DELETE FROM main.\"{table}\";
+             INSERT INTO main.\"{table}\" SELECT * FROM {BUILT_SCHEMA}.\"{table}\";"
         ))?;
-        let mut rows = select.query([])?;
-        while let Some(row) = rows.next()? {
-            for column in 0..columns {
-                insert
-                    .raw_bind_parameter(column + 1, ToSqlOutput::Borrowed(row.get_ref(column)?))?;
-            }
-            insert.raw_execute()?;
-        }
     }
     Ok(())
 }

@@ -44,7 +44,8 @@ struct Area {
 
 impl Seed {
     /// Builds the seed: every part's schema (recording what each creates), then `fill` in one
-    /// transaction. On error nothing is kept.
+    /// transaction; databases `fill` attached (to copy from) are detached once it is committed.
+    /// On error nothing is kept.
     pub fn build<E>(
         parts: &[SchemaPart],
         fill: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E>,
@@ -91,6 +92,7 @@ impl Seed {
             )
             .map_err(StoreError::from)?;
             tx.commit().map_err(StoreError::from)?;
+            detach_all(conn).map_err(StoreError::from)?;
             Ok(areas)
         })?;
         database.release_memory();
@@ -103,6 +105,19 @@ impl Seed {
     fn area(&self, name: &str) -> Option<&Area> {
         self.areas.iter().find(|area| area.name == name)
     }
+}
+
+/// Detaches every database a fill attached to copy from (which only a finished transaction
+/// lets go).
+fn detach_all(conn: &Connection) -> rusqlite::Result<()> {
+    let attached: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for name in attached {
+        conn.execute("DETACH ?1", [name])?;
+    }
+    Ok(())
 }
 
 /// Gives the objects the fill made (not the schema) an area: that of the table an index or
