@@ -16,7 +16,8 @@
 //!
 //! A vendor declares a searchable set as a view named `<set>_search` with the columns `tenant`,
 //! `row` (the record's rowid) and `text`: `understudy_search_text(field, …)`, the fields folded
-//! and joined by [`SEPARATOR`]. [`Builder`] indexes every such view, per tenant, on a thread of its own:
+//! and joined by [`SEPARATOR`]. [`Builder`] indexes every such view, per tenant, on a thread
+//! of its own:
 //!
 //! - `<set>_search_trigrams`: FTS5's `trigram` tokenizer over the folded text, so a phrase
 //!   finds exactly the records holding a term of three characters or more, and counts them in
