@@ -248,6 +248,33 @@ async fn agentclara_names(app: &TestApp, term: &str) -> Vec<String> {
     names
 }
 
+#[tokio::test]
+async fn a_vendor_in_two_seed_files_is_indexed_with_the_records_of_both() {
+    let file = |key: &str, name: &str| {
+        seed_source(json!({
+            "generate": {"contacts_per_tenant": 0},
+            "agentclara": {"accounts": [{"api_key": key, "contacts": [{"name": name}]}]}
+        }))
+    };
+    let app = spawn_app_with(options(vec![
+        file("sk_first", "Zelda First"),
+        file("sk_second", "Zelda Second"),
+    ]))
+    .await;
+    for (key, name) in [("sk_first", "Zelda First"), ("sk_second", "Zelda Second")] {
+        let bearer = format!("Bearer {key}");
+        let (status, body) = app
+            .get(
+                "/agentclara/contacts/search?q=ZELDA",
+                &[("Authorization", bearer.as_str())],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"][0]["name"], name, "{body}");
+        assert_eq!(body["data"].as_array().map(Vec::len), Some(1), "{body}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_folds_case_by_unicode_but_not_accents_and_takes_wildcards_literally() {
     let (app, _) = indexed_and_plain("search-folding").await;
