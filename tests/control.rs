@@ -110,6 +110,37 @@ async fn the_journal_records_every_vendor_with_credentials_masked() {
 }
 
 #[tokio::test]
+async fn a_secret_header_sent_twice_is_masked_in_both_values() {
+    let app = spawn_app().await;
+    let status = app
+        .get(
+            "/vambe/api/public/contacts?days=30",
+            &[
+                ("x-api-key", "vk_live_andes_7c41e9b2d05a"),
+                ("x-api-key", "vk_live_second_value_91c3"),
+                ("authorization", "Bearer first_token_4411aa"),
+                ("authorization", "Bearer second_token_5522bb"),
+            ],
+        )
+        .await
+        .0;
+    assert_eq!(status, 200);
+    let (_, body) = app.get("/__admin/requests?vendor=vambe", &[]).await;
+    let headers = &body["requests"][0]["headers"];
+    assert_eq!(headers["x-api-key"], "****d05a, ****91c3");
+    assert_eq!(headers["authorization"], "Bearer ****11aa, Bearer ****22bb");
+    let text = body.to_string();
+    for secret in [
+        "vk_live_andes_7c41e9b2d05a",
+        "vk_live_second_value_91c3",
+        "first_token_4411aa",
+        "second_token_5522bb",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}
+
+#[tokio::test]
 async fn journal_filters_count_and_clear() {
     let app = spawn_app().await;
     call_every_vendor(&app).await;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -123,24 +123,6 @@ fn journal_entry(
     namespace: Option<String>,
     received: Millis,
 ) -> Entry {
-    let mut headers = parts.headers.clone();
-    let vendor_secrets = state
-        .vendors()
-        .iter()
-        .map(|vendor| vendor.credentials.secret_header());
-    let mut secrets: Vec<&str> = GENERIC_SECRET_HEADERS
-        .iter()
-        .copied()
-        .chain(vendor_secrets)
-        .collect();
-    secrets.sort_unstable();
-    secrets.dedup();
-    for name in secrets {
-        if let Some(value) = headers.get_mut(name) {
-            let masked = mask(&String::from_utf8_lossy(value.as_bytes()));
-            *value = HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("****"));
-        }
-    }
     Entry {
         id: 0,
         received,
@@ -148,13 +130,45 @@ fn journal_entry(
         tenant: vendor.credentials.secret(&parts.headers).map(mask),
         namespace,
         method: parts.method.clone(),
-        uri: parts.uri.clone(),
-        headers,
+        uri: detached_uri(&parts.uri),
+        headers: journaled_headers(state, &parts.headers),
         body: None,
         body_truncated: false,
         status: 0,
         duration_ms: 0.0,
     }
+}
+
+// What the request parsed shares the connection's read buffer: an entry holding it would keep
+// that whole buffer alive for as long as the journal keeps the entry, and make the connection
+// allocate a new one for its next request. So the journal keeps copies.
+
+/// `headers` with every secret (any vendor's credential header, and the generic ones) masked,
+/// each value copied.
+fn journaled_headers(state: &AppState, headers: &HeaderMap) -> HeaderMap {
+    let secret = |name: &HeaderName| {
+        GENERIC_SECRET_HEADERS.contains(&name.as_str())
+            || state
+                .vendors()
+                .iter()
+                .any(|vendor| vendor.credentials.secret_header() == name.as_str())
+    };
+    let mut kept = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let value = if secret(name) {
+            let masked = mask(&String::from_utf8_lossy(value.as_bytes()));
+            HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("****"))
+        } else {
+            HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone())
+        };
+        kept.append(name.clone(), value);
+    }
+    kept
+}
+
+/// A copy of `uri` that shares no buffer with the request.
+fn detached_uri(uri: &Uri) -> Uri {
+    Uri::try_from(uri.to_string()).unwrap_or_else(|_| uri.clone())
 }
 
 /// A response body that fails at once, so the server closes the connection unanswered.

@@ -93,14 +93,17 @@ impl Entry {
 
 impl Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let headers: Map<String, Value> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                (name.as_str().to_owned(), Value::String(text))
-            })
-            .collect();
+        // A header sent more than once shows every value, joined as HTTP folds them.
+        let mut headers = Map::new();
+        for name in self.headers.keys() {
+            let values: Vec<_> = self
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|value| String::from_utf8_lossy(value.as_bytes()))
+                .collect();
+            headers.insert(name.as_str().to_owned(), Value::String(values.join(", ")));
+        }
         let mut entry = serializer.serialize_struct("Entry", 13)?;
         entry.serialize_field("id", &self.id)?;
         entry.serialize_field("time", &ADMIN_TIME.render(self.received))?;

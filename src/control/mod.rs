@@ -49,17 +49,25 @@ pub fn namespace_name(name: &str) -> Result<Option<String>, InvalidNamespace> {
 
 /// Keeps a scheme word and the last four characters of a secret: `Bearer ****e7a2`.
 pub fn mask(secret: &str) -> String {
+    // Every request masks its credentials for the journal: no allocation but the result.
     let (scheme, token) = match secret.split_once(' ') {
-        Some((scheme, token)) => (format!("{scheme} "), token),
-        None => (String::new(), secret),
+        Some((scheme, token)) => (&secret[..=scheme.len()], token),
+        None => ("", secret),
     };
-    let chars: Vec<char> = token.chars().collect();
-    let tail: String = if chars.len() > 8 {
-        chars[chars.len() - 4..].iter().collect()
+    let tail = if token.chars().nth(8).is_some() {
+        token
+            .char_indices()
+            .rev()
+            .nth(3)
+            .map_or("", |(at, _)| &token[at..])
     } else {
-        String::new()
+        ""
     };
-    format!("{scheme}****{tail}")
+    let mut masked = String::with_capacity(scheme.len() + 4 + tail.len());
+    masked.push_str(scheme);
+    masked.push_str("****");
+    masked.push_str(tail);
+    masked
 }
 
 #[cfg(test)]
@@ -72,6 +80,9 @@ mod tests {
         assert_eq!(mask("Bearer ak_live_northwind_4f9c2e7a"), "Bearer ****2e7a");
         assert_eq!(mask("short"), "****");
         assert_eq!(mask("vk_1234567890"), "****7890");
+        assert_eq!(mask("Bearer "), "Bearer ****");
+        assert_eq!(mask("Agent tok_1234ññññ"), "Agent ****ññññ");
+        assert_eq!(mask("Agent 12345678"), "Agent ****");
     }
 
     #[test]
