@@ -6,7 +6,7 @@
 //! server's on the same body is the ratio the benchmark reports: it factors out the machine.
 //!
 //! It keeps Understudy's runtime settings (`#[tokio::main]`'s multi-threaded default,
-//! `axum::serve`) and nothing else, so the gap is the work Understudy does per request.
+//! `axum::serve`, the allocator) and nothing else, so the gap is the work Understudy does per request.
 //!
 //! ```sh
 //! cargo run --release --example ceiling -- --port 0 --body /tags=tags.json
@@ -23,6 +23,10 @@ use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 use clap::Parser;
 use tokio::net::TcpListener;
+
+// Understudy's allocator: part of the runtime settings the ceiling shares.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A minimal axum server answering fixed, pre-serialised bodies.
 #[derive(Debug, Parser)]

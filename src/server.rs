@@ -20,6 +20,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
+use http_body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
@@ -161,8 +162,14 @@ impl Connection {
         let body_timeout = self.options.body_timeout;
         let router = self.router;
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let mut request: Request =
-                request.map(|body| Body::new(TimeoutBody::new(body_timeout, body)));
+            // A request without a body has nothing to wait for: no timer to arm.
+            let mut request: Request = request.map(|body| {
+                if body.is_end_stream() {
+                    Body::new(body)
+                } else {
+                    Body::new(TimeoutBody::new(body_timeout, body))
+                }
+            });
             if let Some(local) = local {
                 request.extensions_mut().insert(local);
             }

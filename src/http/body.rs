@@ -7,6 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http_body::Body as _;
 use http_body_util::LengthLimitError;
 use serde_json::Value;
 
@@ -49,6 +50,13 @@ impl ReadBody {
             .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok());
         if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
             return Self::failed(BodyError::TooLarge);
+        }
+        if body.is_end_stream() {
+            // Most requests are reads without a body: nothing to poll.
+            return Self {
+                bytes: Bytes::new(),
+                json: Ok(None),
+            };
         }
         match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
             Ok(bytes) => Self {
