@@ -167,6 +167,30 @@ fn db_keeps_data_across_a_restart_and_reset_goes_back_to_the_seed() {
 }
 
 #[test]
+fn a_db_file_of_another_version_is_refused_naming_the_table() {
+    let dir = temp_dir("cli-old-db");
+    let db = dir.join("old.db").display().to_string();
+    let old = rusqlite::Connection::open(&db).expect("make the file");
+    old.execute_batch(
+        "CREATE TABLE autokonnect_contacts (company_id INTEGER NOT NULL, id TEXT NOT NULL,
+             first_name TEXT, PRIMARY KEY (company_id, id));",
+    )
+    .expect("an older table");
+    drop(old);
+    let stderr = failed_start(&["--db", &db]);
+    assert!(
+        stderr.contains(&format!(
+            "{db}: its table `autokonnect_contacts` is not the one this version of Understudy \
+             makes (this version's columns: company_id, id, first_name, last_name, email, \
+             phone_number, phone_number_lid, profile_picture, created_at, updated_at; the \
+             file's: company_id, id, first_name): the file was written by another version. \
+             Start with a new --db file, or none, to seed afresh"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn now_freezes_the_clock_and_env_vars_work_too() {
     let server = Server::start(&["--now", "2025-05-05T05:05:05+02:00"]);
     assert_eq!(

@@ -247,6 +247,7 @@ impl Database {
         };
         let writer = open_connection(&name, FLAGS)?;
         if let Location::File(_) = location {
+            check_tables(&writer, &name, schema)?;
             writer.pragma_update(None, "journal_mode", "WAL")?;
             // Every acknowledged write survives a crash or power loss.
             writer.pragma_update(None, "synchronous", "FULL")?;
@@ -502,6 +503,55 @@ impl Database {
     pub(super) fn with_writer<T>(&self, work: impl FnOnce(&mut Connection) -> T) -> T {
         work(&mut lock(&self.writer))
     }
+}
+
+/// Refuses a file whose tables are not those `schema` makes (one written by another version of
+/// Understudy): statements on them would fail request after request instead. Tables the file
+/// lacks are no obstacle: the schema creates them.
+fn check_tables(file: &Connection, path: &str, schema: &[&str]) -> Result<()> {
+    let reference = open_connection(":memory:", FLAGS)?;
+    super::apply_schema(&reference, schema)?;
+    let tables: Vec<String> = reference
+        .prepare(
+            "SELECT name FROM pragma_table_list
+             WHERE schema = 'main' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+             ORDER BY name",
+        )?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for table in tables {
+        let wanted = columns(&reference, &table)?;
+        let found = columns(file, &table)?;
+        if !found.is_empty() && found != wanted {
+            let names = |columns: &[Column]| {
+                columns
+                    .iter()
+                    .map(|(name, ..)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(StoreError::IncompatibleFile {
+                path: path.to_owned(),
+                table,
+                wanted: names(&wanted),
+                found: names(&found),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A column as `pragma_table_xinfo` describes it: name, declared type, `NOT NULL`, position in
+/// the primary key.
+type Column = (String, String, bool, i64);
+
+/// `table`'s columns in `main`, in order; none when it has no such table.
+fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<Column>> {
+    conn.prepare(r#"SELECT name, type, "notnull", pk FROM pragma_table_xinfo(?1, 'main')"#)?
+        .query_map([table], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect()
 }
 
 /// Reader connections per shared database: one per core, at least two.

@@ -43,6 +43,17 @@ pub enum StoreError {
     CommitFailed(String),
     #[error("the write-ahead log could not be emptied: a reader held it")]
     CheckpointBusy,
+    #[error(
+        "{path}: its table `{table}` is not the one this version of Understudy makes (this \
+         version's columns: {wanted}; the file's: {found}): the file was written by another \
+         version. Start with a new --db file, or none, to seed afresh"
+    )]
+    IncompatibleFile {
+        path: String,
+        table: String,
+        wanted: String,
+        found: String,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
