@@ -321,12 +321,7 @@ impl Builder {
     /// (a vendor's, by its slug), reading their texts now: their records must all be in.
     pub fn feed(&mut self, conn: &Connection, prefix: &str) -> Result<(), StoreError> {
         let start = format!("{prefix}_");
-        for view in search_views(conn)? {
-            if view.starts_with(&start) && !self.fed.contains(&view) {
-                self.feed_set(conn, view)?;
-            }
-        }
-        Ok(())
+        self.feed_views(conn, |view| view.starts_with(&start))
     }
 
     /// Hands over every set not handed over yet, waits for the worker, copies its tables into
@@ -334,11 +329,7 @@ impl Builder {
     /// database stays attached to `conn` (SQLite detaches no database a transaction has read):
     /// detach it once the transaction is over.
     pub fn finish(mut self, conn: &Connection) -> Result<(), StoreError> {
-        for view in search_views(conn)? {
-            if !self.fed.contains(&view) {
-                self.feed_set(conn, view)?;
-            }
-        }
+        self.feed_views(conn, |_| true)?;
         self.work = None;
         let built = self.join()?;
         conn.execute(&format!("ATTACH ?1 AS {BUILT_SCHEMA}"), [&self.name])?;
@@ -350,6 +341,20 @@ impl Builder {
                 "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
                 [ready_key(view)],
             )?;
+        }
+        Ok(())
+    }
+
+    /// Hands over each set whose view is `wanted` and not handed over yet.
+    fn feed_views(
+        &mut self,
+        conn: &Connection,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<(), StoreError> {
+        for view in search_views(conn)? {
+            if wanted(&view) && !self.fed.contains(&view) {
+                self.feed_set(conn, view)?;
+            }
         }
         Ok(())
     }
