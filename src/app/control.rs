@@ -8,15 +8,15 @@ use std::time::Instant;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use crate::contract::Failure;
 use crate::control::faults::{Action, Target};
-use crate::control::journal::Entry;
-use crate::control::{InvalidNamespace, NamespaceDb, mask, namespace_of};
+use crate::control::journal::{Entry, Headers};
+use crate::control::{InvalidNamespace, NamespaceDb, mask, mask_into, namespace_of};
 use crate::http::body::ReadBody;
 use crate::state::{AppState, Vendor};
 use crate::time::Millis;
@@ -70,7 +70,7 @@ fn log_request(entry: &Entry) {
         tenant = entry.tenant.as_deref(),
         namespace = entry.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE),
         method = %entry.method,
-        path = entry.uri.path(),
+        path = entry.path(),
         status = entry.status,
         // Microseconds are all a duration measured here can tell.
         duration_ms = (entry.duration_ms * 1000.0).round() / 1000.0,
@@ -130,7 +130,11 @@ fn journal_entry(
         tenant: vendor.credentials.secret(&parts.headers).map(mask),
         namespace,
         method: parts.method.clone(),
-        uri: detached_uri(&parts.uri),
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .into(),
         headers: journaled_headers(state, &parts.headers),
         body: None,
         body_truncated: false,
@@ -139,13 +143,10 @@ fn journal_entry(
     }
 }
 
-// What the request parsed shares the connection's read buffer: an entry holding it would keep
-// that whole buffer alive for as long as the journal keeps the entry, and make the connection
-// allocate a new one for its next request. So the journal keeps copies.
-
-/// `headers` with every secret (any vendor's credential header, and the generic ones) masked,
-/// each value copied.
-fn journaled_headers(state: &AppState, headers: &HeaderMap) -> HeaderMap {
+/// `headers` with every secret (any vendor's credential header, and the generic ones) masked.
+// Copied, not shared: what the request parsed shares the connection's read buffer, and an entry
+// holding it would keep that whole buffer alive for as long as the journal keeps the entry.
+fn journaled_headers(state: &AppState, headers: &HeaderMap) -> Headers {
     let secret = |name: &HeaderName| {
         GENERIC_SECRET_HEADERS.contains(&name.as_str())
             || state
@@ -153,22 +154,21 @@ fn journaled_headers(state: &AppState, headers: &HeaderMap) -> HeaderMap {
                 .iter()
                 .any(|vendor| vendor.credentials.secret_header() == name.as_str())
     };
-    let mut kept = HeaderMap::with_capacity(headers.len());
+    let bytes = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let mut kept = Headers::with_capacity(headers.len(), bytes);
     for (name, value) in headers {
-        let value = if secret(name) {
-            let masked = mask(&String::from_utf8_lossy(value.as_bytes()));
-            HeaderValue::from_str(&masked).unwrap_or(HeaderValue::from_static("****"))
+        if secret(name) {
+            kept.push_with(name.as_str(), |text| {
+                mask_into(&String::from_utf8_lossy(value.as_bytes()), text);
+            });
         } else {
-            HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone())
-        };
-        kept.append(name.clone(), value);
+            kept.push(name.as_str(), value.as_bytes());
+        }
     }
     kept
-}
-
-/// A copy of `uri` that shares no buffer with the request.
-fn detached_uri(uri: &Uri) -> Uri {
-    Uri::try_from(uri.to_string()).unwrap_or_else(|_| uri.clone())
 }
 
 /// A response body that fails at once, so the server closes the connection unanswered.

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::Method;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -24,8 +24,8 @@ pub const MAX_STORED_BODY: usize = 64 * 1024;
 /// What an entry costs besides the bytes of its URL, headers and body: the entry itself, its
 /// allocations and its place in the list (an estimate).
 const ENTRY_OVERHEAD: usize = std::mem::size_of::<Entry>() + 64;
-/// What a header costs besides its name and value in a `HeaderMap` (an estimate).
-const HEADER_OVERHEAD: usize = 64;
+/// What a header costs besides its name and value: its place in [`Headers`].
+const HEADER_OVERHEAD: usize = std::mem::size_of::<(u32, u32)>();
 
 /// A recorded request. Credentials in `headers` and `tenant` are masked when recorded; the rest
 /// is kept as the request carried it and rendered only when listed, so recording stays cheap.
@@ -38,9 +38,9 @@ pub struct Entry {
     pub tenant: Option<String>,
     pub namespace: Option<String>,
     pub method: Method,
-    /// The vendor's own path and query, without the slug prefix.
-    pub uri: Uri,
-    pub headers: HeaderMap,
+    /// The vendor's own path and query, without the slug prefix, as sent.
+    pub target: Box<str>,
+    pub headers: Headers,
     pub body: Option<String>,
     /// The body was longer than [`MAX_STORED_BODY`]: `body` holds its start and a marker.
     pub body_truncated: bool,
@@ -49,6 +49,18 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The path of [`Entry::target`].
+    pub fn path(&self) -> &str {
+        self.target
+            .split_once('?')
+            .map_or(&self.target, |(path, _query)| path)
+    }
+
+    /// The query of [`Entry::target`], if it has one.
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_path, query)| query)
+    }
+
     /// Keeps a request body (nothing when empty): at most [`MAX_STORED_BODY`] bytes of it, cut
     /// at a character boundary and marked `…[truncated: N bytes in all]`.
     pub fn keep_body(&mut self, bytes: &[u8]) {
@@ -74,17 +86,10 @@ impl Entry {
 
     /// What the entry holds in memory, estimated: its URL, headers, body and overhead.
     pub fn cost(&self) -> usize {
-        let headers: usize = self
-            .headers
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len() + HEADER_OVERHEAD)
-            .sum();
         let text = |text: &Option<String>| text.as_ref().map_or(0, String::len);
-        let uri = self.uri.path_and_query().map_or(0, |pq| pq.as_str().len())
-            + self.uri.authority().map_or(0, |a| a.as_str().len());
         ENTRY_OVERHEAD
-            + uri
-            + headers
+            + self.target.len()
+            + self.headers.cost()
             + text(&self.body)
             + text(&self.tenant)
             + text(&self.namespace)
@@ -95,14 +100,16 @@ impl Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // A header sent more than once shows every value, joined as HTTP folds them.
         let mut headers = Map::new();
-        for name in self.headers.keys() {
-            let values: Vec<_> = self
-                .headers
-                .get_all(name)
-                .iter()
-                .map(|value| String::from_utf8_lossy(value.as_bytes()))
-                .collect();
-            headers.insert(name.as_str().to_owned(), Value::String(values.join(", ")));
+        for (name, value) in self.headers.iter() {
+            match headers.get_mut(name) {
+                Some(Value::String(values)) => {
+                    values.push_str(", ");
+                    values.push_str(value);
+                }
+                _ => {
+                    headers.insert(name.to_owned(), Value::String(value.to_owned()));
+                }
+            }
         }
         let mut entry = serializer.serialize_struct("Entry", 13)?;
         entry.serialize_field("id", &self.id)?;
@@ -111,14 +118,66 @@ impl Serialize for Entry {
         entry.serialize_field("tenant", &self.tenant)?;
         entry.serialize_field("namespace", &self.namespace)?;
         entry.serialize_field("method", self.method.as_str())?;
-        entry.serialize_field("path", self.uri.path())?;
-        entry.serialize_field("query", &self.uri.query())?;
+        entry.serialize_field("path", self.path())?;
+        entry.serialize_field("query", &self.query())?;
         entry.serialize_field("headers", &headers)?;
         entry.serialize_field("body", &self.body)?;
         entry.serialize_field("body_truncated", &self.body_truncated)?;
         entry.serialize_field("status", &self.status)?;
         entry.serialize_field("duration_ms", &self.duration_ms)?;
         entry.end()
+    }
+}
+
+/// A request's headers as an entry keeps them: every name and value in one buffer, so keeping
+/// them costs two allocations however many a request sends.
+#[derive(Debug, Clone, Default)]
+pub struct Headers {
+    text: String,
+    /// Where each header's name and then its value end in `text`, in the order they came.
+    ends: Vec<(u32, u32)>,
+}
+
+impl Headers {
+    /// Room for `count` headers of `bytes` bytes in all (names and values).
+    pub fn with_capacity(count: usize, bytes: usize) -> Self {
+        Self {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(count),
+        }
+    }
+
+    /// Adds a header: its name, then whatever `write_value` appends as its value.
+    pub fn push_with(&mut self, name: &str, write_value: impl FnOnce(&mut String)) {
+        self.text.push_str(name);
+        let name_end = self.text.len();
+        write_value(&mut self.text);
+        // An entry over 4 GiB is beyond any journal budget: such an entry is never kept.
+        let end = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        self.ends.push((end(name_end), end(self.text.len())));
+    }
+
+    /// Adds a header whose value is `value`, any byte that is not UTF-8 shown as U+FFFD.
+    pub fn push(&mut self, name: &str, value: &[u8]) {
+        self.push_with(name, |text| {
+            text.push_str(&String::from_utf8_lossy(value));
+        });
+    }
+
+    /// Each header, name and value, in the order they came.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(name_end, value_end)| {
+            let (name_end, value_end) = (name_end as usize, value_end as usize);
+            let name = self.text.get(start..name_end).unwrap_or_default();
+            let value = self.text.get(name_end..value_end).unwrap_or_default();
+            start = value_end;
+            (name, value)
+        })
+    }
+
+    fn cost(&self) -> usize {
+        self.text.len() + self.ends.len() * HEADER_OVERHEAD
     }
 }
 
@@ -148,7 +207,7 @@ impl Filter {
             && self
                 .path
                 .as_ref()
-                .is_none_or(|glob| glob.is_match(entry.uri.path()))
+                .is_none_or(|glob| glob.is_match(entry.path()))
             && self.status.is_none_or(|s| s == entry.status)
             && self.since.is_none_or(|since| entry.received >= since)
             && self
@@ -277,8 +336,8 @@ mod tests {
             tenant: None,
             namespace: None,
             method: Method::GET,
-            uri: path.parse().unwrap(),
-            headers: HeaderMap::new(),
+            target: path.into(),
+            headers: Headers::default(),
             body: None,
             body_truncated: false,
             status,
@@ -293,7 +352,7 @@ mod tests {
             journal.record(entry(path, 200));
         }
         let found = journal.find(&Filter::default(), 10);
-        let paths: Vec<&str> = found.iter().map(|e| e.uri.path()).collect();
+        let paths: Vec<&str> = found.iter().map(|e| e.path()).collect();
         assert_eq!(paths, ["/c", "/b"]);
         assert_eq!(found[0].id, 3);
     }
@@ -326,7 +385,7 @@ mod tests {
             assert!(journal.bytes() <= one * 3);
         }
         let found = journal.find(&Filter::default(), 10);
-        let paths: Vec<&str> = found.iter().map(|e| e.uri.path()).collect();
+        let paths: Vec<&str> = found.iter().map(|e| e.path()).collect();
         assert_eq!(paths, ["/j", "/i", "/h"]);
         let long = entry(&format!("/{}", "x".repeat(one * 2)), 200);
         journal.record(long);
@@ -351,11 +410,39 @@ mod tests {
         let mut with_header = entry("/a", 200);
         with_header
             .headers
-            .insert("x-long", "v".repeat(1000).parse().unwrap());
+            .push("x-long", "v".repeat(1000).as_bytes());
         assert_eq!(with_header.cost(), base + 6 + 1000 + HEADER_OVERHEAD);
         let mut with_body = entry("/a", 200);
         with_body.keep_body(b"{}");
         assert_eq!(with_body.cost(), base + 2);
+    }
+
+    #[test]
+    fn headers_keep_every_value_in_order_and_show_a_repeated_one_joined() {
+        let mut with_headers = entry("/api/v1/contacts?page=2", 200);
+        with_headers.headers.push("accept", b"application/json");
+        with_headers.headers.push("x-tag", b"one");
+        with_headers.headers.push("x-tag", b"tw\xffo");
+        let kept: Vec<_> = with_headers.headers.iter().collect();
+        assert_eq!(
+            kept,
+            [
+                ("accept", "application/json"),
+                ("x-tag", "one"),
+                ("x-tag", "tw\u{fffd}o")
+            ]
+        );
+        let shown = serde_json::to_value(&with_headers).unwrap();
+        assert_eq!(
+            shown["headers"],
+            serde_json::json!({"accept": "application/json", "x-tag": "one, tw\u{fffd}o"})
+        );
+        assert_eq!(shown["path"], "/api/v1/contacts");
+        assert_eq!(shown["query"], "page=2");
+        assert_eq!(
+            serde_json::to_value(entry("/a", 200)).unwrap()["query"],
+            Value::Null
+        );
     }
 
     #[test]

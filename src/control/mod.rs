@@ -49,7 +49,14 @@ pub fn namespace_name(name: &str) -> Result<Option<String>, InvalidNamespace> {
 
 /// Keeps a scheme word and the last four characters of a secret: `Bearer ****e7a2`.
 pub fn mask(secret: &str) -> String {
-    // Every request masks its credentials for the journal: no allocation but the result.
+    let mut masked = String::with_capacity(secret.len().min(64));
+    mask_into(secret, &mut masked);
+    masked
+}
+
+/// Appends [`mask`]`(secret)` to `out` (every request masks its credentials for the journal:
+/// this allocates nothing).
+pub fn mask_into(secret: &str, out: &mut String) {
     let (scheme, token) = match secret.split_once(' ') {
         Some((scheme, token)) => (&secret[..=scheme.len()], token),
         None => ("", secret),
@@ -63,11 +70,9 @@ pub fn mask(secret: &str) -> String {
     } else {
         ""
     };
-    let mut masked = String::with_capacity(scheme.len() + 4 + tail.len());
-    masked.push_str(scheme);
-    masked.push_str("****");
-    masked.push_str(tail);
-    masked
+    out.push_str(scheme);
+    out.push_str("****");
+    out.push_str(tail);
 }
 
 #[cfg(test)]
