@@ -8,7 +8,6 @@ use axum::http::header::HOST;
 use axum::http::{StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use tower_http::trace::TraceLayer;
 
 use crate::http::body::MAX_BODY_BYTES;
 use crate::http::with_error_shape;
@@ -37,7 +36,6 @@ pub fn app(state: AppState) -> Router {
     router
         .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
