@@ -361,6 +361,65 @@ async fn namespaces_are_listed_with_their_own_bytes_and_last_use() {
     assert!(bytes > 0, "it holds a copy of what it wrote to");
 }
 
+/// Creates a Thoughtly contact in `namespace`.
+async fn create_thoughtly_contact(app: &TestApp, namespace: &str, phone: &str) {
+    let (status, body) = app
+        .send(
+            Method::POST,
+            "/thoughtly/contact/create",
+            &[THOUGHTLY_TOKEN, THOUGHTLY_TEAM, (NAMESPACE, namespace)],
+            Some(&json!({"phone_number": phone})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_write_copies_only_its_vendors_data_and_search_index() {
+    let app = spawn_app().await;
+    create_contact(&app, "clara", "Quillon Searchable").await;
+    create_thoughtly_contact(&app, "thoughtly", "+15550003333").await;
+    create_contact(&app, "both", "Quillon Searchable").await;
+    create_thoughtly_contact(&app, "both", "+15550003333").await;
+    let bytes = |listed: &[Value], name: &str| {
+        listed
+            .iter()
+            .find(|namespace| namespace["name"] == name)
+            .and_then(|namespace| namespace["bytes"].as_u64())
+            .expect("listed with its bytes")
+    };
+    let listed = listed(&app).await;
+    let (clara, thoughtly, both) = (
+        bytes(&listed, "clara"),
+        bytes(&listed, "thoughtly"),
+        bytes(&listed, "both"),
+    );
+    // Shared by the two copies: the database's own first pages, nothing of either vendor.
+    let shared = clara + thoughtly - both;
+    assert!(
+        shared <= 4 * 4096,
+        "each vendor's copy holds its own data alone: {clara} + {thoughtly} against {both}"
+    );
+
+    // The copied search index is the namespace's own, and other vendors still search the seed.
+    let (status, body) = app
+        .get(
+            "/agentclara/contacts/search?q=quillon",
+            &[AGENTCLARA, (NAMESPACE, "clara")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"][0]["name"], "Quillon Searchable");
+    let seed_search = "/autokonnect/api/v1/contacts?search=gmail";
+    let (_, in_default) = app.get(seed_search, &[AUTOKONNECT]).await;
+    let (status, in_clara) = app
+        .get(seed_search, &[AUTOKONNECT, (NAMESPACE, "clara")])
+        .await;
+    assert_eq!(status, 200, "{in_clara}");
+    assert!(in_clara["totalRecords"].as_u64() > Some(0), "{in_clara}");
+    assert_eq!(in_clara, in_default);
+}
+
 #[tokio::test]
 async fn posting_a_seed_drops_every_namespace() {
     let app = spawn_app().await;

@@ -782,12 +782,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn objects_the_fill_made_go_with_their_table_or_with_any_area() {
+    async fn objects_the_fill_made_go_with_their_table_their_namesake_or_any_area() {
         let store = open(vec![THINGS, OTHERS], NamespaceLimits::default());
         store
             .replace_template::<StoreError>(|tx| {
                 tx.execute_batch(
                     "CREATE INDEX things_by_owner ON things (owner);
+                     CREATE TABLE things_index (x); INSERT INTO things_index VALUES (2);
+                     CREATE TABLE thingsextra (x);
                      CREATE TABLE extra (x); INSERT INTO extra VALUES (1);",
                 )?;
                 Ok(())
@@ -804,14 +806,22 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(own_objects(&others), ["extra", "others"]);
+        assert_eq!(own_objects(&others), ["extra", "others", "thingsextra"]);
         let things = namespace(&store, "things");
         things.run_for(scope(1), |_| Ok(())).await.unwrap();
         assert_eq!(
             own_objects(&things),
-            ["extra", "things", "things_by_name", "things_by_owner"]
+            [
+                "extra",
+                "things",
+                "things_by_name",
+                "things_by_owner",
+                "things_index",
+                "thingsextra"
+            ]
         );
         assert_eq!(count(&things, "extra"), 1);
+        assert_eq!(count(&things, "things_index"), 1);
     }
 
     #[tokio::test]

@@ -121,7 +121,9 @@ fn detach_all(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Gives the objects the fill made (not the schema) an area: that of the table an index or
-/// trigger is on; [`ANY_AREA`] for the rest, copied with whichever area is copied first.
+/// trigger is on, or that of the object it is named after (`<object>_…`: a search index's
+/// tables are named after their view, see [`super::search`]); [`ANY_AREA`] for the rest,
+/// copied with whichever area is copied first.
 fn adopt_unowned(
     conn: &Connection,
     areas: &mut Vec<Area>,
@@ -135,9 +137,18 @@ fn adopt_unowned(
             [&name],
             |row| row.get(0),
         )?;
+        let named_after = |object: &String| {
+            name.strip_prefix(object.as_str())
+                .is_some_and(|rest| rest.starts_with('_'))
+        };
         let owner = areas
             .iter()
-            .position(|area| table != name && area.objects.contains(&table));
+            .position(|area| table != name && area.objects.contains(&table))
+            .or_else(|| {
+                areas
+                    .iter()
+                    .position(|area| area.name != ANY_AREA && area.objects.iter().any(named_after))
+            });
         match owner {
             Some(index) => areas[index].objects.push(name),
             None => match areas.iter_mut().find(|area| area.name == ANY_AREA) {
