@@ -825,6 +825,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_object_named_after_two_goes_with_the_longer_namesake() {
+        const WATCHERS: SchemaPart = SchemaPart {
+            area: "watchers",
+            sql: "CREATE TABLE IF NOT EXISTS watchers (name TEXT NOT NULL);
+                  CREATE VIEW IF NOT EXISTS things_watched AS SELECT name FROM watchers;",
+        };
+        let store = open(vec![THINGS, WATCHERS], NamespaceLimits::default());
+        store
+            .replace_template::<StoreError>(|tx| {
+                tx.execute_batch("CREATE TABLE things_watched_index (x);")?;
+                Ok(())
+            })
+            .unwrap();
+        let watchers = namespace(&store, "watchers");
+        let written = Scope {
+            area: "watchers",
+            owner: 1,
+        };
+        watchers.run_for(written, |_| Ok(())).await.unwrap();
+        assert_eq!(
+            own_objects(&watchers),
+            ["things_watched", "things_watched_index", "watchers"]
+        );
+        let things = namespace(&store, "things");
+        things.run_for(scope(1), |_| Ok(())).await.unwrap();
+        assert_eq!(own_objects(&things), ["things", "things_by_name"]);
+    }
+
+    #[tokio::test]
     async fn a_copied_area_is_exactly_the_seed() {
         let area = SchemaPart {
             area: "exact",

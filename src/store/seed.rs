@@ -137,9 +137,16 @@ fn adopt_unowned(
             [&name],
             |row| row.get(0),
         )?;
-        let named_after = |object: &String| {
-            name.strip_prefix(object.as_str())
-                .is_some_and(|rest| rest.starts_with('_'))
+        // The longest namesake wins: `a_b_c` goes with `a_b` rather than with `a`.
+        let namesake = |area: &Area| {
+            area.objects
+                .iter()
+                .filter(|object| {
+                    name.strip_prefix(object.as_str())
+                        .is_some_and(|rest| rest.starts_with('_'))
+                })
+                .map(String::len)
+                .max()
         };
         let owner = areas
             .iter()
@@ -147,7 +154,11 @@ fn adopt_unowned(
             .or_else(|| {
                 areas
                     .iter()
-                    .position(|area| area.name != ANY_AREA && area.objects.iter().any(named_after))
+                    .enumerate()
+                    .filter(|(_, area)| area.name != ANY_AREA)
+                    .filter_map(|(index, area)| Some((namesake(area)?, index)))
+                    .max()
+                    .map(|(_, index)| index)
             });
         match owner {
             Some(index) => areas[index].objects.push(name),
