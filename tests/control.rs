@@ -684,14 +684,18 @@ async fn a_namespace_freezes_its_own_clock_and_the_default_one_stays_put() {
 
 #[tokio::test]
 async fn rate_limits_count_per_namespace_and_a_reset_clears_them() {
-    let seed =
-        json!({"agentclara": {"accounts": [{"api_key": "sk_limited_1", "rate_limit": true}]}});
+    // Thoughtly's limit counts a minute, so a slow machine still sends the 101 requests within
+    // one window.
+    let seed = json!({"thoughtly": {"teams": [
+        {"team_id": "team_limited", "api_token": "token_limited", "rate_limit": true}
+    ]}});
     let app = common::spawn_app_with_seed(seed).await;
     let list = async |namespace: &'static str| {
         app.get(
-            "/agentclara/contacts",
+            "/thoughtly/contact",
             &[
-                ("Authorization", "Bearer sk_limited_1"),
+                ("x-api-token", "token_limited"),
+                ("team_id", "team_limited"),
                 (NAMESPACE, namespace),
             ],
         )
@@ -704,7 +708,7 @@ async fn rate_limits_count_per_namespace_and_a_reset_clears_them() {
     assert_eq!(status, 429);
     assert_eq!(
         body,
-        json!({"success": false, "error": "Rate limit exceeded. Please retry later."})
+        json!({"data": null, "error": {"message": "Rate limit exceeded: 100 requests per minute"}})
     );
     assert_eq!(
         list("b").await.0,
