@@ -49,14 +49,27 @@ pub fn namespace_name(name: &str) -> Result<Option<String>, InvalidNamespace> {
 
 /// Keeps a scheme word and the last four characters of a secret: `Bearer ****e7a2`.
 pub fn mask(secret: &str) -> String {
-    let mut masked = String::with_capacity(secret.len().min(64));
+    let (scheme, tail) = kept_of(secret);
+    let mut masked = String::with_capacity(scheme.len() + MASK.len() + tail.len());
     mask_into(secret, &mut masked);
     masked
 }
 
-/// Appends [`mask`]`(secret)` to `out` (every request masks its credentials for the journal:
-/// this allocates nothing).
+/// Appends [`mask`]`(secret)` to `out`: every request masks its credentials straight into its
+/// journal entry's buffer.
 pub fn mask_into(secret: &str, out: &mut String) {
+    let (scheme, tail) = kept_of(secret);
+    out.push_str(scheme);
+    out.push_str(MASK);
+    out.push_str(tail);
+}
+
+/// What stands for the hidden part of a secret.
+const MASK: &str = "****";
+
+/// What a mask keeps of `secret`: its scheme word with the space after it, and its last four
+/// characters when it has more than eight.
+fn kept_of(secret: &str) -> (&str, &str) {
     let (scheme, token) = match secret.split_once(' ') {
         Some((scheme, token)) => (&secret[..=scheme.len()], token),
         None => ("", secret),
@@ -70,9 +83,7 @@ pub fn mask_into(secret: &str, out: &mut String) {
     } else {
         ""
     };
-    out.push_str(scheme);
-    out.push_str("****");
-    out.push_str(tail);
+    (scheme, tail)
 }
 
 #[cfg(test)]
