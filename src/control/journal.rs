@@ -152,7 +152,7 @@ impl Headers {
         self.text.push_str(name);
         let name_end = self.text.len();
         write_value(&mut self.text);
-        // An entry over 4 GiB is beyond any journal budget: such an entry is never kept.
+        // A request's head is far below 4 GiB (hyper refuses one of a few hundred KiB).
         let end = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
         self.ends.push((end(name_end), end(self.text.len())));
     }
