@@ -368,6 +368,27 @@ async fn search_matches_name_phone_email_and_attribute_values_case_insensitively
 }
 
 #[tokio::test]
+async fn a_search_or_tags_combined_with_tags_count_exactly_the_contacts_listed() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let cases: [(&str, &[&str]); 7] = [
+        // "a" is in c2 (plan "starter"), c3, c6 and the two vip Alices.
+        ("search=a&excluded_tags=vip", &["c2", "c3", "c6"]),
+        ("search=ali&excluded_tags=do-not-call", &["c1", "c5"]),
+        ("search=a&excluded_tags=vip&excluded_tags=lead", &["c2", "c6"]),
+        ("search=a&tags=lead", &["c1", "c3"]),
+        ("search=alice&tags=vip&excluded_tags=lead", &["c5"]),
+        ("tags=lead&excluded_tags=vip", &["c3"]),
+        ("tags=lead&tags=vip&excluded_tags=do-not-call", &["c1", "c5"]),
+    ];
+    for (query, expected) in cases {
+        let (mut seen, total) = walk(&app, query, 1, TEAM_A).await;
+        seen.sort();
+        assert_eq!(seen, expected, "{query}");
+        assert_eq!(total, expected.len() as u64, "{query}");
+    }
+}
+
+#[tokio::test]
 async fn filters_combine_with_each_other_and_with_sorting() {
     let app = spawn_app_with_seed(two_teams()).await;
     assert_eq!(

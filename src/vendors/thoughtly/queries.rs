@@ -198,6 +198,12 @@ const CONTACT_FILTER: &str = "
                                    WHERE t.team = c.team AND t.contact_id = c.id
                                      AND t.tag IN (SELECT value FROM json_each(?5))))";
 
+/// The team's contacts carrying any of the tags `?4`, each once, as `c`: a `FROM` for
+/// [`CONTACT_FILTER`] when a tag narrows more than the contacts' own order does.
+const TAGGED: &str = "(SELECT DISTINCT contact_id FROM thoughtly_contact_tags
+                       WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))) tagged
+                      CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = tagged.contact_id";
+
 const CONTACT_COLUMNS: &str = "c.id, c.name, c.phone_number, c.email, c.country_code,
     c.attributes, c.created_at, c.updated_at";
 
@@ -242,10 +248,17 @@ impl Filters<'_> {
         let tagged = self.tags.is_some();
         let excluding = self.excluded.is_some();
         if let Some(lookup) = &self.lookup {
-            if let (Some(count), false, false, false) =
-                (lookup.count, tagged, excluding, self.phones_only)
-            {
-                return Ok(count);
+            match (lookup.count, &self.tags, &self.excluded, self.phones_only) {
+                (Some(count), None, None, false) => return Ok(count),
+                // The term's matches but those carrying an excluded tag, found among the few
+                // tagged rather than among every match.
+                (Some(count), None, Some(excluded), false) => {
+                    let none: Option<String> = None;
+                    let values: [&dyn ToSql; 5] = [&self.team, &self.term, &false, excluded, &none];
+                    let dropped = count_matches(conn, TAGGED, &values)?;
+                    return Ok(count.saturating_sub(dropped));
+                }
+                _ => {}
             }
         } else if !(tagged && excluding) {
             let kept = match &self.tags {
@@ -262,13 +275,15 @@ impl Filters<'_> {
             };
             return Ok(kept.saturating_sub(dropped));
         }
+        // Every match carries a wanted tag: without a few search matches to start from, the
+        // tagged contacts are fewer to check than the whole team.
+        let from = match (self.candidates(), &self.tags) {
+            (None, Some(_)) => TAGGED.to_owned(),
+            _ => self.from(6),
+        };
         let mut values = self.bound();
         values.extend(self.candidates().map(search::Candidates::params).into_iter().flatten());
-        conn.prepare_cached(&format!(
-            "SELECT count(*) FROM {} WHERE {CONTACT_FILTER}",
-            self.from(6)
-        ))?
-        .query_row(params_from_iter(values), |row| row.get(0))
+        count_matches(conn, &from, &values)
     }
 
     /// The team's contacts carrying any of `tags` (`json`, the same as a JSON array), with a
@@ -335,6 +350,14 @@ impl Filters<'_> {
     }
 }
 
+/// How many contacts of `from` pass [`CONTACT_FILTER`] with `values` bound.
+fn count_matches(conn: &Connection, from: &str, values: &[&dyn ToSql]) -> rusqlite::Result<u64> {
+    conn.prepare_cached(&format!(
+        "SELECT count(*) FROM {from} WHERE {CONTACT_FILTER}"
+    ))?
+    .query_row(values, |row| row.get(0))
+}
+
 /// One page of the team's contacts with the total across all pages.
 pub fn contacts_page(
     conn: &Connection,
@@ -365,10 +388,7 @@ pub fn contacts_page(
         if let (None, Some(tags)) = (filters.candidates(), &filters.tags)
             && filters.count_tagged(conn, &params.tags, tags, false)? <= FEW
         {
-            from = "(SELECT DISTINCT contact_id FROM thoughtly_contact_tags
-                     WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))) tagged
-                    CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = tagged.contact_id"
-                .to_owned();
+            from = TAGGED.to_owned();
         }
         let mut values = filters.bound();
         values.extend([&window.limit as &dyn ToSql, &window.offset]);
