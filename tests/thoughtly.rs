@@ -374,11 +374,17 @@ async fn a_search_or_tags_combined_with_tags_count_exactly_the_contacts_listed()
         // "a" is in c2 (plan "starter"), c3, c6 and the two vip Alices.
         ("search=a&excluded_tags=vip", &["c2", "c3", "c6"]),
         ("search=ali&excluded_tags=do-not-call", &["c1", "c5"]),
-        ("search=a&excluded_tags=vip&excluded_tags=lead", &["c2", "c6"]),
+        (
+            "search=a&excluded_tags=vip&excluded_tags=lead",
+            &["c2", "c6"],
+        ),
         ("search=a&tags=lead", &["c1", "c3"]),
         ("search=alice&tags=vip&excluded_tags=lead", &["c5"]),
         ("tags=lead&excluded_tags=vip", &["c3"]),
-        ("tags=lead&tags=vip&excluded_tags=do-not-call", &["c1", "c5"]),
+        (
+            "tags=lead&tags=vip&excluded_tags=do-not-call",
+            &["c1", "c5"],
+        ),
     ];
     for (query, expected) in cases {
         let (mut seen, total) = walk(&app, query, 1, TEAM_A).await;

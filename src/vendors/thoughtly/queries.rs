@@ -250,8 +250,8 @@ impl Filters<'_> {
         if let Some(lookup) = &self.lookup {
             match (lookup.count, &self.tags, &self.excluded, self.phones_only) {
                 (Some(count), None, None, false) => return Ok(count),
-                // The term's matches but those carrying an excluded tag, found among the few
-                // tagged rather than among every match.
+                // The term's matches less those carrying an excluded tag: the latter are
+                // found among the contacts carrying it rather than among every match.
                 (Some(count), None, Some(excluded), false) => {
                     let none: Option<String> = None;
                     let values: [&dyn ToSql; 5] = [&self.team, &self.term, &false, excluded, &none];
