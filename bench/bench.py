@@ -914,6 +914,9 @@ def cold_requests(server, tenants):
         "thoughtly search= with tags= or excluded_tags=": [
             get(f"/thoughtly/contact?search={quote(t)}&{['tags', 'excluded_tags'][i % 2]}="
                 f"{th_tags[i % 8]}&limit=20", th) for i, t in enumerate(COLD_SEARCH_TERMS)],
+        "thoughtly search= phone_numbers_only": [
+            get(f"/thoughtly/contact?search={quote(t)}&phone_numbers_only=true&limit=20", th)
+            for t in COLD_SEARCH_TERMS],
         "thoughtly tags= excluded_tags=": [
             get(f"/thoughtly/contact?tags={th_tags[i % 8]}&excluded_tags={th_tags[(i + 3) % 8]}"
                 f"&page={i // 8}&limit=20", th) for i in range(n)],

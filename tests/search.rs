@@ -163,6 +163,10 @@ fn requests(term: &str) -> Vec<(&'static [(&'static str, &'static str)], String)
             format!("/thoughtly/contact?search={q}&excluded_tags=vip&sort=email"),
         ),
         (
+            thoughtly,
+            format!("/thoughtly/contact?search={q}&phone_numbers_only=true&page=1"),
+        ),
+        (
             autokonnect,
             format!("/autokonnect/api/v1/contacts?search={q}&limit=100"),
         ),

@@ -204,6 +204,16 @@ const TAGGED: &str = "(SELECT DISTINCT contact_id FROM thoughtly_contact_tags
                        WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))) tagged
                       CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = tagged.contact_id";
 
+/// The team's contacts without a phone number (none, or empty), as `c`: a `FROM` for
+/// [`CONTACT_FILTER`], each range read from the phone number index.
+const PHONELESS: &str = "(SELECT id FROM thoughtly_contacts
+                          WHERE team = ?1 AND (phone_number IS NULL) = 1
+                          UNION ALL
+                          SELECT id FROM thoughtly_contacts
+                          WHERE team = ?1 AND (phone_number IS NULL) = 0 AND phone_number = '')
+                         phoneless
+                         CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = phoneless.id";
+
 const CONTACT_COLUMNS: &str = "c.id, c.name, c.phone_number, c.email, c.country_code,
     c.attributes, c.created_at, c.updated_at";
 
@@ -248,17 +258,23 @@ impl Filters<'_> {
         let tagged = self.tags.is_some();
         let excluding = self.excluded.is_some();
         if let Some(lookup) = &self.lookup {
-            match (lookup.count, &self.tags, &self.excluded, self.phones_only) {
+            // The term's count is the index's; a filter that drops some of its matches is
+            // counted from what it drops:
+            let dropped_from = match (lookup.count, &self.tags, &self.excluded, self.phones_only) {
                 (Some(count), None, None, false) => return Ok(count),
-                // The term's matches less those carrying an excluded tag: the latter are
-                // found among the contacts carrying it rather than among every match.
-                (Some(count), None, Some(excluded), false) => {
-                    let none: Option<String> = None;
-                    let values: [&dyn ToSql; 5] = [&self.team, &self.term, &false, excluded, &none];
-                    let dropped = count_matches(conn, TAGGED, &values)?;
-                    return Ok(count.saturating_sub(dropped));
-                }
-                _ => {}
+                // (a few matches listed by the index are fewer to check: see below)
+                _ if self.candidates().is_some() => None,
+                // the contacts carrying an excluded tag;
+                (Some(count), None, Some(excluded), false) => Some((count, TAGGED, Some(excluded))),
+                // the contacts without a phone number.
+                (Some(count), None, None, true) => Some((count, PHONELESS, None)),
+                _ => None,
+            };
+            if let Some((count, from, dropped_tags)) = dropped_from {
+                let no_tags: Option<String> = None;
+                let values: [&dyn ToSql; 5] =
+                    [&self.team, &self.term, &false, &dropped_tags, &no_tags];
+                return Ok(count.saturating_sub(count_matches(conn, from, &values)?));
             }
         } else if !(tagged && excluding) {
             let kept = match &self.tags {
