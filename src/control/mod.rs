@@ -51,7 +51,7 @@ pub fn namespace_name(name: &str) -> Result<Option<String>, InvalidNamespace> {
 pub fn mask(secret: &str) -> String {
     let (scheme, tail) = kept_of(secret);
     let mut masked = String::with_capacity(scheme.len() + MASK.len() + tail.len());
-    mask_into(secret, &mut masked);
+    push_masked(&mut masked, scheme, tail);
     masked
 }
 
@@ -59,6 +59,10 @@ pub fn mask(secret: &str) -> String {
 /// journal entry's buffer.
 pub fn mask_into(secret: &str, out: &mut String) {
     let (scheme, tail) = kept_of(secret);
+    push_masked(out, scheme, tail);
+}
+
+fn push_masked(out: &mut String, scheme: &str, tail: &str) {
     out.push_str(scheme);
     out.push_str(MASK);
     out.push_str(tail);
