@@ -459,3 +459,30 @@ async fn thoughtly_totals_count_exactly_the_contacts_listed_before_and_after_wri
     );
     assert_eq!(thoughtly_walk(&app, "tags=new-tag").await.0, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thoughtly_totals_stay_exact_after_deleting_a_phoneless_tagged_match_of_a_common_term() {
+    let (app, _) = indexed_and_plain("search-delete").await;
+    // "a" matches more contacts than the index lists, so its totals start from the index's
+    // count and take away the matches without a phone number or with an excluded tag.
+    let (_, matches) = thoughtly_walk(&app, "search=a").await;
+    assert!(matches.len() as u64 > understudy::store::search::FEW);
+    let (_, with_phone) = thoughtly_walk(&app, "search=a&phone_numbers_only=true").await;
+    let (_, vip) = thoughtly_walk(&app, "tags=vip").await;
+    let victim = matches
+        .iter()
+        .find(|id| !with_phone.contains(id) && vip.contains(id))
+        .expect("a vip match without a phone number");
+    thoughtly_delete(&app, &json!({"data": {"id": victim}})).await;
+    for filter in [
+        "search=a",
+        "search=a&phone_numbers_only=true",
+        "search=a&excluded_tags=vip",
+        "search=a&excluded_tags=vip&phone_numbers_only=true",
+        "search=a&tags=vip",
+    ] {
+        let (total, ids) = thoughtly_walk(&app, filter).await;
+        assert_eq!(total, ids.len() as u64, "{filter}");
+        assert!(!ids.contains(victim), "{filter}");
+    }
+}

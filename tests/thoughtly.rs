@@ -370,9 +370,26 @@ async fn search_matches_name_phone_email_and_attribute_values_case_insensitively
 #[tokio::test]
 async fn a_search_or_tags_combined_with_tags_count_exactly_the_contacts_listed() {
     let app = spawn_app_with_seed(two_teams()).await;
-    let cases: [(&str, &[&str]); 7] = [
+    let cases: [(&str, &[&str]); 12] = [
         // "a" is in c2 (plan "starter"), c3, c6 and the two vip Alices.
         ("search=a&excluded_tags=vip", &["c2", "c3", "c6"]),
+        // (c3 has no phone number)
+        (
+            "search=a&excluded_tags=vip&phone_numbers_only=true",
+            &["c2", "c6"],
+        ),
+        (
+            "search=a&tags=lead&tags=customer&phone_numbers_only=true",
+            &["c1", "c2"],
+        ),
+        (
+            "tags=lead&tags=customer&excluded_tags=vip&phone_numbers_only=true",
+            &["c2"],
+        ),
+        // The end of c1's name, the separator between fields and the start of its phone
+        // number: found in no one field, so in no contact.
+        ("search=s%1F%2B1&tags=lead", &[]),
+        ("search=s%1F%2B1&excluded_tags=customer", &[]),
         ("search=ali&excluded_tags=do-not-call", &["c1", "c5"]),
         (
             "search=a&excluded_tags=vip&excluded_tags=lead",
@@ -883,6 +900,37 @@ async fn delete_answers_the_contact_and_later_reads_miss_it() {
         .await,
         (404, error(CONTACT_NOT_FOUND))
     );
+}
+
+#[tokio::test]
+async fn a_deleted_contact_leaves_every_combined_filter() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    for id in ["c1", "c3"] {
+        let (status, _) = app
+            .send(
+                Method::DELETE,
+                &format!("/thoughtly/contact/{id}"),
+                &TEAM_A.headers(),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    // Left: c2 (customer), c4, c5 (vip), c6 (a,b); "a" is in c2, c5 and c6, all with phones.
+    let cases: [(&str, &[&str]); 6] = [
+        ("search=a&phone_numbers_only=true", &["c2", "c5", "c6"]),
+        ("search=a&tags=lead", &[]),
+        ("search=a&tags=vip&tags=lead", &["c5"]),
+        ("search=a&excluded_tags=vip", &["c2", "c6"]),
+        ("tags=vip&excluded_tags=customer", &["c5"]),
+        ("tags=lead&tags=vip&excluded_tags=do-not-call", &["c5"]),
+    ];
+    for (query, expected) in cases {
+        let (mut seen, total) = walk(&app, query, 1, TEAM_A).await;
+        seen.sort();
+        assert_eq!(seen, expected, "{query}");
+        assert_eq!(total, expected.len() as u64, "{query}");
+    }
 }
 
 #[tokio::test]

@@ -122,20 +122,59 @@ pub fn install(conn: &Connection) -> rusqlite::Result<()> {
         Ok(text_of(ctx.get_raw(0)).map(|json| json_values(&json).join(&SEPARATOR.to_string())))
     })?;
     conn.create_scalar_function("understudy_search_text", -1, flags, |ctx| {
-        let mut joined = String::new();
-        for index in 0..ctx.len() {
-            if let Some(text) = text_of(ctx.get_raw(index)) {
-                if !joined.is_empty() {
-                    joined.push(SEPARATOR);
-                }
-                joined.extend(fold(&text).chars().map(|ch| match ch {
-                    '\0' => SEPARATOR,
-                    ch => ch,
-                }));
-            }
-        }
-        Ok(joined)
+        let fields: Vec<Option<String>> = (0..ctx.len()).map(|i| text_of(ctx.get_raw(i))).collect();
+        Ok(searchable_text(fields.iter().map(Option::as_deref)))
+    })?;
+    // `understudy_json_shares(array, other)`: whether two JSON arrays hold a string in common;
+    // `other` is read once per statement, so a filter can test every row against it cheaply.
+    conn.create_scalar_function("understudy_json_shares", 2, flags, |ctx| {
+        let Some(array) = text_of(ctx.get_raw(0)) else {
+            return Ok(None);
+        };
+        let other = ctx.get_or_create_aux(1, |value| {
+            Ok::<_, rusqlite::Error>(
+                text_of(value)
+                    .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+                    .unwrap_or_default(),
+            )
+        })?;
+        let strings: Vec<std::borrow::Cow<'_, str>> =
+            serde_json::from_str(&array).unwrap_or_default();
+        Ok(Some(
+            strings
+                .iter()
+                .any(|string| other.iter().any(|wanted| wanted == string)),
+        ))
     })
+}
+
+/// A record's searchable text: its fields folded, NUL read as [`SEPARATOR`], joined by it;
+/// missing fields left out. A folded term holding neither is in the text exactly when it is in
+/// one of the fields, folded ([`spans_one_field`]).
+pub fn searchable_text<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    let mut joined = String::new();
+    for text in fields.into_iter().flatten() {
+        if !joined.is_empty() {
+            joined.push(SEPARATOR);
+        }
+        joined.extend(fold(text).chars().map(|ch| match ch {
+            '\0' => SEPARATOR,
+            ch => ch,
+        }));
+    }
+    joined
+}
+
+/// Whether a folded term, found in a [`searchable_text`], is found in one of its fields: when
+/// it holds neither the separator nor NUL, which no match could then straddle.
+pub fn spans_one_field(term: &str) -> bool {
+    !term.contains([SEPARATOR, '\0'])
+}
+
+/// The scalar values of a JSON object as one field of a [`searchable_text`]: as
+/// `understudy_json_values` gives them.
+pub fn object_values(object: &serde_json::Map<String, serde_json::Value>) -> String {
+    scalar_values(object.values()).join(&SEPARATOR.to_string())
 }
 
 /// The scalar values of a JSON object as they are searched: strings as they are, numbers and
@@ -144,10 +183,13 @@ fn json_values(json: &str) -> Vec<String> {
     let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(json) else {
         return Vec::new();
     };
-    fields
-        .into_iter()
-        .filter_map(|(_, value)| match value {
-            serde_json::Value::String(text) => Some(text),
+    scalar_values(fields.values())
+}
+
+fn scalar_values<'a>(values: impl Iterator<Item = &'a serde_json::Value>) -> Vec<String> {
+    values
+        .filter_map(|value| match value {
+            serde_json::Value::String(text) => Some(text.clone()),
             serde_json::Value::Number(number) => Some(number.to_string()),
             serde_json::Value::Bool(flag) => Some(flag.to_string()),
             _ => None,
@@ -711,7 +753,7 @@ impl Index {
             count: None,
             candidates: None,
         };
-        if plain.term.contains([SEPARATOR, '\0']) || !self.ready(conn)? {
+        if !spans_one_field(&plain.term) || !self.ready(conn)? {
             return Ok(plain);
         }
         let tables = tables(self.view);
@@ -859,6 +901,43 @@ mod tests {
             for (end, _) in whole[start..].char_indices().skip(1) {
                 assert!(folded.contains(&fold(&whole[start..start + end])));
             }
+        }
+    }
+
+    #[test]
+    fn json_shares_compares_the_strings_of_two_arrays_exactly() {
+        let conn = Connection::open_in_memory().unwrap();
+        install(&conn).unwrap();
+        let shares = |array: Option<&str>, other: &str| -> Option<bool> {
+            conn.query_row(
+                "SELECT understudy_json_shares(?1, ?2)",
+                params![array, other],
+                |row| row.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            shares(Some(r#"["lead","vip"]"#), r#"["x","vip"]"#),
+            Some(true)
+        );
+        assert_eq!(shares(Some(r#"["a\"b"]"#), r#"["a\"b"]"#), Some(true));
+        assert_eq!(shares(Some(r#"["a\"b"]"#), r#"["a"]"#), Some(false));
+        assert_eq!(shares(Some(r#"["vip"]"#), r#"["VIP"]"#), Some(false));
+        assert_eq!(shares(Some("[]"), r#"["vip"]"#), Some(false));
+        assert_eq!(shares(Some("not json"), r#"["vip"]"#), Some(false));
+        assert_eq!(shares(None, r#"["vip"]"#), None);
+    }
+
+    #[test]
+    fn a_term_without_the_separator_is_in_the_text_exactly_when_in_a_field() {
+        let fields = [Some("Ana\0Bé"), None, Some("x")];
+        let text = searchable_text(fields);
+        assert_eq!(text, "ana\u{1f}bé\u{1f}x");
+        for term in ["an", "bé", "x", "é"] {
+            assert!(spans_one_field(term) && text.contains(term), "{term}");
+        }
+        for term in ["a\u{1f}b", "\0", "é\u{1f}x"] {
+            assert!(!spans_one_field(term), "{term:?}");
         }
     }
 

@@ -53,18 +53,30 @@ CREATE VIEW IF NOT EXISTS thoughtly_contacts_search (tenant, row, text) AS
     SELECT team, rowid, understudy_search_text(name, phone_number, email,
                                                understudy_json_values(attributes))
     FROM thoughtly_contacts;
--- `has_phone` repeats the contact's (contacts are never edited), so counting a tag's contacts
--- with a phone number reads this index alone.
+-- A tag's contacts, one range per tag and phone (or not), each row with what else a list may
+-- filter on: the contact's folded search text and all its tags. Contacts are never edited, so
+-- these never go stale, and a list combining a tag with a search or other tags reads the
+-- tag's range instead of visiting each contact.
 CREATE TABLE IF NOT EXISTS thoughtly_contact_tags (
     team INTEGER NOT NULL,
-    contact_id TEXT NOT NULL,
     tag TEXT NOT NULL,
+    has_phone INTEGER NOT NULL,
+    contact_id TEXT NOT NULL,
     position INTEGER NOT NULL,
-    has_phone INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (team, contact_id, tag)
+    search_text TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    PRIMARY KEY (team, tag, has_phone, contact_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_tag
-    ON thoughtly_contact_tags (team, tag, has_phone, contact_id);
+CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_contact
+    ON thoughtly_contact_tags (team, contact_id, position);
+-- The folded search text of each contact without a phone number (none, or empty): what a
+-- search keeping only contacts with one drops.
+CREATE TABLE IF NOT EXISTS thoughtly_phoneless_contacts (
+    team INTEGER NOT NULL,
+    contact_id TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    PRIMARY KEY (team, contact_id)
+) WITHOUT ROWID;
 -- Counts kept by triggers, so a list's total is a lookup: the team's contacts (with a phone
 -- number), and each tag's. They count only what they saw being written, so they are used only
 -- where `thoughtly:counts` says they saw every contact from the first (a database that already
@@ -162,13 +174,36 @@ pub fn insert_contact(
         contact.created_at.0,
         contact.updated_at.0
     ])?;
-    let mut link = conn.prepare_cached(
-        "INSERT OR IGNORE INTO thoughtly_contact_tags (team, contact_id, tag, position, has_phone)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
     let has_phone = contact.phone_number.is_some_and(|phone| !phone.is_empty());
+    let search_text = search::searchable_text([
+        contact.name,
+        contact.phone_number,
+        contact.email,
+        Some(&search::object_values(contact.attributes)),
+    ]);
+    if !has_phone {
+        conn.prepare_cached(
+            "INSERT INTO thoughtly_phoneless_contacts (team, contact_id, search_text)
+             VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![team, contact.id, search_text])?;
+    }
+    let mut link = conn.prepare_cached(
+        "INSERT OR IGNORE INTO thoughtly_contact_tags
+             (team, tag, has_phone, contact_id, position, search_text, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let tags = Value::from(contact.tags).to_string();
     for (position, tag) in contact.tags.iter().enumerate() {
-        link.execute(params![team, contact.id, tag, position as i64, has_phone])?;
+        link.execute(params![
+            team,
+            tag,
+            has_phone,
+            contact.id,
+            position as i64,
+            search_text,
+            tags
+        ])?;
     }
     Ok(())
 }
@@ -198,21 +233,17 @@ const CONTACT_FILTER: &str = "
                                    WHERE t.team = c.team AND t.contact_id = c.id
                                      AND t.tag IN (SELECT value FROM json_each(?5))))";
 
-/// The team's contacts carrying any of the tags `?4`, each once, as `c`: a `FROM` for
-/// [`CONTACT_FILTER`] when a tag narrows more than the contacts' own order does.
-const TAGGED: &str = "(SELECT DISTINCT contact_id FROM thoughtly_contact_tags
-                       WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))) tagged
-                      CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = tagged.contact_id";
-
-/// The team's contacts without a phone number (none, or empty), as `c`: a `FROM` for
-/// [`CONTACT_FILTER`], each range read from the phone number index.
-const PHONELESS: &str = "(SELECT id FROM thoughtly_contacts
-                          WHERE team = ?1 AND (phone_number IS NULL) = 1
-                          UNION ALL
-                          SELECT id FROM thoughtly_contacts
-                          WHERE team = ?1 AND (phone_number IS NULL) = 0 AND phone_number = '')
-                         phoneless
-                         CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = phoneless.id";
+/// The rows of the kept tags `?4` of team `?1` whose contact passes the list's other filters
+/// (`?2` to `?5` as in [`CONTACT_FILTER`]) by what the rows hold, when its term (if any) cannot
+/// straddle two fields (see [`search::spans_one_field`]): a contact once per kept tag it
+/// carries. `LIMIT -1` keeps this query planned on its own (a subquery with a limit is never
+/// merged into the one around it), so it reads the tags' ranges of the primary key rather than
+/// the whole team in contact order for the sake of a `DISTINCT` around it.
+const TAG_ROWS: &str = "SELECT contact_id FROM thoughtly_contact_tags
+                        WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))
+                          AND has_phone >= ?3 AND (?2 IS NULL OR instr(search_text, ?2) > 0)
+                          AND (?5 IS NULL OR NOT understudy_json_shares(tags, ?5))
+                        LIMIT -1";
 
 const CONTACT_COLUMNS: &str = "c.id, c.name, c.phone_number, c.email, c.country_code,
     c.attributes, c.created_at, c.updated_at";
@@ -252,66 +283,77 @@ impl Filters<'_> {
         self.lookup.as_ref().and_then(|lookup| lookup.candidates.as_ref())
     }
 
-    /// How many contacts match: by the indexes alone for a search alone, or for tags and
-    /// the phone filter without both kinds of tags; else by the filter itself.
+    /// How many contacts match: from a few search matches when the index lists them, else
+    /// from the kept counts and the tags' and phoneless contacts' rows where they tell, else by
+    /// checking every contact.
     fn count(&self, conn: &Connection) -> rusqlite::Result<u64> {
-        let tagged = self.tags.is_some();
-        let excluding = self.excluded.is_some();
-        if let Some(lookup) = &self.lookup {
-            // The term's count is the index's; a filter that drops some of its matches is
-            // counted from what it drops:
-            let dropped_from = match (lookup.count, &self.tags, &self.excluded, self.phones_only) {
-                (Some(count), None, None, false) => return Ok(count),
-                // (a few matches listed by the index are fewer to check: see below)
-                _ if self.candidates().is_some() => None,
-                // the contacts carrying an excluded tag;
-                (Some(count), None, Some(excluded), false) => Some((count, TAGGED, Some(excluded))),
-                // the contacts without a phone number.
-                (Some(count), None, None, true) => Some((count, PHONELESS, None)),
-                _ => None,
-            };
-            if let Some((count, from, dropped_tags)) = dropped_from {
-                let no_tags: Option<String> = None;
-                let values: [&dyn ToSql; 5] =
-                    [&self.team, &self.term, &false, &dropped_tags, &no_tags];
-                return Ok(count.saturating_sub(count_matches(conn, from, &values)?));
-            }
-        } else if !(tagged && excluding) {
-            let kept = match &self.tags {
-                Some(json) => {
-                    self.count_tagged(conn, &self.params.tags, json, self.phones_only)?
-                }
-                None => self.count_all(conn)?,
-            };
-            let dropped = match &self.excluded {
-                Some(json) => {
-                    self.count_tagged(conn, &self.params.excluded_tags, json, self.phones_only)?
-                }
-                None => 0,
-            };
-            return Ok(kept.saturating_sub(dropped));
+        if self.candidates().is_none()
+            && let Some(count) = self.count_from_rows(conn)?
+        {
+            return Ok(count);
         }
-        // Every match carries a wanted tag: without a few search matches to start from, the
-        // tagged contacts are fewer to check than the whole team.
-        let from = match (self.candidates(), &self.tags) {
-            (None, Some(_)) => TAGGED.to_owned(),
-            _ => self.from(6),
-        };
         let mut values = self.bound();
         values.extend(self.candidates().map(search::Candidates::params).into_iter().flatten());
-        count_matches(conn, &from, &values)
+        count_matches(conn, &self.from(6), &values)
     }
 
-    /// The team's contacts carrying any of `tags` (`json`, the same as a JSON array), with a
-    /// phone number only when `phones_only`: one tag from its count, several from the index.
+    /// The count without visiting a contact: every match of a kept tag is one of its rows
+    /// (which hold the contact's search text and tags); else the term's count from the index,
+    /// less its matches without a phone number or with an excluded tag. `None` for a term a
+    /// match could hold across two fields, or one the index does not count.
+    fn count_from_rows(&self, conn: &Connection) -> rusqlite::Result<Option<u64>> {
+        let term = match self.term.as_deref() {
+            Some(term) if !search::spans_one_field(term) => return Ok(None),
+            term => term,
+        };
+        if let Some(json) = &self.tags {
+            return self
+                .count_tagged(
+                    conn,
+                    (&self.params.tags, json),
+                    self.phones_only,
+                    term,
+                    self.excluded.as_deref(),
+                )
+                .map(Some);
+        }
+        let kept = match (&self.lookup, term) {
+            (Some(lookup), Some(term)) => {
+                let Some(count) = lookup.count else {
+                    return Ok(None);
+                };
+                match self.phones_only {
+                    true => count.saturating_sub(self.count_phoneless(conn, term)?),
+                    false => count,
+                }
+            }
+            _ => self.count_all(conn)?,
+        };
+        let dropped = match &self.excluded {
+            Some(json) => self.count_tagged(
+                conn,
+                (&self.params.excluded_tags, json),
+                self.phones_only,
+                term,
+                None,
+            )?,
+            None => 0,
+        };
+        Ok(Some(kept.saturating_sub(dropped)))
+    }
+
+    /// The team's contacts carrying any of `tags` (`json`, the same as a JSON array) that hold
+    /// `term` and none of the tags `excluded` (JSON too), with a phone number only when
+    /// `phones_only`: one tag alone from its count, else from the tags' rows.
     fn count_tagged(
         &self,
         conn: &Connection,
-        tags: &[String],
-        json: &str,
+        (tags, json): (&[String], &str),
         phones_only: bool,
+        term: Option<&str>,
+        excluded: Option<&str>,
     ) -> rusqlite::Result<u64> {
-        if let ([tag], true) = (tags, self.counted(conn)?) {
+        if let ([tag], None, None, true) = (tags, term, excluded, self.counted(conn)?) {
             return conn
                 .prepare_cached(
                     "SELECT coalesce(sum(contacts), 0) FROM thoughtly_tag_counts
@@ -319,12 +361,22 @@ impl Filters<'_> {
                 )?
                 .query_row(params![self.team, tag, phones_only], |row| row.get(0));
         }
+        // A contact has a row for each tag it carries: counted once when several are kept.
+        let counted = if tags.len() == 1 { "*" } else { "DISTINCT contact_id" };
+        conn.prepare_cached(&format!("SELECT count({counted}) FROM ({TAG_ROWS})"))?
+            .query_row(
+                params![self.team, term, phones_only, json, excluded],
+                |row| row.get(0),
+            )
+    }
+
+    /// The team's contacts without a phone number that hold `term`.
+    fn count_phoneless(&self, conn: &Connection, term: &str) -> rusqlite::Result<u64> {
         conn.prepare_cached(
-            "SELECT count(DISTINCT contact_id) FROM thoughtly_contact_tags
-             WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?2))
-               AND (?3 = 0 OR has_phone = 1)",
+            "SELECT count(*) FROM thoughtly_phoneless_contacts
+             WHERE team = ?1 AND instr(search_text, ?2) > 0",
         )?
-        .query_row(params![self.team, json, phones_only], |row| row.get(0))
+        .query_row(params![self.team, term], |row| row.get(0))
     }
 
     /// The team's contacts, with a phone number only when asked.
@@ -400,11 +452,17 @@ pub fn contacts_page(
     let mut contacts: Vec<Contact> = Vec::new();
     if total > 0 && u64::try_from(window.offset).is_ok_and(|offset| offset < total) {
         let mut from = filters.from(8);
-        // A tag few contacts carry: start from them rather than walk every contact in order.
-        if let (None, Some(tags)) = (filters.candidates(), &filters.tags)
-            && filters.count_tagged(conn, &params.tags, tags, false)? <= FEW
+        // Few matches of kept tags: start from their rows rather than walk every contact in
+        // order to meet them.
+        if filters.candidates().is_none()
+            && filters.tags.is_some()
+            && filters.term.as_deref().is_none_or(search::spans_one_field)
+            && total <= FEW
         {
-            from = TAGGED.to_owned();
+            from = format!(
+                "(SELECT DISTINCT contact_id FROM ({TAG_ROWS})) tagged
+                 CROSS JOIN thoughtly_contacts c ON c.team = ?1 AND c.id = tagged.contact_id"
+            );
         }
         let mut values = filters.bound();
         values.extend([&window.limit as &dyn ToSql, &window.offset]);
@@ -459,6 +517,10 @@ pub fn delete_contact(
     }
     tx.execute(
         "DELETE FROM thoughtly_contact_tags WHERE team = ?1 AND contact_id = ?2",
+        params![team, id],
+    )?;
+    tx.execute(
+        "DELETE FROM thoughtly_phoneless_contacts WHERE team = ?1 AND contact_id = ?2",
         params![team, id],
     )?;
     tx.execute(
