@@ -66,6 +66,16 @@ async fn create(app: &TestApp, body: &Value, creds: Creds) -> (u16, Value) {
         .await
 }
 
+async fn delete(app: &TestApp, id: &str, creds: Creds) -> (u16, Value) {
+    app.send(
+        Method::DELETE,
+        &format!("/thoughtly/contact/{id}"),
+        &creds.headers(),
+        None,
+    )
+    .await
+}
+
 async fn call(app: &TestApp, body: &Value, creds: Creds) -> (u16, Value) {
     app.send(Method::POST, CALL, &creds.headers(), Some(body))
         .await
@@ -127,6 +137,17 @@ async fn walk(app: &TestApp, query: &str, limit: u64, creds: Creds) -> (Vec<Stri
         );
     }
     (seen, total.unwrap_or(0))
+}
+
+/// Walks each query one contact a page: it lists exactly the expected contacts (in any order)
+/// and says as many in its total.
+async fn lists_exactly(app: &TestApp, cases: &[(&str, &[&str])]) {
+    for (query, expected) in cases {
+        let (mut seen, total) = walk(app, query, 1, TEAM_A).await;
+        seen.sort();
+        assert_eq!(seen, *expected, "{query}");
+        assert_eq!(total, expected.len() as u64, "{query}");
+    }
 }
 
 /// Two teams with hand-written contacts: ties on created_at (c3/c4), name (c1/c5),
@@ -403,12 +424,7 @@ async fn a_search_or_tags_combined_with_tags_count_exactly_the_contacts_listed()
             &["c1", "c5"],
         ),
     ];
-    for (query, expected) in cases {
-        let (mut seen, total) = walk(&app, query, 1, TEAM_A).await;
-        seen.sort();
-        assert_eq!(seen, expected, "{query}");
-        assert_eq!(total, expected.len() as u64, "{query}");
-    }
+    lists_exactly(&app, &cases).await;
 }
 
 #[tokio::test]
@@ -906,15 +922,7 @@ async fn delete_answers_the_contact_and_later_reads_miss_it() {
 async fn a_deleted_contact_leaves_every_combined_filter() {
     let app = spawn_app_with_seed(two_teams()).await;
     for id in ["c1", "c3"] {
-        let (status, _) = app
-            .send(
-                Method::DELETE,
-                &format!("/thoughtly/contact/{id}"),
-                &TEAM_A.headers(),
-                None,
-            )
-            .await;
-        assert_eq!(status, 200);
+        assert_eq!(delete(&app, id, TEAM_A).await.0, 200);
     }
     // Left: c2 (customer), c4, c5 (vip), c6 (a,b); "a" is in c2, c5 and c6, all with phones.
     let cases: [(&str, &[&str]); 6] = [
@@ -925,12 +933,7 @@ async fn a_deleted_contact_leaves_every_combined_filter() {
         ("tags=vip&excluded_tags=customer", &["c5"]),
         ("tags=lead&tags=vip&excluded_tags=do-not-call", &["c5"]),
     ];
-    for (query, expected) in cases {
-        let (mut seen, total) = walk(&app, query, 1, TEAM_A).await;
-        seen.sort();
-        assert_eq!(seen, expected, "{query}");
-        assert_eq!(total, expected.len() as u64, "{query}");
-    }
+    lists_exactly(&app, &cases).await;
 }
 
 #[tokio::test]
@@ -938,14 +941,7 @@ async fn a_created_contact_can_be_deleted() {
     let app = spawn_app_with_seed(two_teams()).await;
     let (_, created) = create(&app, &json!({"phone_number": "+15550009999"}), TEAM_A).await;
     let id = created["data"]["id"].as_str().expect("id");
-    let (status, deleted) = app
-        .send(
-            Method::DELETE,
-            &format!("/thoughtly/contact/{id}"),
-            &TEAM_A.headers(),
-            None,
-        )
-        .await;
+    let (status, deleted) = delete(&app, id, TEAM_A).await;
     assert_eq!((status, &deleted), (200, &created));
     assert_eq!(ids(&app, "", TEAM_A).await.len(), 6);
 }
