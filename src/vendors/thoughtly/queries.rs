@@ -283,11 +283,13 @@ impl Filters<'_> {
         self.lookup.as_ref().and_then(|lookup| lookup.candidates.as_ref())
     }
 
-    /// How many contacts match: from a few search matches when the index lists them, else
-    /// from the kept counts and the tags' and phoneless contacts' rows where they tell, else by
+    /// How many contacts match: a search alone from the index's count; with other filters, from
+    /// a few search matches when the index lists them (fewer to check than any tag's rows), else
+    /// from the kept counts and the tags' and phoneless contacts' rows where they tell; else by
     /// checking every contact.
     fn count(&self, conn: &Connection) -> rusqlite::Result<u64> {
-        if self.candidates().is_none()
+        let search_alone = self.tags.is_none() && self.excluded.is_none() && !self.phones_only;
+        if (search_alone || self.candidates().is_none())
             && let Some(count) = self.count_from_rows(conn)?
         {
             return Ok(count);
