@@ -32,10 +32,15 @@ const NAMES: &[(&str, &str)] = &[
     ("Under_Score", "under_score@example.com"),
     ("Back\\Slash", "back\\slash@example.com"),
     ("İstanbul Iğdır", "istanbul@example.com"),
+    (
+        "Long Address",
+        "a.very.long.mailbox.name.for.testing.the.longest.phrase.of.the.index@example.com",
+    ),
 ];
 
-/// Terms of one, two, three and more characters; ASCII, Unicode, wildcards, a backslash, and
-/// the quote and operators of the full-text query language.
+/// Terms of one, two, three and more characters (past what the index looks up, too); ASCII,
+/// Unicode, wildcards, a backslash, and the quote and operators of the full-text query
+/// language.
 const TERMS: &[&str] = &[
     "a",
     "E",
@@ -85,6 +90,10 @@ const TERMS: &[&str] = &[
     "a\"b",
     "a OR b",
     "ab*",
+    // Longer than the index looks up: the whole address, and its first 64 characters with
+    // one that does not follow them.
+    "A.VERY.LONG.MAILBOX.NAME.FOR.TESTING.THE.LONGEST.PHRASE.OF.THE.INDEX@EXAMPLE.COM",
+    "a.very.long.mailbox.name.for.testing.the.longest.phrase.of.the.ix",
 ];
 
 fn seed() -> Value {
