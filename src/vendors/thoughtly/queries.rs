@@ -175,6 +175,10 @@ pub fn insert_contact(
         contact.updated_at.0
     ])?;
     let has_phone = contact.phone_number.is_some_and(|phone| !phone.is_empty());
+    // Only tag rows and phoneless contacts keep the text: most contacts need none.
+    if has_phone && contact.tags.is_empty() {
+        return Ok(());
+    }
     let search_text = search::searchable_text([
         contact.name,
         contact.phone_number,
@@ -296,7 +300,11 @@ impl Filters<'_> {
         }
         let mut values = self.bound();
         values.extend(self.candidates().map(search::Candidates::params).into_iter().flatten());
-        count_matches(conn, &self.from(6), &values)
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM {} WHERE {CONTACT_FILTER}",
+            self.from(6)
+        ))?
+        .query_row(params_from_iter(values), |row| row.get(0))
     }
 
     /// The count without visiting a contact: every match of a kept tag is one of its rows
@@ -355,7 +363,9 @@ impl Filters<'_> {
         term: Option<&str>,
         excluded: Option<&str>,
     ) -> rusqlite::Result<u64> {
-        if let ([tag], None, None, true) = (tags, term, excluded, self.counted(conn)?) {
+        if let ([tag], None, None) = (tags, term, excluded)
+            && self.counted(conn)?
+        {
             return conn
                 .prepare_cached(
                     "SELECT coalesce(sum(contacts), 0) FROM thoughtly_tag_counts
@@ -418,14 +428,6 @@ impl Filters<'_> {
     fn bound(&self) -> Vec<&dyn ToSql> {
         vec![&self.team, &self.term, &self.phones_only, &self.tags, &self.excluded]
     }
-}
-
-/// How many contacts of `from` pass [`CONTACT_FILTER`] with `values` bound.
-fn count_matches(conn: &Connection, from: &str, values: &[&dyn ToSql]) -> rusqlite::Result<u64> {
-    conn.prepare_cached(&format!(
-        "SELECT count(*) FROM {from} WHERE {CONTACT_FILTER}"
-    ))?
-    .query_row(values, |row| row.get(0))
 }
 
 /// One page of the team's contacts with the total across all pages.
