@@ -495,3 +495,30 @@ async fn thoughtly_totals_stay_exact_after_deleting_a_phoneless_tagged_match_of_
         assert!(!ids.contains(victim), "{filter}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thoughtly_contact_too_big_to_copy_into_its_tag_rows_is_still_counted() {
+    let (app, _) = indexed_and_plain("search-big-contact").await;
+    let mut tags = vec![json!("vip")];
+    tags.extend((0..2_000).map(|n| json!(format!("many-{n}"))));
+    let (status, created) = app
+        .send(
+            Method::POST,
+            "/thoughtly/contact/create",
+            &[THOUGHTLY_TOKEN, THOUGHTLY_TEAM],
+            Some(&json!({"phone_number": "+15550003333", "name": "Bag of Tags", "tags": tags})),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["data"]["id"].as_str().expect("id").to_owned();
+    // "a" is counted by the index and the tags' rows, not from listed matches.
+    for (filter, listed) in [
+        ("search=a&tags=vip", true),
+        ("search=a&excluded_tags=vip", false),
+        ("search=a&tags=many-5&excluded_tags=lead", true),
+    ] {
+        let (total, ids) = thoughtly_walk(&app, filter).await;
+        assert_eq!(total, ids.len() as u64, "{filter}");
+        assert_eq!(ids.contains(&id), listed, "{filter}");
+    }
+}

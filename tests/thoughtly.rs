@@ -937,6 +937,28 @@ async fn a_deleted_contact_leaves_every_combined_filter() {
 }
 
 #[tokio::test]
+async fn a_contact_with_thousands_of_tags_is_filtered_like_any_other() {
+    let app = spawn_app_with_seed(two_teams()).await;
+    let mut tags = vec![json!("lead"), json!("vip")];
+    tags.extend((0..2_000).map(|n| json!(format!("t{n}"))));
+    let (status, created) = create(
+        &app,
+        &json!({"phone_number": "+15550002222", "name": "Many Tags", "tags": tags}),
+        TEAM_A,
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["data"]["id"].as_str().expect("id");
+    let cases: [(&str, &[&str]); 4] = [
+        ("tags=lead&excluded_tags=vip", &["c3"]),
+        ("tags=t7&excluded_tags=do-not-call", &[id]),
+        ("tags=t7&excluded_tags=t1999", &[]),
+        ("tags=t7&tags=c3&excluded_tags=customer", &[id]),
+    ];
+    lists_exactly(&app, &cases).await;
+}
+
+#[tokio::test]
 async fn a_created_contact_can_be_deleted() {
     let app = spawn_app_with_seed(two_teams()).await;
     let (_, created) = create(&app, &json!({"phone_number": "+15550009999"}), TEAM_A).await;

@@ -2,6 +2,8 @@
 //! parameters ("parse, don't validate"): each parameter's range and wording live next to its
 //! type.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -185,13 +187,13 @@ fn parse_bool(value: &str) -> Option<bool> {
 /// Every value of the repeated keys, each one tag as given (a comma is part of the tag);
 /// blank values are skipped, duplicates kept once.
 fn tag_list(query: &QueryPairs, keys: &[&str]) -> Vec<String> {
-    let mut tags: Vec<String> = Vec::new();
-    for tag in query.all(keys).map(str::trim).filter(|tag| !tag.is_empty()) {
-        if !tags.iter().any(|known| known == tag) {
-            tags.push(tag.to_owned());
-        }
-    }
-    tags
+    let mut seen = HashSet::new();
+    query
+        .all(keys)
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty() && seen.insert(*tag))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A page number, 0-based: any integer from 0 up.
@@ -323,10 +325,12 @@ pub fn is_blank(text: &str) -> bool {
 /// Non-blank strings, each kept once in the order given.
 fn tags_of(items: Vec<Value>) -> Result<Vec<String>, Error> {
     let mut tags: Vec<String> = Vec::with_capacity(items.len());
+    // A set, so a create naming many tags is not checked against each earlier one.
+    let mut seen = HashSet::with_capacity(items.len());
     for item in items {
         match item {
             Value::String(tag) if !is_blank(&tag) => {
-                if !tags.contains(&tag) {
+                if seen.insert(tag.clone()) {
                     tags.push(tag);
                 }
             }

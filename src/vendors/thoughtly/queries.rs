@@ -54,17 +54,18 @@ CREATE VIEW IF NOT EXISTS thoughtly_contacts_search (tenant, row, text) AS
                                                understudy_json_values(attributes))
     FROM thoughtly_contacts;
 -- A tag's contacts, one range per tag and phone (or not), each row with what else a list may
--- filter on: the contact's folded search text and all its tags. Contacts are never edited, so
--- these never go stale, and a list combining a tag with a search or other tags reads the
--- tag's range instead of visiting each contact.
+-- filter on: the contact's folded search text and all its tags (NULL for a contact whose
+-- copies would pass `INLINE_BYTES`). Contacts are never edited, so these never go stale, and
+-- a list combining a tag with a search or other tags reads the tag's range instead of
+-- visiting each contact.
 CREATE TABLE IF NOT EXISTS thoughtly_contact_tags (
     team INTEGER NOT NULL,
     tag TEXT NOT NULL,
     has_phone INTEGER NOT NULL,
     contact_id TEXT NOT NULL,
     position INTEGER NOT NULL,
-    search_text TEXT NOT NULL,
-    tags TEXT NOT NULL,
+    search_text TEXT,
+    tags TEXT,
     PRIMARY KEY (team, tag, has_phone, contact_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thoughtly_contact_tags_by_contact
@@ -139,6 +140,12 @@ pub const SEARCH: Index = Index {
     view: "thoughtly_contacts_search",
 };
 
+/// The most bytes a contact's copies of its search text and tags may take across its tag rows
+/// (each row holds both): past it, as for a contact created with very many tags or a very long
+/// name, the rows hold none and a list reads the contact itself (see [`TAG_ROWS`]), so what a
+/// contact stores grows with its size, never with its size times its tags.
+const INLINE_BYTES: usize = 16 * 1024;
+
 /// A contact as stored; `attributes` is rendered to JSON text on insert.
 pub struct StoredContact<'a> {
     pub id: &'a str,
@@ -198,6 +205,11 @@ pub fn insert_contact(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let tags = Value::from(contact.tags).to_string();
+    let inline = (search_text.len() + tags.len()) * contact.tags.len() <= INLINE_BYTES;
+    let (search_text, tags) = match inline {
+        true => (Some(search_text), Some(tags)),
+        false => (None, None),
+    };
     for (position, tag) in contact.tags.iter().enumerate() {
         link.execute(params![
             team,
@@ -238,16 +250,22 @@ const CONTACT_FILTER: &str = "
                                      AND t.tag IN (SELECT value FROM json_each(?5))))";
 
 /// The rows of the kept tags `?4` of team `?1` whose contact passes the list's other filters
-/// (`?2` to `?5` as in [`CONTACT_FILTER`]) by what the rows hold, when its term (if any) cannot
-/// straddle two fields (see [`search::spans_one_field`]): a contact once per kept tag it
-/// carries. `LIMIT -1` keeps this query planned on its own (a subquery with a limit is never
-/// merged into the one around it), so it reads the tags' ranges of the primary key rather than
-/// the whole team in contact order for the sake of a `DISTINCT` around it.
-const TAG_ROWS: &str = "SELECT contact_id FROM thoughtly_contact_tags
-                        WHERE team = ?1 AND tag IN (SELECT value FROM json_each(?4))
-                          AND has_phone >= ?3 AND (?2 IS NULL OR instr(search_text, ?2) > 0)
-                          AND (?5 IS NULL OR NOT understudy_json_shares(tags, ?5))
-                        LIMIT -1";
+/// (`?2` to `?5` as in [`CONTACT_FILTER`]) by what the rows hold (what a row does not hold,
+/// read from its contact), when its term (if any) cannot straddle two fields (see
+/// [`search::spans_one_field`]): a contact once per kept tag it carries. `LIMIT -1` keeps this
+/// query planned on its own (a subquery with a limit is never merged into the one around it),
+/// so it reads the tags' ranges of the primary key rather than the whole team in contact order
+/// for the sake of a `DISTINCT` around it.
+const TAG_ROWS: &str = "SELECT r.contact_id FROM thoughtly_contact_tags r
+    WHERE r.team = ?1 AND r.tag IN (SELECT value FROM json_each(?4)) AND r.has_phone >= ?3
+      AND (?2 IS NULL OR instr(coalesce(r.search_text, (
+              SELECT understudy_search_text(c.name, c.phone_number, c.email,
+                                            understudy_json_values(c.attributes))
+              FROM thoughtly_contacts c WHERE c.team = r.team AND c.id = r.contact_id)), ?2) > 0)
+      AND (?5 IS NULL OR NOT understudy_json_shares(coalesce(r.tags, (
+              SELECT json_group_array(t.tag) FROM thoughtly_contact_tags t
+              WHERE t.team = r.team AND t.contact_id = r.contact_id)), ?5))
+    LIMIT -1";
 
 const CONTACT_COLUMNS: &str = "c.id, c.name, c.phone_number, c.email, c.country_code,
     c.attributes, c.created_at, c.updated_at";
