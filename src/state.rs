@@ -187,6 +187,15 @@ impl AppState {
         }
     }
 
+    /// The database of the namespace a request names ([`AppState::namespace`]), else the
+    /// default one.
+    pub fn namespace_db(&self, namespace: Option<&str>) -> Db {
+        match namespace {
+            Some(name) => self.namespace(name),
+            None => self.0.store.live().clone(),
+        }
+    }
+
     /// The namespace `name`, made on first use (a map entry: it reads the seed until its first
     /// write) and marked used. Namespaces let go to make room for it, or for idleness, are
     /// forgotten whole (see [`AppState::drop_namespace`]). Quick: no data is copied here.

@@ -1,5 +1,6 @@
 //! The middleware around each vendor's router: resolves the request's namespace, reads its body
-//! once, lets fault rules act on it, and records it in the journal with secrets masked.
+//! once, lets fault rules act on it, records it in the journal with secrets masked, and marks a
+//! replayable answer with what replaying it needs (see `replay`).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -18,10 +19,12 @@ use crate::control::faults::{Action, Target};
 use crate::control::journal::{Entry, Headers};
 use crate::control::{InvalidNamespace, NamespaceDb, mask, mask_into, namespace_of};
 use crate::http::body::ReadBody;
+use crate::http::cache::Replayable;
 use crate::state::{AppState, Vendor};
 use crate::time::Millis;
 
 use super::REQUEST_LOG;
+use super::replay::Recordable;
 
 /// How the namespace of a request without the namespace header is named (as fault rules name
 /// it).
@@ -40,10 +43,12 @@ pub async fn control(
     let received = Millis::from_datetime(Utc::now());
     let (mut parts, body) = request.into_parts();
     let namespace = namespace_of(&parts.headers);
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut entry = journal_entry(
         &state,
         vendor,
         &parts,
+        target.into(),
         namespace.clone().unwrap_or(None),
         received,
     );
@@ -51,15 +56,30 @@ pub async fn control(
     entry.keep_body(&body.bytes);
     let bytes = body.bytes.clone();
     parts.extensions.insert(body);
-    let response = match namespace {
+    let mut response = match namespace {
         Err(InvalidNamespace) => vendor.errors.failure(Failure::InvalidNamespace),
         Ok(namespace) => serve(&state, vendor, parts, Body::from(bytes), namespace, next).await,
     };
-    entry.status = response.status().as_u16();
+    if let Some(answer) = response.extensions_mut().remove::<Replayable>() {
+        let recordable = Recordable {
+            vendor,
+            target: entry.target.clone(),
+            namespace: entry.namespace.clone(),
+            answer,
+        };
+        response.extensions_mut().insert(recordable);
+    }
+    finish(&state, entry, response.status(), started);
+    response
+}
+
+/// Completes a request's journal entry with its answer's status and duration, logs it and
+/// records it.
+pub(super) fn finish(state: &AppState, mut entry: Entry, status: StatusCode, started: Instant) {
+    entry.status = status.as_u16();
     entry.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     log_request(&entry);
     state.journal().record(entry);
-    response
 }
 
 /// The request's log line: its journal entry's summary, at info under [`REQUEST_LOG`].
@@ -116,10 +136,13 @@ async fn serve(
     next.run(Request::from_parts(parts, body)).await
 }
 
-fn journal_entry(
+/// A vendor request's journal entry, before its answer; `target` is the vendor's own path and
+/// query.
+pub(super) fn journal_entry(
     state: &AppState,
     vendor: &'static Vendor,
     parts: &Parts,
+    target: Box<str>,
     namespace: Option<String>,
     received: Millis,
 ) -> Entry {
@@ -130,11 +153,7 @@ fn journal_entry(
         tenant: vendor.credentials.secret(&parts.headers).map(mask),
         namespace,
         method: parts.method.clone(),
-        target: parts
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .into(),
+        target,
         headers: journaled_headers(state, &parts.headers),
         body: None,
         body_truncated: false,

@@ -15,6 +15,7 @@ use crate::state::{AppState, StartError, StateOptions, Vendor};
 use crate::{admin, vendors};
 
 mod control;
+mod replay;
 
 /// The log target of the one line each vendor request logs (see `cli::logging`).
 pub const REQUEST_LOG: &str = "understudy::requests";
@@ -84,7 +85,7 @@ async fn unknown_path(
 /// name resolution alone.
 pub fn service(state: AppState) -> Router {
     let vendors = state.vendors();
-    rewrite_paths(app(state), move |host, path| {
+    rewrite_paths(state, move |host, path| {
         vendors
             .iter()
             .find(|vendor| vendor.real_host.eq_ignore_ascii_case(host))
@@ -94,19 +95,21 @@ pub fn service(state: AppState) -> Router {
 
 /// One vendor at the root of a port of its own, at its real paths (`--vendor-port`).
 pub fn vendor_service(state: AppState, vendor: &'static Vendor) -> Router {
-    rewrite_paths(app(state), move |_host, path| {
+    rewrite_paths(state, move |_host, path| {
         Some(format!("/{}{path}", vendor.slug))
     })
 }
 
-/// Wraps `inner` so each request's path may be rewritten, from its host and path, before
-/// routing (middleware inside a router runs after routing, so this router has only a fallback).
+/// [`app`] with each request's path rewritten, from its host and path, before routing, and
+/// recorded answers replayed before that (middleware inside a router runs after routing, so
+/// this router has only a fallback).
 fn rewrite_paths(
-    inner: Router,
+    state: AppState,
     rewrite: impl Fn(&str, &str) -> Option<String> + Clone + Send + Sync + 'static,
 ) -> Router {
+    let replay = replay::ReplayLayer::new(state.clone());
     Router::new()
-        .fallback_service(inner)
+        .fallback_service(app(state))
         .layer(axum::middleware::map_request(
             move |mut request: Request| {
                 let rewrite = rewrite.clone();
@@ -131,4 +134,5 @@ fn rewrite_paths(
                 }
             },
         ))
+        .layer(replay)
 }

@@ -419,6 +419,14 @@ impl Faults {
         self.replace(Vec::new());
     }
 
+    /// Whether there are no rules: then no request needs [`Faults::decide`].
+    pub fn is_empty(&self) -> bool {
+        self.rules
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
     /// The first matching rule that fires decides; a rule whose draw misses lets the next try.
     pub fn decide(&self, target: &Target<'_>) -> Option<Action> {
         let rules = self.snapshot();

@@ -48,22 +48,42 @@ impl<T: Hash + Eq + Send + Sync + 'static> RequestKey for T {
     }
 }
 
-struct Key {
+/// What an answer was read from: the data's lineage and the generation of the reach it read.
+/// While both are unchanged, the same request on the same data gets the same answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReadFrom {
     lineage: u64,
     reach: Reach,
     generation: (u64, u64),
-    // Shared with the query that computes the answer on a miss, so a lookup copies nothing.
-    request: Arc<dyn RequestKey>,
 }
 
-impl Key {
-    fn new(view: &View, reach: Reach, request: Arc<dyn RequestKey>) -> Self {
+impl ReadFrom {
+    fn new(view: &View, reach: Reach) -> Self {
         // The generation is read before the data: an answer computed while a write lands is
         // filed under the older generation and never served after the write.
         Self {
             lineage: view.lineage(),
             reach,
             generation: view.generation(reach),
+        }
+    }
+
+    /// Whether `db` still holds the data an answer was read from.
+    pub fn is_current(&self, db: &Db) -> bool {
+        *self == Self::new(&db.view(), self.reach)
+    }
+}
+
+struct Key {
+    read_from: ReadFrom,
+    // Shared with the query that computes the answer on a miss, so a lookup copies nothing.
+    request: Arc<dyn RequestKey>,
+}
+
+impl Key {
+    fn new(view: &View, reach: Reach, request: Arc<dyn RequestKey>) -> Self {
+        Self {
+            read_from: ReadFrom::new(view, reach),
             request,
         }
     }
@@ -71,10 +91,7 @@ impl Key {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        self.lineage == other.lineage
-            && self.reach == other.reach
-            && self.generation == other.generation
-            && self.request.same_as(other.request.as_ref())
+        self.read_from == other.read_from && self.request.same_as(other.request.as_ref())
     }
 }
 
@@ -82,20 +99,50 @@ impl Eq for Key {}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.lineage.hash(state);
-        self.reach.hash(state);
-        self.generation.hash(state);
+        self.read_from.hash(state);
         self.request.hash_into(state);
     }
 }
 
-/// A JSON answer already rendered to bytes.
+/// A JSON answer already rendered to bytes, with the data it was read from.
 #[derive(Debug, Clone)]
-pub struct JsonBytes(pub Bytes);
+pub struct JsonBytes {
+    pub bytes: Bytes,
+    read_from: ReadFrom,
+    replayable: bool,
+}
+
+impl JsonBytes {
+    /// Marks the answer as one that depends on nothing but its request and the data it was
+    /// read from (no clock, no rate limit): its response then carries a [`Replayable`], so the
+    /// same request may be answered with these bytes again while that data is unchanged.
+    pub fn replayable(self) -> Self {
+        Self {
+            replayable: true,
+            ..self
+        }
+    }
+}
+
+/// In a response's extensions: the answer may be given again to the very same request while
+/// [`ReadFrom::is_current`] holds (see [`JsonBytes::replayable`]).
+#[derive(Debug, Clone)]
+pub struct Replayable {
+    pub body: Bytes,
+    pub read_from: ReadFrom,
+}
 
 impl IntoResponse for JsonBytes {
     fn into_response(self) -> Response {
-        ([(CONTENT_TYPE, "application/json")], self.0).into_response()
+        let replayable = self.replayable.then(|| Replayable {
+            body: self.bytes.clone(),
+            read_from: self.read_from,
+        });
+        let mut response = ([(CONTENT_TYPE, "application/json")], self.bytes).into_response();
+        if let Some(replayable) = replayable {
+            response.extensions_mut().insert(replayable);
+        }
+        response
     }
 }
 
@@ -144,8 +191,14 @@ impl AnswerCache {
         let view = db.view();
         let request = Arc::new(request);
         let key = Key::new(&view, reach, request.clone());
+        let read_from = key.read_from;
+        let answer = |bytes| JsonBytes {
+            bytes,
+            read_from,
+            replayable: false,
+        };
         if let Some(bytes) = self.lock().map.get(&key) {
-            return Ok(Some(JsonBytes(bytes.clone())));
+            return Ok(Some(answer(bytes.clone())));
         }
         self.computed.fetch_add(1, Ordering::Relaxed);
         let rendered = view
@@ -169,7 +222,7 @@ impl AnswerCache {
             answers.bytes += cost;
             answers.map.insert(key, bytes.clone());
         }
-        Ok(Some(JsonBytes(bytes)))
+        Ok(Some(answer(bytes)))
     }
 
     /// How many answers were computed rather than found in the cache, since the start.
@@ -302,7 +355,7 @@ mod tests {
             })
             .await
             .unwrap();
-        answer.unwrap().0
+        answer.unwrap().bytes
     }
 
     fn names_key(prefix: &str) -> Names {

@@ -12,6 +12,7 @@
 use std::hash::Hash;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -179,6 +180,9 @@ pub struct Tenant<T> {
     state: AppState,
     /// What the request weighs (URI and body bytes): the cost of caching its answer.
     request_bytes: usize,
+    /// Whether the handler asked the clock: then its answer depends on more than the request
+    /// and the data, and is not [replayable](JsonBytes::replayable).
+    read_the_clock: AtomicBool,
 }
 
 impl<T> Deref for Tenant<T> {
@@ -240,6 +244,7 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
             namespace,
             state: state.clone(),
             request_bytes,
+            read_the_clock: AtomicBool::new(false),
         })
     }
 }
@@ -269,7 +274,15 @@ impl<T: Tenancy> Tenant<T> {
                 move |conn, (_, _, request)| query(conn, &row, request),
             )
             .await?;
-        answer.ok_or_else(|| Failure::UnknownRecord.into())
+        let answer = answer.ok_or(Failure::UnknownRecord)?;
+        // A rate-limited tenant's every request must be counted, so none is replayed.
+        let depends_on_request_alone =
+            self.row.limits().is_empty() && !self.read_the_clock.load(Ordering::Relaxed);
+        Ok(if depends_on_request_alone {
+            answer.replayable()
+        } else {
+            answer
+        })
     }
 
     /// [`Tenant::answer`] for a query that always finds an answer.
@@ -291,11 +304,13 @@ impl<T: Tenancy> Tenant<T> {
 
     /// Now, by the clock of the request's namespace: what writes are stamped with.
     pub fn now(&self) -> Millis {
+        self.read_the_clock.store(true, Ordering::Relaxed);
         self.state.clock().now(self.namespace.as_deref())
     }
 
     /// The instant "last N days" windows count back from, by the namespace's clock.
     pub fn window_end(&self) -> Millis {
+        self.read_the_clock.store(true, Ordering::Relaxed);
         self.state.clock().window_end(self.namespace.as_deref())
     }
 }

@@ -1,0 +1,422 @@
+//! Answers replayed in front of the routers. A CI suite polls the same list again and again; the
+//! answer cache spares the query, but routing, the middleware and the extractors still run for
+//! each poll. Here a `GET` without a body whose answer was marked replayable (it depends only on
+//! the request and the data it read: see `JsonBytes::replayable`) is recorded by its exact
+//! request line and headers, and the very same request is answered with the recorded status,
+//! headers and body while that data is unchanged, without going further.
+//!
+//! A replayed request is journaled and logged like any other. Nothing is replayed while any
+//! fault rule exists (rules act per request), and a namespace is resolved (made, marked used)
+//! as the control middleware would, its data checked before each replay.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use tower::{Layer, Service};
+
+use crate::http::cache::{ReadFrom, Replayable};
+use crate::state::{AppState, Vendor};
+use crate::time::Millis;
+
+use super::control;
+
+/// The most bytes of recordings (requests, headers and bodies) kept per service; past it the
+/// recordings start over (those of older data are dead weight anyway).
+pub const REPLAY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
+
+/// In a vendor's response (set by the control middleware): a replayable answer with what
+/// replaying it needs.
+#[derive(Debug, Clone)]
+pub(super) struct Recordable {
+    pub vendor: &'static Vendor,
+    /// The vendor's own path and query, as journaled.
+    pub target: Box<str>,
+    pub namespace: Option<String>,
+    pub answer: Replayable,
+}
+
+/// A response to replay, for the request it was recorded under.
+#[derive(Debug)]
+struct Recording {
+    vendor: &'static Vendor,
+    target: Box<str>,
+    namespace: Option<String>,
+    read_from: ReadFrom,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    /// What the recording and its request take in memory, in bytes.
+    cost: usize,
+}
+
+/// The recordings of one service, within [`REPLAY_BUDGET_BYTES`].
+#[derive(Debug, Default)]
+struct Recordings {
+    // A std mutex held for a lookup or an insert only, never across `.await`.
+    kept: Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    bytes: usize,
+    /// By the request's URI and headers, as [`request_key`] writes them.
+    map: HashMap<Box<[u8]>, Arc<Recording>>,
+}
+
+impl Recordings {
+    fn get(&self, key: &[u8]) -> Option<Arc<Recording>> {
+        self.lock().map.get(key).cloned()
+    }
+
+    fn record(&self, key: Vec<u8>, recordable: Recordable, response: &Response) {
+        let headers = response.headers().clone();
+        let header_bytes: usize = headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let body = recordable.answer.body;
+        let cost = key.len()
+            + recordable.target.len()
+            + header_bytes
+            + body.len()
+            + std::mem::size_of::<Recording>();
+        if cost > REPLAY_BUDGET_BYTES {
+            return;
+        }
+        let recording = Recording {
+            vendor: recordable.vendor,
+            target: recordable.target,
+            namespace: recordable.namespace,
+            read_from: recordable.answer.read_from,
+            status: response.status(),
+            headers,
+            body,
+            cost,
+        };
+        let mut kept = self.lock();
+        if kept.bytes + cost > REPLAY_BUDGET_BYTES {
+            kept.map.clear();
+            kept.bytes = 0;
+        }
+        kept.bytes += cost;
+        if let Some(replaced) = kept.map.insert(key.into(), Arc::new(recording)) {
+            kept.bytes -= replaced.cost;
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The layer that replays recorded answers in front of a service (outermost, before routing).
+#[derive(Debug, Clone)]
+pub struct ReplayLayer {
+    state: AppState,
+    recordings: Arc<Recordings>,
+}
+
+impl ReplayLayer {
+    /// A layer with recordings of its own: one per service built, so requests to two services
+    /// (the vendors' shared port, a vendor's own) never share one.
+    pub fn new(state: AppState) -> Self {
+        Self {
+            state,
+            recordings: Arc::default(),
+        }
+    }
+}
+
+impl<S> Layer<S> for ReplayLayer {
+    type Service = Replay<S>;
+
+    fn layer(&self, inner: S) -> Replay<S> {
+        Replay {
+            inner,
+            state: self.state.clone(),
+            recordings: Arc::clone(&self.recordings),
+        }
+    }
+}
+
+/// See [`ReplayLayer`].
+#[derive(Debug, Clone)]
+pub struct Replay<S> {
+    inner: S,
+    state: AppState,
+    recordings: Arc<Recordings>,
+}
+
+type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+impl<S> Service<Request> for Replay<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Answer {
+        let started = Instant::now();
+        let Some(key) = self.replayable_key(&request) else {
+            return Box::pin(self.inner.call(request));
+        };
+        if let Some(recording) = self.current_recording(&key) {
+            let response = self.replay(&recording, request, started);
+            return Box::pin(std::future::ready(Ok(response)));
+        }
+        let recordings = Arc::clone(&self.recordings);
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = answer.await?;
+            if let Some(recordable) = response.extensions_mut().remove::<Recordable>() {
+                recordings.record(key, recordable, &response);
+            }
+            Ok(response)
+        })
+    }
+}
+
+impl<S> Replay<S> {
+    /// The request's key, if its answer may be recorded or replayed.
+    fn replayable_key(&self, request: &Request) -> Option<Vec<u8>> {
+        let headers = request.headers();
+        let has_body = headers.contains_key(TRANSFER_ENCODING)
+            || headers
+                .get(CONTENT_LENGTH)
+                .is_some_and(|length| length.as_bytes() != b"0");
+        let replayable =
+            request.method() == Method::GET && !has_body && self.state.faults().is_empty();
+        replayable.then(|| request_key(request))
+    }
+
+    /// The recording under `key`, if there is one and the data it was read from is still its
+    /// namespace's.
+    fn current_recording(&self, key: &[u8]) -> Option<Arc<Recording>> {
+        let recording = self.recordings.get(key)?;
+        let db = self.state.namespace_db(recording.namespace.as_deref());
+        recording.read_from.is_current(&db).then_some(recording)
+    }
+
+    /// `recording` as the answer to `request`, journaled.
+    fn replay(&self, recording: &Recording, request: Request, started: Instant) -> Response {
+        let received = Millis::from_datetime(Utc::now());
+        let (parts, _empty) = request.into_parts();
+        let entry = control::journal_entry(
+            &self.state,
+            recording.vendor,
+            &parts,
+            recording.target.clone(),
+            recording.namespace.clone(),
+            received,
+        );
+        let mut response = Response::new(Body::from(recording.body.clone()));
+        *response.status_mut() = recording.status;
+        *response.headers_mut() = recording.headers.clone();
+        control::finish(&self.state, entry, recording.status, started);
+        response
+    }
+}
+
+/// The request line's URI and every header, in order, as one key: two requests with the same
+/// key are the same request (a `GET` has nothing else). Names hold no `:` and neither names,
+/// values nor the URI a line break, so the key reads back one way only.
+fn request_key(request: &Request) -> Vec<u8> {
+    let uri = request.uri();
+    let headers = request.headers();
+    let mut key = Vec::with_capacity(
+        128 + headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 2)
+            .sum::<usize>(),
+    );
+    if let Some(scheme) = uri.scheme_str() {
+        key.extend_from_slice(scheme.as_bytes());
+        key.extend_from_slice(b"://");
+    }
+    if let Some(authority) = uri.authority() {
+        key.extend_from_slice(authority.as_str().as_bytes());
+    }
+    key.extend_from_slice(
+        uri.path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .as_bytes(),
+    );
+    for (name, value) in headers {
+        key.push(b'\n');
+        key.extend_from_slice(name.as_str().as_bytes());
+        key.push(b':');
+        key.extend_from_slice(value.as_bytes());
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::header::AUTHORIZATION;
+    use serde_json::json;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::StateOptions;
+    use crate::control::faults::RuleSpec;
+    use crate::control::journal::Filter;
+
+    const CONTACTS: &str = "/autokonnect/api/v1/contacts?limit=2";
+    const KEY: &str = "Bearer ak_live_northwind_4f9c2e7a";
+
+    /// The app behind a replay layer, and how many requests got past the layer.
+    struct Replayed {
+        state: AppState,
+        service: Replay<axum::routing::Router>,
+        passed: Arc<AtomicUsize>,
+    }
+
+    impl Replayed {
+        fn new() -> Self {
+            let state = AppState::build(StateOptions::default()).expect("the default seed loads");
+            let passed = Arc::new(AtomicUsize::new(0));
+            let counted = Arc::clone(&passed);
+            let app = crate::app(state.clone()).layer(axum::middleware::map_request(
+                move |request: Request| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    std::future::ready(request)
+                },
+            ));
+            let service = ReplayLayer::new(state.clone()).layer(app);
+            Self {
+                state,
+                service,
+                passed,
+            }
+        }
+
+        /// Sends `request`; answers its status, body and whether it got past the layer.
+        async fn send(&self, request: Request) -> (StatusCode, Bytes, bool) {
+            let before = self.passed.load(Ordering::SeqCst);
+            let response = self.service.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, body, self.passed.load(Ordering::SeqCst) > before)
+        }
+
+        async fn get(&self, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, Bytes, bool) {
+            let mut request = Request::get(uri);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            self.send(request.body(Body::empty()).unwrap()).await
+        }
+
+        fn journaled(&self) -> usize {
+            self.state.journal().count(&Filter::default())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_same_get_is_replayed_and_journaled_each_time() {
+        let app = Replayed::new();
+        let (status, first, passed) = app.get(CONTACTS, &[("authorization", KEY)]).await;
+        assert_eq!((status, passed), (StatusCode::OK, true));
+        let (status, again, passed) = app.get(CONTACTS, &[("authorization", KEY)]).await;
+        assert_eq!((status, passed), (StatusCode::OK, false), "replayed");
+        assert_eq!(again, first);
+        assert_eq!(app.journaled(), 2);
+        let entry = &app.state.journal().find(&Filter::default(), 1)[0];
+        assert_eq!(
+            (entry.vendor, entry.status, entry.tenant.as_deref()),
+            ("autokonnect", 200, Some("****2e7a"))
+        );
+    }
+
+    #[tokio::test]
+    async fn another_uri_or_header_is_another_request() {
+        let app = Replayed::new();
+        app.get(CONTACTS, &[("authorization", KEY)]).await;
+        let other_uri = format!("{CONTACTS}&page=1");
+        assert!(app.get(&other_uri, &[("authorization", KEY)]).await.2);
+        let (status, _, passed) = app.get(CONTACTS, &[("authorization", "Bearer nope")]).await;
+        assert_eq!((status, passed), (StatusCode::UNAUTHORIZED, true));
+        let headers = [("authorization", KEY), ("x-understudy-namespace", "other")];
+        assert!(app.get(CONTACTS, &headers).await.2);
+        assert!(!app.get(CONTACTS, &headers).await.2, "its own recording");
+    }
+
+    #[tokio::test]
+    async fn a_write_to_what_an_answer_read_ends_its_replay_and_no_other() {
+        let app = Replayed::new();
+        let agentclara = [("authorization", "Bearer sk_test_bistro_4f8a2c9e71d3")];
+        let list = "/agentclara/contacts?limit=100";
+        let (_, before, _) = app.get(list, &agentclara).await;
+        assert!(!app.get(list, &agentclara).await.2);
+        app.get(CONTACTS, &[("authorization", KEY)]).await;
+        let create = Request::post("/agentclara/contacts")
+            .header(AUTHORIZATION, agentclara[0].1)
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"name":"Replay"}"#))
+            .unwrap();
+        let (status, created, _) = app.send(create).await;
+        assert_eq!(status, StatusCode::CREATED, "{created:?}");
+        let (status, after, passed) = app.get(list, &agentclara).await;
+        assert_eq!((status, passed), (StatusCode::OK, true));
+        assert_ne!(after, before);
+        assert!(!app.get(list, &agentclara).await.2);
+        assert!(
+            !app.get(CONTACTS, &[("authorization", KEY)]).await.2,
+            "another vendor's answer is still replayed"
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_is_replayed_while_a_fault_rule_exists() {
+        let app = Replayed::new();
+        app.get(CONTACTS, &[("authorization", KEY)]).await;
+        let rule = json!({"vendor": "vambe", "effect": {"type": "status", "status": 503}});
+        let vendors: Vec<&str> = app.state.vendors().iter().map(|v| v.slug).collect();
+        let parsed = RuleSpec::parse(&rule, &vendors).expect("a valid rule");
+        app.state.faults().add(parsed).expect("room for a rule");
+        assert!(app.get(CONTACTS, &[("authorization", KEY)]).await.2);
+        app.state.faults().clear();
+        assert!(!app.get(CONTACTS, &[("authorization", KEY)]).await.2);
+    }
+
+    #[tokio::test]
+    async fn answers_that_read_the_clock_or_a_body_are_not_replayed() {
+        let app = Replayed::new();
+        let vambe = [("x-api-key", "vk_live_andes_7c41e9b2d05a")];
+        for _ in 0..2 {
+            let (status, _, passed) = app.get("/vambe/api/public/contacts?days=30", &vambe).await;
+            assert_eq!((status, passed), (StatusCode::OK, true));
+        }
+        for _ in 0..2 {
+            let read = Request::post("/tailortalk/api/v1/get_contacts")
+                .header(AUTHORIZATION, "Agent tt_agent_5f2c9a7e41d86b03")
+                .header("content-type", "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let (status, _, passed) = app.send(read).await;
+            assert_eq!((status, passed), (StatusCode::OK, true));
+        }
+    }
+}
