@@ -409,6 +409,10 @@ mod tests {
             let (status, _, passed) = app.get("/vambe/api/public/contacts?days=30", &vambe).await;
             assert_eq!((status, passed), (StatusCode::OK, true));
         }
+        // The same list by a fixed instant reads no clock.
+        let since = "/vambe/api/public/contacts?updated_after=2020-01-01T00:00:00Z";
+        assert!(app.get(since, &vambe).await.2);
+        assert!(!app.get(since, &vambe).await.2);
         for _ in 0..2 {
             let read = Request::post("/tailortalk/api/v1/get_contacts")
                 .header(AUTHORIZATION, "Agent tt_agent_5f2c9a7e41d86b03")

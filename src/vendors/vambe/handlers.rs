@@ -16,7 +16,7 @@ pub async fn list_contacts(
     query: QueryPairs,
 ) -> Result<JsonBytes> {
     // "Last N days" follows the server's clock, so a frozen clock gives exact answers.
-    let params = ListParams::parse(&query, workspace.window_end()).map_err(Error::fields)?;
+    let params = ListParams::parse(&query, || workspace.window_end()).map_err(Error::fields)?;
     workspace
         .answer_found(params, |conn, workspace, params| {
             queries::contacts(conn, workspace.id, params)

@@ -82,10 +82,14 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    /// Parses the query against `now`, collecting every failing parameter rather than the first.
-    /// A parameter sent with an empty value counts as sent (and fails its check), as in the
-    /// vendor's validator.
-    pub fn parse(query: &QueryPairs, now: Millis) -> Result<Self, Vec<FieldError>> {
+    /// Parses the query, collecting every failing parameter rather than the first; `now` is
+    /// asked only by `days` (so a list without it does not depend on the clock). A parameter
+    /// sent with an empty value counts as sent (and fails its check), as in the vendor's
+    /// validator.
+    pub fn parse(
+        query: &QueryPairs,
+        now: impl FnOnce() -> Millis,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let days = keep(&mut errors, parse_days(query.get("days")));
         let created_after = keep(
@@ -154,7 +158,7 @@ impl ListParams {
             return Err(errors);
         }
         Ok(Self {
-            last_message_since: days.map(|days| now.minus_days(days)),
+            last_message_since: days.map(|days| now().minus_days(days)),
             created_after,
             updated_after,
             limit: limit.unwrap_or(DEFAULT_LIMIT),
@@ -348,7 +352,7 @@ mod tests {
     const NOW: Millis = Millis(1_768_478_400_000); // 2026-01-15T12:00:00Z
 
     fn parse(query: &str) -> Result<ListParams, Vec<FieldError>> {
-        ListParams::parse(&QueryPairs::parse(query), NOW)
+        ListParams::parse(&QueryPairs::parse(query), || NOW)
     }
 
     fn fields(query: &str) -> Vec<&'static str> {
