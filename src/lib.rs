@@ -25,9 +25,10 @@
 //! 9. [`vendors`]: one folder per vendor holding only its contract; `vendors/mod.rs` is the one
 //!    list of them.
 //! 10. [`admin`]: `/__admin`, the mock's own API.
-//! 11. [`mod@app`] (the whole router and the control middleware) and [`config`] (the server's
-//!     flags): the top, with [`run`] and [`serve`], which serve the application on a bound
-//!     listener, and [`MockServer`], which serves it in-process for a Rust test suite.
+//! 11. [`mod@app`] (the whole router, the control middleware and the replay of recorded
+//!     answers in front of it) and [`config`] (the server's flags): the top, with [`run`] and
+//!     [`serve`], which serve the application on a bound listener, and [`MockServer`], which
+//!     serves it in-process for a Rust test suite.
 //! 12. [`cli`]: the `understudy` command (`serve`, `seed validate`, `healthcheck`) and its log
 //!     lines; `main.rs` only parses and runs it.
 //!

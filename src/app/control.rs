@@ -52,9 +52,14 @@ pub async fn control(
         namespace.clone().unwrap_or(None),
         received,
     );
-    let body = ReadBody::read(&parts.headers, body).await;
+    // The replay layer may have read it already.
+    let body = match parts.extensions.remove::<ReadBody>() {
+        Some(read) => read,
+        None => ReadBody::read(&parts.headers, body).await,
+    };
     entry.keep_body(&body.bytes);
     let bytes = body.bytes.clone();
+    let request_body = bytes.clone();
     parts.extensions.insert(body);
     let mut response = match namespace {
         Err(InvalidNamespace) => vendor.errors.failure(Failure::InvalidNamespace),
@@ -65,6 +70,7 @@ pub async fn control(
             vendor,
             target: entry.target.clone(),
             namespace: entry.namespace.clone(),
+            request_body,
             answer,
         };
         response.extensions_mut().insert(recordable);

@@ -1,6 +1,7 @@
 //! The whole application: every vendor's router under its slug, each wrapped in the test-control
 //! middleware and given its own error shape, plus the admin API; and the ways of reaching it
-//! (the vendors' real host names, a vendor's own port).
+//! (the vendors' real host names, a vendor's own port), each with its recorded answers replayed
+//! in front.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};

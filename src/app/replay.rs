@@ -1,15 +1,18 @@
 //! Answers replayed in front of the routers. A CI suite polls the same list again and again; the
 //! answer cache spares the query, but routing, the middleware and the extractors still run for
-//! each poll. Here a `GET` without a body whose answer was marked replayable (it depends only on
-//! the request and the data it read: see `JsonBytes::replayable`) is recorded by its exact
-//! request line and headers, and the very same request is answered with the recorded status,
-//! headers and body while that data is unchanged, without going further.
+//! each poll. Here a request whose answer was marked replayable (it depends only on the request
+//! and the data it read: see `JsonBytes::replayable`) is recorded by its method, URI, headers and
+//! body (when it has one of at most [`MAX_REPLAYED_BODY`] bytes of declared length), and the
+//! very same request is answered with the recorded status, headers and body while that data is
+//! unchanged, without going further. A body is read here only for a head (method, URI,
+//! headers) recorded with one before, that is, for a vendor's read; everything else passes
+//! untouched.
 //!
 //! A replayed request is journaled and logged like any other. Nothing is replayed while any
 //! fault rule exists (rules act per request), and a namespace is resolved (made, marked used)
 //! as the control middleware would, its data checked before each replay.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -20,11 +23,12 @@ use std::time::Instant;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use tower::{Layer, Service};
+use tower::{Layer, Service, ServiceExt};
 
+use crate::http::body::ReadBody;
 use crate::http::cache::{ReadFrom, Replayable};
 use crate::state::{AppState, Vendor};
 use crate::time::Millis;
@@ -43,6 +47,8 @@ pub(super) struct Recordable {
     /// The vendor's own path and query, as journaled.
     pub target: Box<str>,
     pub namespace: Option<String>,
+    /// The request's body, as read.
+    pub request_body: Bytes,
     pub answer: Replayable,
 }
 
@@ -70,8 +76,10 @@ struct Recordings {
 #[derive(Debug, Default)]
 struct Kept {
     bytes: usize,
-    /// By the request's URI and headers, as [`request_key`] writes them.
+    /// By the request's head ([`request_head`]), or its [`body_key`] when it has a body.
     map: HashMap<Box<[u8]>, Arc<Recording>>,
+    /// The heads some recording with a body was made for.
+    heads_with_bodies: HashSet<Box<[u8]>>,
 }
 
 impl Recordings {
@@ -79,14 +87,27 @@ impl Recordings {
         self.lock().map.get(key).cloned()
     }
 
-    fn record(&self, key: Vec<u8>, recordable: Recordable, response: &Response) {
+    /// Whether a request with this head and a body was recorded: only then is the body of
+    /// the next such request read before it reaches the router.
+    fn has_bodies(&self, head: &[u8]) -> bool {
+        self.lock().heads_with_bodies.contains(head)
+    }
+
+    fn record(&self, head: Vec<u8>, recordable: Recordable, response: &Response) {
         let headers = response.headers().clone();
         let header_bytes: usize = headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len())
             .sum();
         let body = recordable.answer.body;
+        let with_body = !recordable.request_body.is_empty();
+        let key = if with_body {
+            body_key(&head, &recordable.request_body)
+        } else {
+            head.clone()
+        };
         let cost = key.len()
+            + if with_body { head.len() } else { 0 }
             + recordable.target.len()
             + header_bytes
             + body.len()
@@ -107,11 +128,15 @@ impl Recordings {
         let mut kept = self.lock();
         if kept.bytes + cost > REPLAY_BUDGET_BYTES {
             kept.map.clear();
+            kept.heads_with_bodies.clear();
             kept.bytes = 0;
         }
         kept.bytes += cost;
         if let Some(replaced) = kept.map.insert(key.into(), Arc::new(recording)) {
             kept.bytes -= replaced.cost;
+        }
+        if with_body {
+            kept.heads_with_bodies.insert(head.into());
         }
     }
 
@@ -123,8 +148,7 @@ impl Recordings {
 /// The layer that replays recorded answers in front of a service (outermost, before routing).
 #[derive(Debug, Clone)]
 pub struct ReplayLayer {
-    state: AppState,
-    recordings: Arc<Recordings>,
+    replayer: Replayer,
 }
 
 impl ReplayLayer {
@@ -132,8 +156,10 @@ impl ReplayLayer {
     /// (the vendors' shared port, a vendor's own) never share one.
     pub fn new(state: AppState) -> Self {
         Self {
-            state,
-            recordings: Arc::default(),
+            replayer: Replayer {
+                state,
+                recordings: Arc::default(),
+            },
         }
     }
 }
@@ -144,8 +170,7 @@ impl<S> Layer<S> for ReplayLayer {
     fn layer(&self, inner: S) -> Replay<S> {
         Replay {
             inner,
-            state: self.state.clone(),
-            recordings: Arc::clone(&self.recordings),
+            replayer: self.replayer.clone(),
         }
     }
 }
@@ -154,8 +179,7 @@ impl<S> Layer<S> for ReplayLayer {
 #[derive(Debug, Clone)]
 pub struct Replay<S> {
     inner: S,
-    state: AppState,
-    recordings: Arc<Recordings>,
+    replayer: Replayer,
 }
 
 type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -175,38 +199,83 @@ where
 
     fn call(&mut self, request: Request) -> Answer {
         let started = Instant::now();
-        let Some(key) = self.replayable_key(&request) else {
+        let replayer = self.replayer.clone();
+        if !replayer.state.faults().is_empty() {
             return Box::pin(self.inner.call(request));
-        };
-        if let Some(recording) = self.current_recording(&key) {
-            let response = self.replay(&recording, request, started);
-            return Box::pin(std::future::ready(Ok(response)));
         }
-        let recordings = Arc::clone(&self.recordings);
-        let answer = self.inner.call(request);
-        Box::pin(async move {
-            let mut response = answer.await?;
-            if let Some(recordable) = response.extensions_mut().remove::<Recordable>() {
-                recordings.record(key, recordable, &response);
+        let head = request_head(&request);
+        match body_of(request.headers()) {
+            RequestBody::None => {
+                if let Some(recording) = replayer.current_recording(&head) {
+                    let response = replayer.replay(&recording, request, Bytes::new(), started);
+                    return Box::pin(std::future::ready(Ok(response)));
+                }
+                replayer.recording(head, self.inner.call(request))
             }
-            Ok(response)
-        })
+            RequestBody::Small if replayer.recordings.has_bodies(&head) => {
+                // Served by a vendor's read before: its body is read here, as the control
+                // middleware would, to tell whether it is the very same request.
+                let inner = self.inner.clone();
+                Box::pin(async move {
+                    let (mut parts, body) = request.into_parts();
+                    let read = ReadBody::read(&parts.headers, body).await;
+                    if read.json.is_ok() {
+                        let key = body_key(&head, &read.bytes);
+                        if let Some(recording) = replayer.current_recording(&key) {
+                            let request = Request::from_parts(parts, Body::empty());
+                            return Ok(replayer.replay(&recording, request, read.bytes, started));
+                        }
+                    }
+                    let bytes = read.bytes.clone();
+                    parts.extensions.insert(read);
+                    let request = Request::from_parts(parts, Body::from(bytes));
+                    replayer.recording(head, inner.oneshot(request)).await
+                })
+            }
+            RequestBody::Small => replayer.recording(head, self.inner.call(request)),
+            RequestBody::Other => Box::pin(self.inner.call(request)),
+        }
     }
 }
 
-impl<S> Replay<S> {
-    /// The request's key, if its answer may be recorded or replayed.
-    fn replayable_key(&self, request: &Request) -> Option<Vec<u8>> {
-        let headers = request.headers();
-        let has_body = headers.contains_key(TRANSFER_ENCODING)
-            || headers
-                .get(CONTENT_LENGTH)
-                .is_some_and(|length| length.as_bytes() != b"0");
-        let replayable =
-            request.method() == Method::GET && !has_body && self.state.faults().is_empty();
-        replayable.then(|| request_key(request))
-    }
+/// What a request's headers say of its body.
+enum RequestBody {
+    None,
+    /// Of a declared length of at most [`MAX_REPLAYED_BODY`].
+    Small,
+    /// Longer, or of a length not declared (chunked): never recorded.
+    Other,
+}
 
+/// The longest request body a recording is made for (a read's parameters, as TailorTalk's).
+const MAX_REPLAYED_BODY: u64 = 64 * 1024;
+
+fn body_of(headers: &HeaderMap) -> RequestBody {
+    if headers.contains_key(TRANSFER_ENCODING) {
+        return RequestBody::Other;
+    }
+    let Some(length) = headers.get(CONTENT_LENGTH) else {
+        return RequestBody::None;
+    };
+    match length
+        .to_str()
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+    {
+        Some(0) => RequestBody::None,
+        Some(length) if length <= MAX_REPLAYED_BODY => RequestBody::Small,
+        _ => RequestBody::Other,
+    }
+}
+
+/// What replaying needs: the state (journal, namespaces) and the service's recordings.
+#[derive(Debug, Clone)]
+struct Replayer {
+    state: AppState,
+    recordings: Arc<Recordings>,
+}
+
+impl Replayer {
     /// The recording under `key`, if there is one and the data it was read from is still its
     /// namespace's.
     fn current_recording(&self, key: &[u8]) -> Option<Arc<Recording>> {
@@ -215,11 +284,17 @@ impl<S> Replay<S> {
         recording.read_from.is_current(&db).then_some(recording)
     }
 
-    /// `recording` as the answer to `request`, journaled.
-    fn replay(&self, recording: &Recording, request: Request, started: Instant) -> Response {
+    /// `recording` as the answer to `request`, whose body was `body`, journaled.
+    fn replay(
+        &self,
+        recording: &Recording,
+        request: Request,
+        body: Bytes,
+        started: Instant,
+    ) -> Response {
         let received = Millis::from_datetime(Utc::now());
-        let (parts, _empty) = request.into_parts();
-        let entry = control::journal_entry(
+        let (parts, _read) = request.into_parts();
+        let mut entry = control::journal_entry(
             &self.state,
             recording.vendor,
             &parts,
@@ -227,45 +302,69 @@ impl<S> Replay<S> {
             recording.namespace.clone(),
             received,
         );
+        entry.keep_body(&body);
         let mut response = Response::new(Body::from(recording.body.clone()));
         *response.status_mut() = recording.status;
         *response.headers_mut() = recording.headers.clone();
         control::finish(&self.state, entry, recording.status, started);
         response
     }
+
+    /// `answer`, recorded under `head` and its request's body when it is replayable.
+    fn recording(
+        self,
+        head: Vec<u8>,
+        answer: impl Future<Output = Result<Response, Infallible>> + Send + 'static,
+    ) -> Answer {
+        Box::pin(async move {
+            let mut response = answer.await?;
+            if let Some(recordable) = response.extensions_mut().remove::<Recordable>() {
+                self.recordings.record(head, recordable, &response);
+            }
+            Ok(response)
+        })
+    }
 }
 
-/// The request line's URI and every header, in order, as one key: two requests with the same
-/// key are the same request (a `GET` has nothing else). Names hold no `:` and neither names,
-/// values nor the URI a line break, so the key reads back one way only.
-fn request_key(request: &Request) -> Vec<u8> {
+/// The request's method, the URI of its request line and every header, in order: two requests
+/// with the same head and body are the same request. Names hold no `:` and neither names,
+/// values nor the URI a line break, so the head reads back one way only, and holds no empty
+/// line: a body is keyed after one ([`body_key`]).
+fn request_head(request: &Request) -> Vec<u8> {
     let uri = request.uri();
     let headers = request.headers();
-    let mut key = Vec::with_capacity(
+    let mut head = Vec::with_capacity(
         128 + headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + 2)
             .sum::<usize>(),
     );
+    head.extend_from_slice(request.method().as_str().as_bytes());
+    head.push(b' ');
     if let Some(scheme) = uri.scheme_str() {
-        key.extend_from_slice(scheme.as_bytes());
-        key.extend_from_slice(b"://");
+        head.extend_from_slice(scheme.as_bytes());
+        head.extend_from_slice(b"://");
     }
     if let Some(authority) = uri.authority() {
-        key.extend_from_slice(authority.as_str().as_bytes());
+        head.extend_from_slice(authority.as_str().as_bytes());
     }
-    key.extend_from_slice(
+    head.extend_from_slice(
         uri.path_and_query()
             .map_or("/", |pq| pq.as_str())
             .as_bytes(),
     );
     for (name, value) in headers {
-        key.push(b'\n');
-        key.extend_from_slice(name.as_str().as_bytes());
-        key.push(b':');
-        key.extend_from_slice(value.as_bytes());
+        head.push(b'\n');
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.push(b':');
+        head.extend_from_slice(value.as_bytes());
     }
-    key
+    head
+}
+
+/// The key of a request with a body: its head, an empty line, its body.
+fn body_key(head: &[u8], body: &[u8]) -> Vec<u8> {
+    [head, b"\n\n", body].concat()
 }
 
 #[cfg(test)]
@@ -402,7 +501,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn answers_that_read_the_clock_or_a_body_are_not_replayed() {
+    async fn an_answer_that_read_the_clock_is_not_replayed() {
         let app = Replayed::new();
         let vambe = [("x-api-key", "vk_live_andes_7c41e9b2d05a")];
         for _ in 0..2 {
@@ -413,14 +512,58 @@ mod tests {
         let since = "/vambe/api/public/contacts?updated_after=2020-01-01T00:00:00Z";
         assert!(app.get(since, &vambe).await.2);
         assert!(!app.get(since, &vambe).await.2);
-        for _ in 0..2 {
-            let read = Request::post("/tailortalk/api/v1/get_contacts")
-                .header(AUTHORIZATION, "Agent tt_agent_5f2c9a7e41d86b03")
+    }
+
+    fn tailortalk_read(body: &'static str) -> Request {
+        Request::post("/tailortalk/api/v1/get_contacts")
+            .header(AUTHORIZATION, "Agent tt_agent_5f2c9a7e41d86b03")
+            .header("content-type", "application/json")
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_read_with_a_body_is_replayed_for_the_very_same_body_only() {
+        let app = Replayed::new();
+        let first_page = r#"{"limit": 2}"#;
+        let (status, first, passed) = app.send(tailortalk_read(first_page)).await;
+        assert_eq!((status, passed), (StatusCode::OK, true));
+        let (status, again, passed) = app.send(tailortalk_read(first_page)).await;
+        assert_eq!((status, passed), (StatusCode::OK, false), "replayed");
+        assert_eq!(again, first);
+        let entry = &app.state.journal().find(&Filter::default(), 1)[0];
+        assert_eq!(
+            entry.body.as_deref(),
+            Some(first_page),
+            "journaled with its body"
+        );
+        let (status, other, passed) = app.send(tailortalk_read(r#"{"limit": 3}"#)).await;
+        assert_eq!((status, passed), (StatusCode::OK, true));
+        assert_ne!(other, first);
+        let (status, malformed, passed) = app.send(tailortalk_read(r#"{"limit": "#)).await;
+        assert_eq!(
+            (status, passed),
+            (StatusCode::BAD_REQUEST, true),
+            "{malformed:?}"
+        );
+        assert!(!app.send(tailortalk_read(first_page)).await.2);
+    }
+
+    #[tokio::test]
+    async fn a_write_is_never_replayed() {
+        let app = Replayed::new();
+        let create = || {
+            Request::post("/agentclara/contacts")
+                .header(AUTHORIZATION, "Bearer sk_test_bistro_4f8a2c9e71d3")
                 .header("content-type", "application/json")
-                .body(Body::from("{}"))
-                .unwrap();
-            let (status, _, passed) = app.send(read).await;
-            assert_eq!((status, passed), (StatusCode::OK, true));
+                .header("content-length", 16)
+                .body(Body::from(r#"{"name":"Twice"}"#))
+                .unwrap()
+        };
+        for _ in 0..2 {
+            let (status, created, passed) = app.send(create()).await;
+            assert_eq!((status, passed), (StatusCode::CREATED, true), "{created:?}");
         }
     }
 }
