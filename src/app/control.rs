@@ -24,7 +24,6 @@ use crate::state::{AppState, Vendor};
 use crate::time::Millis;
 
 use super::REQUEST_LOG;
-use super::replay::Recordable;
 
 /// How the namespace of a request without the namespace header is named (as fault rules name
 /// it).
@@ -32,6 +31,19 @@ const DEFAULT_NAMESPACE: &str = "default";
 
 /// Secrets of any request, whatever the vendor; each vendor's own secret header is added.
 const GENERIC_SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
+
+/// In a vendor's response, set here from its [`Replayable`]: the answer with what replaying it
+/// needs (see `replay`).
+#[derive(Debug, Clone)]
+pub(super) struct Recordable {
+    pub vendor: &'static Vendor,
+    /// The vendor's own path and query, as journaled.
+    pub target: Box<str>,
+    pub namespace: Option<String>,
+    /// The request's body, as read.
+    pub request_body: Bytes,
+    pub answer: Replayable,
+}
 
 /// The middleware around each vendor's router.
 pub async fn control(

@@ -29,28 +29,15 @@ use chrono::Utc;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::http::body::ReadBody;
-use crate::http::cache::{ReadFrom, Replayable};
+use crate::http::cache::ReadFrom;
 use crate::state::{AppState, Vendor};
 use crate::time::Millis;
 
-use super::control;
+use super::control::{self, Recordable};
 
 /// The most bytes of recordings (requests, headers and bodies) kept per service; past it the
 /// recordings start over (those of older data are dead weight anyway).
 pub const REPLAY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
-
-/// In a vendor's response (set by the control middleware): a replayable answer with what
-/// replaying it needs.
-#[derive(Debug, Clone)]
-pub(super) struct Recordable {
-    pub vendor: &'static Vendor,
-    /// The vendor's own path and query, as journaled.
-    pub target: Box<str>,
-    pub namespace: Option<String>,
-    /// The request's body, as read.
-    pub request_body: Bytes,
-    pub answer: Replayable,
-}
 
 /// A response to replay, for the request it was recorded under.
 #[derive(Debug)]
