@@ -10,7 +10,8 @@
 //!
 //! A replayed request is journaled and logged like any other. Nothing is replayed while any
 //! fault rule exists (rules act per request), and a namespace is resolved (made, marked used)
-//! as the control middleware would, its data checked before each replay.
+//! as the control middleware would, its data (and the clock, for an answer counted back from
+//! now) checked before each replay.
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -46,6 +47,8 @@ struct Recording {
     target: Box<str>,
     namespace: Option<String>,
     read_from: ReadFrom,
+    /// The instant the answer's time windows counted back from, if it has any.
+    window_end: Option<Millis>,
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
@@ -107,6 +110,7 @@ impl Recordings {
             target: recordable.target,
             namespace: recordable.namespace,
             read_from: recordable.answer.read_from,
+            window_end: recordable.answer.window_end,
             status: response.status(),
             headers,
             body,
@@ -263,12 +267,17 @@ struct Replayer {
 }
 
 impl Replayer {
-    /// The recording under `key`, if there is one and the data it was read from is still its
-    /// namespace's.
+    /// The recording under `key`, if there is one, the data it was read from is still its
+    /// namespace's and its namespace's clock gives the window end it counted back from.
     fn current_recording(&self, key: &[u8]) -> Option<Arc<Recording>> {
         let recording = self.recordings.get(key)?;
-        let db = self.state.namespace_db(recording.namespace.as_deref());
-        recording.read_from.is_current(&db).then_some(recording)
+        let namespace = recording.namespace.as_deref();
+        let db = self.state.namespace_db(namespace);
+        let current = recording.read_from.is_current(&db)
+            && recording
+                .window_end
+                .is_none_or(|end| self.state.clock().window_end(namespace) == end);
+        current.then_some(recording)
     }
 
     /// `recording` as the answer to `request`, whose body was `body`, journaled.
@@ -379,7 +388,11 @@ mod tests {
 
     impl Replayed {
         fn new() -> Self {
-            let state = AppState::build(StateOptions::default()).expect("the default seed loads");
+            let options = StateOptions {
+                now: Some("2026-01-15T12:00:00Z".parse().expect("an instant")),
+                ..StateOptions::default()
+            };
+            let state = AppState::build(options).expect("the default seed loads");
             let passed = Arc::new(AtomicUsize::new(0));
             let counted = Arc::clone(&passed);
             let app = crate::app(state.clone()).layer(axum::middleware::map_request(
@@ -488,17 +501,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_answer_that_read_the_clock_is_not_replayed() {
+    async fn an_answer_counted_back_from_now_is_replayed_while_the_clock_agrees() {
         let app = Replayed::new();
         let vambe = [("x-api-key", "vk_live_andes_7c41e9b2d05a")];
-        for _ in 0..2 {
-            let (status, _, passed) = app.get("/vambe/api/public/contacts?days=30", &vambe).await;
-            assert_eq!((status, passed), (StatusCode::OK, true));
-        }
-        // The same list by a fixed instant reads no clock.
-        let since = "/vambe/api/public/contacts?updated_after=2020-01-01T00:00:00Z";
-        assert!(app.get(since, &vambe).await.2);
-        assert!(!app.get(since, &vambe).await.2);
+        let days = "/vambe/api/public/contacts?days=30";
+        assert!(app.get(days, &vambe).await.2);
+        assert!(
+            !app.get(days, &vambe).await.2,
+            "the frozen clock has not moved"
+        );
+        let later: chrono::DateTime<Utc> = "2026-02-15T12:00:00Z".parse().expect("an instant");
+        app.state
+            .clock()
+            .freeze(None, Some(Millis::from_datetime(later)));
+        let (status, _, passed) = app.get(days, &vambe).await;
+        assert_eq!((status, passed), (StatusCode::OK, true), "the clock moved");
+        assert!(!app.get(days, &vambe).await.2);
+        let in_a_namespace = [vambe[0], ("x-understudy-namespace", "own-clock")];
+        assert!(app.get(days, &in_a_namespace).await.2);
+        assert!(!app.get(days, &in_a_namespace).await.2);
+        app.state.clock().freeze(Some("own-clock"), Some(Millis(0)));
+        assert!(
+            app.get(days, &in_a_namespace).await.2,
+            "its own clock moved"
+        );
     }
 
     fn tailortalk_read(body: &'static str) -> Request {

@@ -21,6 +21,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::store::{Db, Reach, StoreError, View};
+use crate::time::Millis;
 
 /// The most bytes of answers and their keys kept; past it the cache starts over (older
 /// generations are dead weight anyway).
@@ -109,34 +110,39 @@ impl Hash for Key {
 pub struct JsonBytes {
     pub bytes: Bytes,
     read_from: ReadFrom,
-    replayable: bool,
+    /// Set by [`JsonBytes::replayable`]: the window end the answer was computed for, if any.
+    replayable: Option<Option<Millis>>,
 }
 
 impl JsonBytes {
-    /// Marks the answer as one that depends on nothing but its request and the data it was
-    /// read from (no clock, no rate limit): its response then carries a [`Replayable`], so the
-    /// same request may be answered with these bytes again while that data is unchanged.
-    pub fn replayable(self) -> Self {
+    /// Marks the answer as one that depends on nothing but its request, the data it was read
+    /// from and, when `window_end` is given, the instant time windows counted back from (no
+    /// other reading of the clock, no rate limit): its response then carries a [`Replayable`],
+    /// so the same request may be answered with these bytes again while those are unchanged.
+    pub fn replayable(self, window_end: Option<Millis>) -> Self {
         Self {
-            replayable: true,
+            replayable: Some(window_end),
             ..self
         }
     }
 }
 
 /// In a response's extensions: the answer may be given again to the very same request while
-/// [`ReadFrom::is_current`] holds (see [`JsonBytes::replayable`]).
+/// [`ReadFrom::is_current`] holds and the clock gives the same `window_end` (see
+/// [`JsonBytes::replayable`]).
 #[derive(Debug, Clone)]
 pub struct Replayable {
     pub body: Bytes,
     pub read_from: ReadFrom,
+    pub window_end: Option<Millis>,
 }
 
 impl IntoResponse for JsonBytes {
     fn into_response(self) -> Response {
-        let replayable = self.replayable.then(|| Replayable {
+        let replayable = self.replayable.map(|window_end| Replayable {
             body: self.bytes.clone(),
             read_from: self.read_from,
+            window_end,
         });
         let mut response = ([(CONTENT_TYPE, "application/json")], self.bytes).into_response();
         if let Some(replayable) = replayable {
@@ -195,7 +201,7 @@ impl AnswerCache {
         let answer = |bytes| JsonBytes {
             bytes,
             read_from,
-            replayable: false,
+            replayable: None,
         };
         if let Some(bytes) = self.lock().map.get(&key) {
             return Ok(Some(answer(bytes.clone())));

@@ -12,6 +12,7 @@
 use std::hash::Hash;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::FromRequestParts;
@@ -180,9 +181,12 @@ pub struct Tenant<T> {
     state: AppState,
     /// What the request weighs (URI and body bytes): the cost of caching its answer.
     request_bytes: usize,
-    /// Whether the handler asked the clock: then its answer depends on more than the request
-    /// and the data, and is not [replayable](JsonBytes::replayable).
-    read_the_clock: AtomicBool,
+    /// Whether the handler asked for now: then its answer depends on more than the request and
+    /// the data, and is not [replayable](JsonBytes::replayable).
+    read_now: AtomicBool,
+    /// The window end the handler read, once for the whole request: its answer is replayable
+    /// only while the clock gives the same.
+    window_end: OnceLock<Millis>,
 }
 
 impl<T> Deref for Tenant<T> {
@@ -244,7 +248,8 @@ impl<T: Tenancy> FromRequestParts<AppState> for Tenant<T> {
             namespace,
             state: state.clone(),
             request_bytes,
-            read_the_clock: AtomicBool::new(false),
+            read_now: AtomicBool::new(false),
+            window_end: OnceLock::new(),
         })
     }
 }
@@ -276,10 +281,9 @@ impl<T: Tenancy> Tenant<T> {
             .await?;
         let answer = answer.ok_or(Failure::UnknownRecord)?;
         // A rate-limited tenant's every request must be counted, so none is replayed.
-        let depends_on_request_alone =
-            self.row.limits().is_empty() && !self.read_the_clock.load(Ordering::Relaxed);
-        Ok(if depends_on_request_alone {
-            answer.replayable()
+        let replayable = self.row.limits().is_empty() && !self.read_now.load(Ordering::Relaxed);
+        Ok(if replayable {
+            answer.replayable(self.window_end.get().copied())
         } else {
             answer
         })
@@ -304,13 +308,15 @@ impl<T: Tenancy> Tenant<T> {
 
     /// Now, by the clock of the request's namespace: what writes are stamped with.
     pub fn now(&self) -> Millis {
-        self.read_the_clock.store(true, Ordering::Relaxed);
+        self.read_now.store(true, Ordering::Relaxed);
         self.state.clock().now(self.namespace.as_deref())
     }
 
-    /// The instant "last N days" windows count back from, by the namespace's clock.
+    /// The instant "last N days" windows count back from, by the namespace's clock: the same
+    /// for the whole request.
     pub fn window_end(&self) -> Millis {
-        self.read_the_clock.store(true, Ordering::Relaxed);
-        self.state.clock().window_end(self.namespace.as_deref())
+        *self
+            .window_end
+            .get_or_init(|| self.state.clock().window_end(self.namespace.as_deref()))
     }
 }
