@@ -195,6 +195,9 @@ where
             return Box::pin(self.inner.call(request));
         }
         let head = request_head(&request);
+        if head.len() > MAX_REPLAYED_HEAD {
+            return Box::pin(self.inner.call(request));
+        }
         match body_of(request.headers()) {
             RequestBody::None => {
                 if let Some(recording) = replayer.current_recording(&head) {
@@ -237,6 +240,11 @@ enum RequestBody {
     /// Longer, or of a length not declared (chunked): never recorded.
     Other,
 }
+
+/// The longest head (method, URI, headers) a recording is made for: a poll's takes a few hundred
+/// bytes, while one of many kilobytes (a 40 KB query string) is seldom asked twice and would
+/// crowd the others out of the budget.
+const MAX_REPLAYED_HEAD: usize = 8 * 1024;
 
 /// The longest request body a recording is made for (a read's parameters, as TailorTalk's).
 const MAX_REPLAYED_BODY: u64 = 64 * 1024;
@@ -428,6 +436,10 @@ mod tests {
             self.send(request.body(Body::empty()).unwrap()).await
         }
 
+        fn recordings(&self) -> MutexGuard<'_, Kept> {
+            self.service.replayer.recordings.lock()
+        }
+
         fn journaled(&self) -> usize {
             self.state.journal().count(&Filter::default())
         }
@@ -460,6 +472,50 @@ mod tests {
         let headers = [("authorization", KEY), ("x-understudy-namespace", "other")];
         assert!(app.get(CONTACTS, &headers).await.2);
         assert!(!app.get(CONTACTS, &headers).await.2, "its own recording");
+    }
+
+    #[tokio::test]
+    async fn a_request_with_a_head_over_8_kib_is_not_recorded() {
+        let app = Replayed::new();
+        let long = format!("{CONTACTS}&search={}", "z".repeat(MAX_REPLAYED_HEAD));
+        for _ in 0..2 {
+            let (status, _, passed) = app.get(&long, &[("authorization", KEY)]).await;
+            assert_eq!((status, passed), (StatusCode::OK, true));
+        }
+        assert_eq!(app.recordings().bytes, 0);
+        let short = format!("{CONTACTS}&search={}", "z".repeat(MAX_REPLAYED_HEAD / 2));
+        app.get(&short, &[("authorization", KEY)]).await;
+        assert!(!app.get(&short, &[("authorization", KEY)]).await.2);
+    }
+
+    #[tokio::test]
+    async fn recordings_stay_within_their_budget() {
+        let app = Replayed::new();
+        let request = Request::get(CONTACTS)
+            .header(AUTHORIZATION, KEY)
+            .body(Body::empty())
+            .unwrap();
+        let mut response = crate::app(app.state.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let recordable = response
+            .extensions_mut()
+            .remove::<Recordable>()
+            .expect("a replayable answer");
+        let recordings = Recordings::default();
+        let mut started_over = false;
+        for n in 0..1_000 {
+            let head = format!("GET /{n:0>65535}").into_bytes();
+            recordings.record(head, recordable.clone(), &response);
+            let kept = recordings.lock();
+            assert!(kept.bytes <= REPLAY_BUDGET_BYTES, "{} bytes", kept.bytes);
+            started_over |= kept.map.len() < n + 1;
+        }
+        assert!(
+            started_over,
+            "1,000 heads of 64 KiB are more than the budget"
+        );
     }
 
     #[tokio::test]
