@@ -1,8 +1,9 @@
 //! Answers replayed in front of the routers. A CI suite polls the same list again and again; the
 //! answer cache spares the query, but routing, the middleware and the extractors still run for
 //! each poll. Here a request whose answer was marked replayable (it depends only on the request
-//! and the data it read: see `JsonBytes::replayable`) is recorded by its method, URI, headers and
-//! body (when it has one of at most [`MAX_REPLAYED_BODY`] bytes of declared length), and the
+//! and the data it read: see `JsonBytes::replayable`) is recorded by its method, URI and headers
+//! (at most [`MAX_REPLAYED_HEAD`] bytes of them) and its body (when it has one of at most
+//! [`MAX_REPLAYED_BODY`] bytes of declared length), and the
 //! very same request is answered with the recorded status, headers and body while that data is
 //! unchanged, without going further. A body is read here only for a head (method, URI,
 //! headers) recorded with one before, that is, for a vendor's read; everything else passes
