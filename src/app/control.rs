@@ -70,12 +70,12 @@ pub async fn control(
         None => ReadBody::read(&parts.headers, body).await,
     };
     entry.keep_body(&body.bytes);
-    let bytes = body.bytes.clone();
-    let request_body = bytes.clone();
+    let request_body = body.bytes.clone();
     parts.extensions.insert(body);
+    let body = Body::from(request_body.clone());
     let mut response = match namespace {
         Err(InvalidNamespace) => vendor.errors.failure(Failure::InvalidNamespace),
-        Ok(namespace) => serve(&state, vendor, parts, Body::from(bytes), namespace, next).await,
+        Ok(namespace) => serve(&state, vendor, parts, body, namespace, next).await,
     };
     if let Some(answer) = response.extensions_mut().remove::<Replayable>() {
         let recordable = Recordable {

@@ -14,7 +14,6 @@
 //! as the control middleware would, its data (and the clock, for an answer counted back from
 //! now) checked before each replay.
 
-use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -31,7 +30,7 @@ use chrono::Utc;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::http::body::ReadBody;
-use crate::http::cache::ReadFrom;
+use crate::http::cache::{BudgetMap, ReadFrom};
 use crate::state::{AppState, Vendor};
 use crate::time::Millis;
 
@@ -53,8 +52,6 @@ struct Recording {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
-    /// What the recording and its request take in memory, in bytes.
-    cost: usize,
 }
 
 /// The recordings of one service, within [`REPLAY_BUDGET_BYTES`].
@@ -66,22 +63,25 @@ struct Recordings {
 
 #[derive(Debug, Default)]
 struct Kept {
-    bytes: usize,
     /// By the request's head ([`request_head`]), or its [`body_key`] when it has a body.
-    map: HashMap<Box<[u8]>, Arc<Recording>>,
-    /// The heads some recording with a body was made for.
-    heads_with_bodies: HashSet<Box<[u8]>>,
+    recordings: BudgetMap<Box<[u8]>, Arc<Recording>, REPLAY_BUDGET_BYTES>,
+    /// The heads some recording with a body was made for (one forgotten too early only costs
+    /// a recording; one kept too long, a body read before routing).
+    heads_with_bodies: BudgetMap<Box<[u8]>, (), HEADS_BUDGET_BYTES>,
 }
+
+/// The most bytes of heads remembered as recorded with a body.
+const HEADS_BUDGET_BYTES: usize = 1024 * 1024;
 
 impl Recordings {
     fn get(&self, key: &[u8]) -> Option<Arc<Recording>> {
-        self.lock().map.get(key).cloned()
+        self.lock().recordings.get(key).cloned()
     }
 
     /// Whether a request with this head and a body was recorded: only then is the body of
     /// the next such request read before it reaches the router.
     fn has_bodies(&self, head: &[u8]) -> bool {
-        self.lock().heads_with_bodies.contains(head)
+        self.lock().heads_with_bodies.get(head).is_some()
     }
 
     fn record(&self, head: Vec<u8>, recordable: Recordable, response: &Response) {
@@ -98,14 +98,10 @@ impl Recordings {
             head.clone()
         };
         let cost = key.len()
-            + if with_body { head.len() } else { 0 }
             + recordable.target.len()
             + header_bytes
             + body.len()
             + std::mem::size_of::<Recording>();
-        if cost > REPLAY_BUDGET_BYTES {
-            return;
-        }
         let recording = Recording {
             vendor: recordable.vendor,
             target: recordable.target,
@@ -115,20 +111,13 @@ impl Recordings {
             status: response.status(),
             headers,
             body,
-            cost,
         };
         let mut kept = self.lock();
-        if kept.bytes + cost > REPLAY_BUDGET_BYTES {
-            kept.map.clear();
-            kept.heads_with_bodies.clear();
-            kept.bytes = 0;
-        }
-        kept.bytes += cost;
-        if let Some(replaced) = kept.map.insert(key.into(), Arc::new(recording)) {
-            kept.bytes -= replaced.cost;
-        }
+        kept.recordings
+            .insert(key.into(), Arc::new(recording), cost);
         if with_body {
-            kept.heads_with_bodies.insert(head.into());
+            let cost = head.len();
+            kept.heads_with_bodies.insert(head.into(), (), cost);
         }
     }
 
@@ -191,14 +180,14 @@ where
 
     fn call(&mut self, request: Request) -> Answer {
         let started = Instant::now();
-        let replayer = self.replayer.clone();
-        if !replayer.state.faults().is_empty() {
+        if !self.replayer.state.faults().is_empty() {
             return Box::pin(self.inner.call(request));
         }
         let head = request_head(&request);
         if head.len() > MAX_REPLAYED_HEAD {
             return Box::pin(self.inner.call(request));
         }
+        let replayer = self.replayer.clone();
         match body_of(request.headers()) {
             RequestBody::None => {
                 if let Some(recording) = replayer.current_recording(&head) {
@@ -483,7 +472,7 @@ mod tests {
             let (status, _, passed) = app.get(&long, &[("authorization", KEY)]).await;
             assert_eq!((status, passed), (StatusCode::OK, true));
         }
-        assert_eq!(app.recordings().bytes, 0);
+        assert!(app.recordings().recordings.is_empty());
         let short = format!("{CONTACTS}&search={}", "z".repeat(MAX_REPLAYED_HEAD / 2));
         app.get(&short, &[("authorization", KEY)]).await;
         assert!(!app.get(&short, &[("authorization", KEY)]).await.2);
@@ -510,8 +499,9 @@ mod tests {
             let head = format!("GET /{n:0>65535}").into_bytes();
             recordings.record(head, recordable.clone(), &response);
             let kept = recordings.lock();
-            assert!(kept.bytes <= REPLAY_BUDGET_BYTES, "{} bytes", kept.bytes);
-            started_over |= kept.map.len() < n + 1;
+            let bytes = kept.recordings.bytes();
+            assert!(bytes <= REPLAY_BUDGET_BYTES, "{bytes} bytes");
+            started_over |= kept.recordings.len() < n + 1;
         }
         assert!(
             started_over,

@@ -152,6 +152,63 @@ impl IntoResponse for JsonBytes {
     }
 }
 
+/// A map holding at most `BUDGET` bytes of entries, each as costly as its inserter says; past
+/// it the map starts over (for caches whose older entries are mostly dead weight).
+#[derive(Debug)]
+pub struct BudgetMap<K, V, const BUDGET: usize> {
+    bytes: usize,
+    /// Each value with its cost.
+    map: HashMap<K, (V, usize)>,
+}
+
+impl<K, V, const BUDGET: usize> Default for BudgetMap<K, V, BUDGET> {
+    fn default() -> Self {
+        Self {
+            bytes: 0,
+            map: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Hash + Eq, V, const BUDGET: usize> BudgetMap<K, V, BUDGET> {
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.get(key).map(|(value, _cost)| value)
+    }
+
+    /// Keeps `value` under `key` at `cost` bytes, emptying the map first if it would pass the
+    /// budget; an entry costlier than the whole budget is not kept.
+    pub fn insert(&mut self, key: K, value: V, cost: usize) {
+        if cost > BUDGET {
+            return;
+        }
+        if self.bytes + cost > BUDGET {
+            self.map.clear();
+            self.bytes = 0;
+        }
+        self.bytes += cost;
+        if let Some((_, replaced)) = self.map.insert(key, (value, cost)) {
+            self.bytes -= replaced;
+        }
+    }
+
+    /// The bytes the entries cost, at most `BUDGET`.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 /// Rendered read answers, within [`CACHE_BUDGET_BYTES`].
 #[derive(Default)]
 pub struct AnswerCache {
@@ -161,12 +218,8 @@ pub struct AnswerCache {
     computed: AtomicU64,
 }
 
-#[derive(Default)]
-struct Answers {
-    /// Answer bytes plus each key's weight.
-    bytes: usize,
-    map: HashMap<Key, Bytes>,
-}
+/// Answers, each costing its bytes plus its key's weight.
+type Answers = BudgetMap<Key, Bytes, CACHE_BUDGET_BYTES>;
 
 impl std::fmt::Debug for AnswerCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -203,7 +256,7 @@ impl AnswerCache {
             read_from,
             replayable: None,
         };
-        if let Some(bytes) = self.lock().map.get(&key) {
+        if let Some(bytes) = self.lock().get(&key) {
             return Ok(Some(answer(bytes.clone())));
         }
         self.computed.fetch_add(1, Ordering::Relaxed);
@@ -219,15 +272,7 @@ impl AnswerCache {
             return Ok(None);
         };
         let cost = bytes.len() + weight + std::mem::size_of::<K>();
-        let mut answers = self.lock();
-        if answers.bytes + cost > CACHE_BUDGET_BYTES {
-            answers.map.clear();
-            answers.bytes = 0;
-        }
-        if cost <= CACHE_BUDGET_BYTES {
-            answers.bytes += cost;
-            answers.map.insert(key, bytes.clone());
-        }
+        self.lock().insert(key, bytes.clone(), cost);
         Ok(Some(answer(bytes)))
     }
 
@@ -450,7 +495,19 @@ mod tests {
             .await
             .unwrap();
         assert!(found.is_none());
-        assert!(cache.lock().map.is_empty());
+        assert!(cache.lock().is_empty());
+    }
+
+    #[test]
+    fn a_budget_map_counts_replaced_entries_once_and_starts_over_past_its_budget() {
+        let mut map = BudgetMap::<&str, u8, 100>::default();
+        map.insert("a", 1, 40);
+        map.insert("a", 2, 50);
+        assert_eq!((map.bytes(), map.get("a")), (50, Some(&2)));
+        map.insert("too big", 3, 101);
+        assert_eq!((map.bytes(), map.len()), (50, 1), "an entry over the budget is not kept");
+        map.insert("b", 4, 60);
+        assert_eq!((map.bytes(), map.get("a"), map.get("b")), (60, None, Some(&4)));
     }
 
     #[tokio::test]
@@ -470,8 +527,8 @@ mod tests {
                 .unwrap();
         }
         let answers = cache.lock();
-        assert!(answers.bytes <= CACHE_BUDGET_BYTES, "{}", answers.bytes);
-        assert_eq!(answers.map.len(), 1, "heavy keys pushed older answers out");
+        assert!(answers.bytes() <= CACHE_BUDGET_BYTES, "{}", answers.bytes());
+        assert_eq!(answers.len(), 1, "heavy keys pushed older answers out");
     }
 
     #[tokio::test]
