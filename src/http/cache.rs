@@ -505,9 +505,16 @@ mod tests {
         map.insert("a", 2, 50);
         assert_eq!((map.bytes(), map.get("a")), (50, Some(&2)));
         map.insert("too big", 3, 101);
-        assert_eq!((map.bytes(), map.len()), (50, 1), "an entry over the budget is not kept");
+        assert_eq!(
+            (map.bytes(), map.len()),
+            (50, 1),
+            "an entry over the budget is not kept"
+        );
         map.insert("b", 4, 60);
-        assert_eq!((map.bytes(), map.get("a"), map.get("b")), (60, None, Some(&4)));
+        assert_eq!(
+            (map.bytes(), map.get("a"), map.get("b")),
+            (60, None, Some(&4))
+        );
     }
 
     #[tokio::test]
