@@ -79,6 +79,12 @@ pub struct Config {
           default_value = "10", value_parser = parse_seconds)]
     pub body_timeout: Duration,
 
+    /// Seconds an answer may wait for the client to read any of it before its connection
+    /// closes (a client that stopped reading).
+    #[arg(long, value_name = "SECONDS", env = "UNDERSTUDY_WRITE_TIMEOUT",
+          default_value = "30", value_parser = parse_seconds)]
+    pub write_timeout: Duration,
+
     /// Open connections at most (per listening port); more wait until one closes.
     #[arg(long, value_name = "N", env = "UNDERSTUDY_MAX_CONNECTIONS",
           default_value_t = server::DEFAULT_MAX_CONNECTIONS,
@@ -144,6 +150,7 @@ impl Config {
         ServerOptions {
             header_timeout: self.header_timeout,
             body_timeout: self.body_timeout,
+            write_timeout: self.write_timeout,
             max_connections: self.max_connections,
             shutdown_timeout: self.shutdown_timeout,
         }

@@ -6,15 +6,19 @@
 //!   keep-alive connections.
 //! - A request body that sends nothing for [`ServerOptions::body_timeout`] fails to read; the
 //!   answer is the handler's error and the connection is closed after it.
+//! - An answer the client reads nothing of for [`ServerOptions::write_timeout`] (once the
+//!   kernel's buffers are full) is abandoned and its connection closed.
 //! - At most [`ServerOptions::max_connections`] are open at once; past that, new connections
 //!   wait in the kernel's backlog until one closes.
 //! - On shutdown the listener closes at once, idle connections close, in-flight requests get up
 //!   to [`ServerOptions::shutdown_timeout`] to finish, and whatever remains is then dropped.
 
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -23,6 +27,7 @@ use axum::extract::Request;
 use http_body::Body as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -33,11 +38,18 @@ use tower_http::timeout::TimeoutBody;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request body may send nothing, unless `--body-timeout` says otherwise.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an answer may wait for the client to read any of it, unless `--write-timeout` says
+/// otherwise: generous, since a client paused in a debugger is not an attack.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Open connections at most, unless `--max-connections` says otherwise: below the usual limit
 /// of 1,024 open files, so the cap is reached before `accept` starts failing.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// How long shutdown waits for in-flight requests, unless `--shutdown-timeout` says otherwise.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Each connection's send buffer (the kernel's own tuning would grow it to megabytes): a write
+/// the client holds up resumes once a part of it drains, so the write timeout measures a
+/// client that stopped reading rather than one reading slower than a large buffer drains.
+const SEND_BUFFER: usize = 256 * 1024;
 /// How long to wait after `accept` fails for want of resources (too many open files), so the
 /// loop does not spin while connections close.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -47,6 +59,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub struct ServerOptions {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+    pub write_timeout: Duration,
     pub max_connections: usize,
     pub shutdown_timeout: Duration,
 }
@@ -56,6 +69,7 @@ impl Default for ServerOptions {
         Self {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
@@ -159,6 +173,7 @@ impl Connection {
         // Answers are written whole; waiting for an ACK before a second segment only adds
         // latency.
         let _ = stream.set_nodelay(true);
+        let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER);
         let body_timeout = self.options.body_timeout;
         let router = self.router;
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
@@ -180,6 +195,7 @@ impl Connection {
             .timer(TokioTimer::new())
             .header_read_timeout(self.options.header_timeout)
             .keep_alive(true);
+        let stream = WriteDeadline::new(stream, self.options.write_timeout);
         let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
         let outcome = tokio::select! {
             outcome = connection.as_mut() => outcome,
@@ -194,5 +210,97 @@ impl Connection {
             // Timeouts, resets and malformed requests are the client's business.
             tracing::debug!(%error, "connection closed with an error");
         }
+    }
+}
+
+/// A connection's stream whose writes fail once one has waited `limit` for the client to read:
+/// a client that stops reading an answer (larger than the kernel's buffers) would otherwise hold
+/// its connection, and its place under the cap, for ever. Only a write that cannot proceed is
+/// timed: an idle connection is the header timeout's business.
+struct WriteDeadline<S> {
+    inner: S,
+    limit: Duration,
+    /// Armed when a write finds the client not reading; dropped by any progress.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteDeadline<S> {
+    fn new(inner: S, limit: Duration) -> Self {
+        Self {
+            inner,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// `attempt`'s outcome, or a timeout once writes have made no progress for the limit.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        attempt: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if attempt.is_ready() {
+            self.stalled = None;
+            return attempt;
+        }
+        let limit = self.limit;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read nothing of the answer within the write timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for WriteDeadline<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.watch(cx, attempt)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.watch(cx, attempt)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_flush(cx);
+        this.watch(cx, attempt)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let attempt = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.watch(cx, attempt)
     }
 }

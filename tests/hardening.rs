@@ -1,5 +1,5 @@
-//! Nothing grows without bound and nothing hangs, over real sockets: header, idle
-//! and body timeouts, the connection cap, the journal's byte budget, the fault-rule cap and
+//! Nothing grows without bound and nothing hangs, over real sockets: header, idle, body and
+//! write timeouts, the connection cap, the journal's byte budget, the fault-rule cap and
 //! linear-time globs, the bound on generated seeds.
 //!
 //! Each test serves the app in its own runtime through `understudy::server::serve` with the
@@ -12,8 +12,9 @@ use std::time::Duration;
 use common::{TestApp, spawn_server};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use understudy::StateOptions;
+use understudy::seed::SeedSource;
 use understudy::server::ServerOptions;
 
 /// Longer than any timeout these tests set, by far: reaching it means the server never
@@ -195,6 +196,110 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
         parse(&format!("{}{answer}", first[0] as char)),
         (200, json!({"status": "ok"}))
     );
+}
+
+/// The default seed with `per_tenant` generated contacts for each tenant: its snapshot
+/// (`GET /__admin/seed`) is an answer of megabytes, more than the kernel's buffers hold.
+fn seed_generating(per_tenant: u32) -> SeedSource {
+    let mut document: Value =
+        serde_json::from_str(understudy::seed::DEFAULT_SEED).expect("the default seed");
+    document["generate"] = json!({ "seed": 42, "contacts_per_tenant": per_tenant });
+    SeedSource {
+        name: "generated.json".into(),
+        text: document.to_string(),
+    }
+}
+
+/// A server on the default seed with `per_tenant` generated contacts a tenant, and a
+/// connection to it that has asked for the seed's snapshot (an answer of megabytes) with a
+/// receive buffer of `receive_bytes` (the kernel's tuning would grow it to megabytes), so that
+/// what the client does not read soon holds up the server's writes.
+async fn snapshot_requested(
+    per_tenant: u32,
+    options: ServerOptions,
+    receive_bytes: u32,
+) -> (TestApp, TcpStream) {
+    let state = StateOptions {
+        seeds: vec![seed_generating(per_tenant)],
+        ..StateOptions::default()
+    };
+    let app = spawn(state, options).await;
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket
+        .set_recv_buffer_size(receive_bytes)
+        .expect("buffer size");
+    let mut stream = socket.connect(app.address).await.expect("connect");
+    stream
+        .write_all(b"GET /__admin/seed HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    (app, stream)
+}
+
+#[tokio::test]
+async fn an_answer_the_client_stops_reading_is_abandoned_after_the_write_timeout() {
+    let options = ServerOptions {
+        write_timeout: short(300),
+        max_connections: 1,
+        ..ServerOptions::default()
+    };
+    let (app, mut stalled) = snapshot_requested(300, options, 32 * 1024).await;
+    // The one place under the cap is the stalled reader's until the server gives up on it.
+    tokio::time::sleep(short(100)).await;
+    assert_eq!(
+        call(&app, "GET", "/__admin/health", &[], "").await,
+        (200, json!({"status": "ok"}))
+    );
+
+    // What the stalled reader gets, read at last: the start of the answer, never its end.
+    let mut received = Vec::new();
+    let _ = tokio::time::timeout(NEVER, stalled.read_to_end(&mut received)).await;
+    let received = String::from_utf8_lossy(&received);
+    let (head, body) = received.split_once("\r\n\r\n").expect("the answer's head");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let declared: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .and_then(|length| length.parse().ok())
+        .expect("a content length");
+    assert!(
+        body.len() < declared,
+        "{} of {declared} bytes arrived",
+        body.len()
+    );
+}
+
+#[tokio::test]
+async fn a_slow_reader_gets_the_whole_answer() {
+    let options = ServerOptions {
+        write_timeout: Duration::from_secs(1),
+        ..ServerOptions::default()
+    };
+    let (_app, mut reader) = snapshot_requested(800, options, 128 * 1024).await;
+    // Each pause is shorter than the write timeout; all of them together are far longer.
+    let mut received = Vec::new();
+    let mut chunk = vec![0u8; 128 * 1024];
+    let mut pauses = 0;
+    loop {
+        let read = tokio::time::timeout(NEVER, reader.read(&mut chunk))
+            .await
+            .expect("the server goes on sending")
+            .expect("read");
+        if read == 0 {
+            break;
+        }
+        received.extend_from_slice(&chunk[..read]);
+        tokio::time::sleep(short(100)).await;
+        pauses += 1;
+    }
+    assert!(pauses > 4, "{pauses} pauses: the answer never waited");
+    let (status, snapshot) = parse(&String::from_utf8_lossy(&received));
+    assert_eq!(status, 200);
+    let accounts = snapshot["agentclara"]["accounts"]
+        .as_array()
+        .expect("accounts");
+    let contacts = accounts[0]["contacts"].as_array().expect("contacts");
+    assert!(contacts.len() > 800, "{} contacts", contacts.len());
 }
 
 #[tokio::test]

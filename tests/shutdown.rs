@@ -178,6 +178,8 @@ fn help_names_every_hardening_flag_and_variable() {
         "UNDERSTUDY_HEADER_TIMEOUT",
         "--body-timeout",
         "UNDERSTUDY_BODY_TIMEOUT",
+        "--write-timeout",
+        "UNDERSTUDY_WRITE_TIMEOUT",
         "--max-connections",
         "UNDERSTUDY_MAX_CONNECTIONS",
         "--shutdown-timeout",
