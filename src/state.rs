@@ -317,13 +317,10 @@ impl AppState {
             .collect()
     }
 
-    /// The data of the default namespace, or of the namespace `name`, as a seed document
-    /// ([`seed::snapshot`]), read on a reader in one transaction; `None` when no namespace
+    /// The data of the default namespace, or of the namespace `name`, as a seed document in
+    /// JSON ([`seed::snapshot`]), read on a reader in one transaction; `None` when no namespace
     /// `name` exists.
-    pub async fn snapshot(
-        &self,
-        name: Option<&str>,
-    ) -> Result<Option<serde_json::Value>, StoreError> {
+    pub async fn snapshot(&self, name: Option<&str>) -> Result<Option<Vec<u8>>, StoreError> {
         let db = match name {
             None => self.0.store.live().clone(),
             // Only a namespace already made: reading must not make one.

@@ -149,6 +149,7 @@ fn a_snapshot_is_valid_against_the_schema() {
         .block_on(state.snapshot(None))
         .expect("snapshot")
         .expect("the default namespace");
+    let snapshot: serde_json::Value = serde_json::from_slice(&snapshot).expect("JSON");
     let found = problems(&validator, &snapshot);
     assert!(found.is_empty(), "{found:#?}");
 }

@@ -206,10 +206,10 @@ async fn seed(
 /// `GET /__admin/seed[?namespace=<name>]`: the data of the default namespace, or of that
 /// namespace, as a seed document that `POST /__admin/seed` (or `--seed`) loads back into the
 /// same data.
-async fn snapshot(State(state): State<AppState>, query: QueryPairs) -> Result<axum::Json<Value>> {
+async fn snapshot(State(state): State<AppState>, query: QueryPairs) -> Result<Response> {
     let namespace = query_namespace(&query)?;
     match state.snapshot(namespace.as_deref()).await? {
-        Some(document) => Ok(axum::Json(document)),
+        Some(document) => Ok(([(CONTENT_TYPE, "application/json")], document).into_response()),
         None => Err(AdminError::NotFound(format!(
             "no namespace `{}`",
             namespace.unwrap_or_default()

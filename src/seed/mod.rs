@@ -171,8 +171,8 @@ pub struct Section {
     /// The JSON Schema of one tenant as the section lists it.
     pub tenant_schema: fn(&TenantTable, &mut SchemaGenerator) -> Schema,
     /// Writes the section's tenants and records, as stored in a database, back as a section
-    /// that `load` stores again as it is.
-    pub export: fn(&TenantTable, &Connection) -> rusqlite::Result<Value>,
+    /// (JSON, onto the end of the buffer) that `load` stores again as it is.
+    pub export: fn(&TenantTable, &Connection, &mut Vec<u8>) -> rusqlite::Result<()>,
 }
 
 /// The most contacts one tenant may have generated, and all tenants of a load together: a
@@ -232,15 +232,37 @@ where
 /// The data of a database as a seed document: every vendor's section with every tenant and
 /// record, ids and timestamps explicit, and no `generate` block, so that loading it stores the
 /// same data again. Run it in one read transaction, so that every section is of one moment.
+///
+/// Written as JSON text a tenant at a time: a document of a million contacts is hundreds of
+/// megabytes as text and several times that as a [`Value`]. Sections come in the order of
+/// their slugs, as a JSON object's keys are written everywhere else.
 pub fn snapshot(
     conn: &Connection,
     sections: &[(&'static str, Section)],
-) -> rusqlite::Result<Value> {
-    let mut document = serde_json::Map::new();
-    for (slug, section) in sections {
-        document.insert((*slug).to_owned(), (section.export)(&section.table, conn)?);
+) -> rusqlite::Result<Vec<u8>> {
+    let mut sorted: Vec<&(&'static str, Section)> = sections.iter().collect();
+    sorted.sort_unstable_by_key(|(slug, _)| *slug);
+    let mut document = Vec::new();
+    for (index, (slug, section)) in sorted.into_iter().enumerate() {
+        document.push(if index == 0 { b'{' } else { b',' });
+        write_json(&mut document, slug)?;
+        document.push(b':');
+        (section.export)(&section.table, conn, &mut document)?;
     }
-    Ok(Value::Object(document))
+    if document.is_empty() {
+        document.push(b'{');
+    }
+    document.push(b'}');
+    Ok(document)
+}
+
+/// `value` as JSON text onto the end of `out`.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+) -> rusqlite::Result<()> {
+    serde_json::to_writer(out, value)
+        .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
 }
 
 /// A seed document, parsed and its frame checked.
@@ -400,11 +422,28 @@ mod tests {
             table: TenantTable::new("vendor_accounts", "account", &["key"]),
             load: |_, _, _| Ok(()),
             tenant_schema: |_, _| Schema::default(),
-            export: |_, _| Ok(Value::Null),
+            export: |_, _, _| Ok(()),
         };
         let sections = [("vendor", section)];
         let document = Document::parse(&source, &sections)?;
         check_generation_bounds(&[document], &sections)
+    }
+
+    #[test]
+    fn a_snapshot_writes_each_section_under_its_slug_in_the_slugs_order() {
+        let conn = Connection::open_in_memory().expect("database");
+        let section = Section {
+            table: TenantTable::new("vendor_accounts", "account", &["key"]),
+            load: |_, _, _| Ok(()),
+            tenant_schema: |_, _| Schema::default(),
+            export: |table, _, out| write_json(out, &[table.kind]),
+        };
+        let written = snapshot(&conn, &[("zeta", section), ("alpha", section)]);
+        assert_eq!(
+            String::from_utf8(written.expect("snapshot")).expect("UTF-8"),
+            r#"{"alpha":["account"],"zeta":["account"]}"#
+        );
+        assert_eq!(snapshot(&conn, &[]).expect("snapshot"), b"{}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::{MAX_GENERATED_PER_TENANT, Result, Section, SeedContext, SeedError};
+use super::{MAX_GENERATED_PER_TENANT, Result, Section, SeedContext, SeedError, write_json};
 use crate::tenancy::TenantTable;
 use crate::time::{Millis, Precision, TimeFormat};
 
@@ -135,9 +135,14 @@ fn tenant_schema<T: Tenants>(table: &TenantTable, generator: &mut SchemaGenerato
     schema
 }
 
-/// Writes the section back: `{"<list>": [tenant, …]}`, tenants in row order (the order they
-/// were loaded in), each its credentials plus what [`Tenants::export`] writes of it.
-fn export<T: Tenants>(table: &TenantTable, conn: &Connection) -> rusqlite::Result<Value> {
+/// Writes the section back onto `out`: `{"<list>": [tenant, …]}`, tenants in row order (the
+/// order they were loaded in), each its credentials plus what [`Tenants::export`] writes of it,
+/// written out before the next is read (so only one tenant is ever held as a [`Value`]).
+fn export<T: Tenants>(
+    table: &TenantTable,
+    conn: &Connection,
+    out: &mut Vec<u8>,
+) -> rusqlite::Result<()> {
     let sql = format!(
         "SELECT id, {} FROM {} ORDER BY id",
         table.credentials.join(", "),
@@ -152,8 +157,10 @@ fn export<T: Tenants>(table: &TenantTable, conn: &Connection) -> rusqlite::Resul
             Ok((row.get(0)?, credentials))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut tenants = Vec::with_capacity(rows.len());
-    for (id, credentials) in rows {
+    out.push(b'{');
+    write_json(out, table.list())?;
+    out.extend_from_slice(b":[");
+    for (index, (id, credentials)) in rows.into_iter().enumerate() {
         let stored = Stored {
             conn,
             table: *table,
@@ -163,9 +170,13 @@ fn export<T: Tenants>(table: &TenantTable, conn: &Connection) -> rusqlite::Resul
         for (field, value) in table.credentials.iter().zip(credentials) {
             tenant[*field] = Value::String(value);
         }
-        tenants.push(tenant);
+        if index > 0 {
+            out.push(b',');
+        }
+        write_json(out, &tenant)?;
     }
-    Ok(json!({ table.list(): tenants }))
+    out.extend_from_slice(b"]}");
+    Ok(())
 }
 
 /// One stored tenant being written back (see [`Tenants::export`]).
