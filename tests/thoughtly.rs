@@ -1641,3 +1641,24 @@ async fn a_reset_of_the_default_namespace_clears_its_count() {
     assert_eq!(status, 200);
     assert_eq!(get(&app, CONTACTS, TEAM_A).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_seeded_contact_keeps_its_tags_in_the_order_listed_each_once() {
+    // A seed stores tag rows in key order, not as listed: the contact must not tell.
+    let seed = json!({"thoughtly": {"teams": [
+        {"team_id": "team_a", "api_token": "token_a", "contacts": [
+            {"id": "c1", "phone_number": "+14155550101", "tags": ["vip", "lead", "vip", "a"],
+             "created_at": "2025-08-01T10:00:00Z"},
+            {"id": "c0", "tags": ["lead"], "created_at": "2025-08-02T10:00:00Z"}
+        ]}
+    ]}});
+    let app = spawn_app_with_seed(seed).await;
+    let (status, body) = get(&app, &format!("{CONTACTS}?tags=vip"), TEAM_A).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["total"], 1);
+    assert_eq!(
+        body["data"]["contacts"][0]["tags"],
+        json!(["vip", "lead", "a"])
+    );
+    lists_exactly(&app, &[("tags=lead", &["c0", "c1"]), ("tags=a", &["c1"])]).await;
+}

@@ -164,6 +164,35 @@ pub fn insert_contact(
     team: i64,
     contact: &StoredContact<'_>,
 ) -> rusqlite::Result<()> {
+    let tag_rows = insert_contact_row(conn, team, contact)?;
+    insert_tag_rows(conn, &tag_rows)
+}
+
+/// One row of `thoughtly_contact_tags`: a contact under one of its tags.
+pub struct TagRow {
+    team: i64,
+    tag: String,
+    has_phone: bool,
+    contact_id: String,
+    position: i64,
+    search_text: Option<String>,
+    tags: Option<String>,
+}
+
+impl TagRow {
+    /// Its place in the table's key, which inserts in this order only append to.
+    pub fn key(&self) -> (i64, &str, bool, &str) {
+        (self.team, &self.tag, self.has_phone, &self.contact_id)
+    }
+}
+
+/// Inserts the contact (and its row among the phoneless ones) and answers its tag rows, which
+/// [`insert_tag_rows`] stores: right away for one contact, sorted by key for a seed's many.
+pub fn insert_contact_row(
+    conn: &Connection,
+    team: i64,
+    contact: &StoredContact<'_>,
+) -> rusqlite::Result<Vec<TagRow>> {
     let attributes = Value::Object(contact.attributes.clone()).to_string();
     conn.prepare_cached(
         "INSERT INTO thoughtly_contacts (team, id, name, phone_number, email, country_code,
@@ -184,7 +213,7 @@ pub fn insert_contact(
     let has_phone = contact.phone_number.is_some_and(|phone| !phone.is_empty());
     // Only tag rows and phoneless contacts keep the text: most contacts need none.
     if has_phone && contact.tags.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let search_text = search::searchable_text([
         contact.name,
@@ -199,26 +228,44 @@ pub fn insert_contact(
         )?
         .execute(params![team, contact.id, search_text])?;
     }
-    let mut link = conn.prepare_cached(
-        "INSERT OR IGNORE INTO thoughtly_contact_tags
-             (team, tag, has_phone, contact_id, position, search_text, tags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
     let tags = Value::from(contact.tags).to_string();
     let inline = (search_text.len() + tags.len()) * contact.tags.len() <= INLINE_BYTES;
     let (search_text, tags) = match inline {
         true => (Some(search_text), Some(tags)),
         false => (None, None),
     };
-    for (position, tag) in contact.tags.iter().enumerate() {
-        link.execute(params![
+    Ok(contact
+        .tags
+        .iter()
+        .enumerate()
+        .map(|(position, tag)| TagRow {
             team,
-            tag,
+            tag: tag.clone(),
             has_phone,
-            contact.id,
-            position as i64,
-            search_text,
-            tags
+            contact_id: contact.id.to_owned(),
+            position: position as i64,
+            search_text: search_text.clone(),
+            tags: tags.clone(),
+        })
+        .collect())
+}
+
+/// Stores tag rows; a tag a contact lists twice keeps the first row given.
+pub fn insert_tag_rows(conn: &Connection, rows: &[TagRow]) -> rusqlite::Result<()> {
+    let mut link = conn.prepare_cached(
+        "INSERT OR IGNORE INTO thoughtly_contact_tags
+             (team, tag, has_phone, contact_id, position, search_text, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for row in rows {
+        link.execute(params![
+            row.team,
+            row.tag,
+            row.has_phone,
+            row.contact_id,
+            row.position,
+            row.search_text,
+            row.tags
         ])?;
     }
     Ok(())
