@@ -1015,3 +1015,28 @@ async fn the_openapi_document_is_served() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_seeded_contact_keeps_its_tags_in_the_order_listed_each_once() {
+    // A tag listed twice is stored once, at its first place.
+    let seed = json!({"agentclara": {"accounts": [
+        {"api_key": "sk_test_a", "contacts": [
+            {"id": "cust_Tagged000001", "name": "Tagged", "tags": ["vip", "lead", "vip", "a"],
+             "created_at": "2025-06-01T10:00:00Z"},
+            {"id": "cust_Tagged000000", "name": "Other", "tags": ["lead"],
+             "created_at": "2025-06-02T10:00:00Z"}
+        ]}
+    ]}});
+    let app = spawn_app_with_seed(seed).await;
+    let (status, body) = get(&app, "/agentclara/contacts/cust_Tagged000001", KEY_A).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["tags"], json!(["vip", "lead", "a"]));
+    let (_, listed) = get(&app, "/agentclara/contacts?tag=vip", KEY_A).await;
+    let ids: Vec<&str> = listed["data"]
+        .as_array()
+        .expect("contacts")
+        .iter()
+        .filter_map(|contact| contact["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["cust_Tagged000001"]);
+}

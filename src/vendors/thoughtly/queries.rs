@@ -1,5 +1,7 @@
 //! Thoughtly's tables and the queries behind its operations.
 
+use std::cmp::Ordering;
+
 use rand::RngExt;
 use rand::rngs::StdRng;
 use rusqlite::types::Type;
@@ -180,8 +182,12 @@ pub struct TagRow {
 }
 
 impl TagRow {
-    /// Its place in the table's key, which inserts in this order only append to.
-    pub fn key(&self) -> (i64, &str, bool, &str) {
+    /// The order of the table's key.
+    pub fn by_key(a: &Self, b: &Self) -> Ordering {
+        a.key().cmp(&b.key())
+    }
+
+    fn key(&self) -> (i64, &str, bool, &str) {
         (self.team, &self.tag, self.has_phone, &self.contact_id)
     }
 }

@@ -10,7 +10,9 @@ use serde_json::{Map, Value, json};
 
 use super::models::{QUEUED, is_blank};
 use super::queries::{self, StoredCall, StoredContact, TagRow};
-use crate::seed::tenants::{Stored, Tenant, Tenants, given_times, json_column, timestamp};
+use crate::seed::tenants::{
+    KeyOrdered, Stored, Tenant, Tenants, given_times, json_column, timestamp,
+};
 use crate::seed::{Result, fakes};
 use crate::tenancy::{RATE_LIMIT_NOTE, TenantTable};
 use crate::time::Millis;
@@ -100,17 +102,10 @@ const SOURCES: &[&str] = &[
 pub const TENANTS: TenantTable =
     TenantTable::new("thoughtly_teams", "team", &["api_token", "team_id"]).noting(RATE_LIMIT_NOTE);
 
-/// Tag rows a team's load holds before storing them in key order: inserted as they come, each
-/// lands at a random place (contact ids are random) and a million-contact seed spends seconds
-/// on it.
-const HELD_TAG_ROWS: usize = 100_000;
-
 /// Loads one team, keeping its contact ids unique.
-#[derive(Default)]
 pub struct TeamLoader {
     contact_ids: HashSet<String>,
-    /// Tag rows not stored yet (at most [`HELD_TAG_ROWS`]).
-    tag_rows: Vec<TagRow>,
+    tag_rows: KeyOrdered<TagRow>,
 }
 
 impl Tenants for TeamLoader {
@@ -119,7 +114,10 @@ impl Tenants for TeamLoader {
 
     fn start(tenant: &mut Tenant<'_>, seed: &TeamSeed) -> Result<Self> {
         tenant.set("rate_limit", seed.rate_limit)?;
-        Ok(Self::default())
+        Ok(Self {
+            contact_ids: HashSet::new(),
+            tag_rows: KeyOrdered::new(TagRow::by_key, queries::insert_tag_rows),
+        })
     }
 
     fn contacts(seed: &TeamSeed) -> &[ContactSeed] {
@@ -128,7 +126,7 @@ impl Tenants for TeamLoader {
 
     /// The calls, after the contacts: they can name any contact.
     fn finish(&mut self, tenant: &mut Tenant<'_>, seed: &TeamSeed) -> Result {
-        self.store_tag_rows(tenant)?;
+        self.tag_rows.store(tenant.ctx.tx)?;
         for (path, call) in tenant.listed("calls", &seed.calls) {
             Self::insert_listed_call(tenant, &path, call)?;
         }
@@ -327,20 +325,8 @@ impl TeamLoader {
 
     fn insert(&mut self, tenant: &Tenant<'_>, contact: &StoredContact<'_>) -> Result {
         let tag_rows = queries::insert_contact_row(tenant.ctx.tx, tenant.id, contact)?;
-        self.tag_rows.extend(tag_rows);
+        self.tag_rows.hold(tenant.ctx.tx, tag_rows)?;
         self.contact_ids.insert(contact.id.to_owned());
-        if self.tag_rows.len() >= HELD_TAG_ROWS {
-            self.store_tag_rows(tenant)?;
-        }
-        Ok(())
-    }
-
-    /// Stores the tag rows held, in key order (a stable sort: of a tag a contact lists twice,
-    /// the first row given is kept, as when each is stored right away).
-    fn store_tag_rows(&mut self, tenant: &Tenant<'_>) -> Result {
-        self.tag_rows.sort_by(|a, b| a.key().cmp(&b.key()));
-        queries::insert_tag_rows(tenant.ctx.tx, &self.tag_rows)?;
-        self.tag_rows.clear();
         Ok(())
     }
 }
