@@ -330,7 +330,7 @@ impl<R> KeyOrdered<R> {
         }
     }
 
-    /// Holds `rows`, storing every row held once there are [`Self::BATCH`].
+    /// Holds `rows`, storing every row held once there is a full batch of them.
     pub fn hold(&mut self, conn: &Connection, rows: impl IntoIterator<Item = R>) -> Result {
         self.held.extend(rows);
         if self.held.len() >= Self::BATCH {
