@@ -57,7 +57,7 @@ impl Seed {
         let areas = database.with_writer(|conn| -> Result<Vec<Area>, E> {
             // Nothing of a seed is ever rolled back: on any error the whole database goes. So
             // it is built without a journal, and SQLite no longer copies every page a statement
-            // changes into a statement journal first (a tenth of a million-contact start).
+            // changes into a statement journal first (about a second of a million-contact start).
             let journal: String = conn
                 .pragma_query_value(None, "journal_mode", |row| row.get(0))
                 .map_err(StoreError::from)?;
