@@ -17,9 +17,7 @@ use crate::control::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journ
 use crate::http::cache::{AnswerCache, TenantCache};
 use crate::http::rate_limit::RateLimiter;
 use crate::seed::{self, Section, SeedError, SeedSource};
-use crate::store::{
-    Db, Gone, NamespaceInfo, NamespaceLimits, SchemaPart, Store, StoreError, search,
-};
+use crate::store::{Db, Gone, NamespaceInfo, NamespaceLimits, SchemaPart, Store, StoreError};
 use crate::tenancy::{self, TenantCard};
 
 /// How often idle namespaces are looked for: a quarter of the idle timeout, within these.
@@ -296,16 +294,8 @@ impl AppState {
     fn load_template(&self, sources: &[SeedSource]) -> Result<(), SeedError> {
         let now = self.0.clock.now(None);
         let sections = self.seed_sections();
-        self.0.store.replace_template(|tx| {
-            // Each vendor's records are indexed on a second thread once they are all in, while
-            // the next vendor loads.
-            let mut index = search::Builder::start()?;
-            seed::load(sources, &sections, now, tx, |slug| index.feed(tx, slug))?;
-            let started = std::time::Instant::now();
-            index.finish(tx)?;
-            tracing::info!(waited = ?started.elapsed(), "search indexes built");
-            Ok(())
-        })
+        let documents = seed::read(sources, &sections)?;
+        self.0.store.replace_template(documents.fills(now))
     }
 
     /// Each served vendor's seed section, keyed by its slug.

@@ -353,7 +353,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::store::{NamespaceLimits, SchemaPart, Scope, Store};
+    use crate::store::{Fill, NamespaceLimits, SchemaPart, Scope, Store};
 
     const SCHEMA: SchemaPart = SchemaPart {
         area: "things",
@@ -586,10 +586,10 @@ mod tests {
     async fn namespaces_that_have_not_written_share_the_seeds_answers() {
         let store = store();
         store
-            .replace_template::<StoreError>(|tx| {
+            .replace_template::<StoreError>(vec![Fill::new("things", |tx| {
                 tx.execute("INSERT INTO things VALUES ('seeded', 1)", [])?;
                 Ok(())
-            })
+            })])
             .unwrap();
         let cache = AnswerCache::default();
         let runs = Arc::new(AtomicUsize::new(0));

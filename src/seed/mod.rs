@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::store::StoreError;
+use crate::store::{Fill, StoreError};
 use crate::tenancy::TenantTable;
 use crate::time::Millis;
 
@@ -182,51 +182,66 @@ pub struct Section {
 pub const MAX_GENERATED_PER_TENANT: u64 = 1_000_000;
 pub const MAX_GENERATED_TOTAL: u64 = 2_000_000;
 
-/// Loads every source, in order, into `tx`: later files add tenants to earlier ones. `sections`
-/// names each vendor's section by its key (the vendor's slug). `loaded(slug)` is called once
-/// the vendor's records are all in: after the last document holding its section.
-pub fn load<E>(
-    sources: &[SeedSource],
-    sections: &[(&'static str, Section)],
-    now: Millis,
-    tx: &Transaction<'_>,
-    mut loaded: impl FnMut(&str) -> Result<(), E>,
-) -> Result<(), SeedError>
-where
-    SeedError: From<E>,
-{
+/// Seed documents read and checked, ready to load ([`Documents::fills`]).
+pub struct Documents<'a> {
+    documents: Vec<Document<'a>>,
+    sections: &'a [(&'static str, Section)],
+}
+
+/// Reads every source and refuses, before any work, a document that is not a seed document or
+/// a load that would generate too much. `sections` names each vendor's section by its key (the
+/// vendor's slug).
+pub fn read<'a>(
+    sources: &'a [SeedSource],
+    sections: &'a [(&'static str, Section)],
+) -> Result<Documents<'a>, SeedError> {
     let documents = sources
         .iter()
         .map(|source| Document::parse(source, sections))
         .collect::<Result<Vec<_>, _>>()?;
     check_generation_bounds(&documents, sections)?;
-    let progress = Progress::to_terminal();
-    for (source_index, document) in documents.iter().enumerate() {
-        for (name, section) in &document.sections {
-            let Some((slug, spec)) = sections.iter().find(|(slug, _)| slug == name) else {
-                continue; // refused when the document was parsed
-            };
-            let context = SeedContext {
-                tx,
-                now,
-                settings: document.settings,
-                source_name: &document.source.name,
-                source_index,
-                slug,
-            };
-            let started = std::time::Instant::now();
-            progress.start(slug);
-            (spec.load)(&spec.table, &context, section)?;
-            progress.done(slug, started.elapsed());
-            let last = documents
-                .iter()
-                .rposition(|later| later.sections.contains_key(*slug));
-            if last == Some(source_index) {
-                loaded(slug)?;
-            }
-        }
+    Ok(Documents {
+        documents,
+        sections,
+    })
+}
+
+impl Documents<'_> {
+    /// One fill per vendor with a section, into its area (named by its slug): each loads the
+    /// vendor's section of every document, in order, so later files add tenants to earlier
+    /// ones. Vendors load side by side: nothing of one vendor's depends on another's.
+    pub fn fills(&self, now: Millis) -> Vec<Fill<'_, SeedError>> {
+        let progress = Progress::to_terminal();
+        self.sections
+            .iter()
+            .filter(|(slug, _)| {
+                self.documents
+                    .iter()
+                    .any(|document| document.sections.contains_key(*slug))
+            })
+            .map(|(slug, spec)| {
+                Fill::new(slug, move |tx| {
+                    let started = std::time::Instant::now();
+                    for (source_index, document) in self.documents.iter().enumerate() {
+                        let Some(section) = document.sections.get(*slug) else {
+                            continue;
+                        };
+                        let context = SeedContext {
+                            tx,
+                            now,
+                            settings: document.settings,
+                            source_name: &document.source.name,
+                            source_index,
+                            slug,
+                        };
+                        (spec.load)(&spec.table, &context, section)?;
+                    }
+                    progress.done(slug, started.elapsed());
+                    Ok(())
+                })
+            })
+            .collect()
     }
-    Ok(())
 }
 
 /// The data of a database as a seed document: every vendor's section with every tenant and
@@ -384,6 +399,7 @@ fn too_many(count: u64) -> String {
 
 /// Progress of a seed load on stderr, shown only when stderr is a terminal (a large seed takes
 /// seconds; CI logs should not fill with it).
+#[derive(Debug, Clone, Copy)]
 struct Progress {
     shown: bool,
 }
@@ -396,15 +412,9 @@ impl Progress {
         }
     }
 
-    fn start(&self, slug: &str) {
+    fn done(self, slug: &str, took: std::time::Duration) {
         if self.shown {
-            eprint!("seeding {slug}…");
-        }
-    }
-
-    fn done(&self, slug: &str, took: std::time::Duration) {
-        if self.shown {
-            eprintln!("\rseeding {slug}: done in {:.2} s", took.as_secs_f64());
+            eprintln!("seeded {slug} in {:.2} s", took.as_secs_f64());
         }
     }
 }

@@ -43,6 +43,8 @@ pub enum StoreError {
     CommitFailed(String),
     #[error("the write-ahead log could not be emptied: a reader held it")]
     CheckpointBusy,
+    #[error("no part of the schema has the area `{0}`")]
+    UnknownArea(&'static str),
     #[error(
         "{path}: its table `{table}` is not the one this version of Understudy makes (this \
          version's columns: {wanted}; the file's: {found}): the file was written by another \
@@ -68,6 +70,26 @@ const META_SCHEMA: &str =
 pub struct SchemaPart {
     pub area: &'static str,
     pub sql: &'static str,
+}
+
+/// Loads one area of a new seed ([`Store::replace_template`]): run on a thread of its own, in a
+/// transaction on a database holding only Understudy's own tables and that area's part of the
+/// schema.
+pub struct Fill<'a, E> {
+    pub area: &'static str,
+    pub run: Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E> + Send + 'a>,
+}
+
+impl<'a, E> Fill<'a, E> {
+    pub fn new(
+        area: &'static str,
+        run: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E> + Send + 'a,
+    ) -> Self {
+        Self {
+            area,
+            run: Box::new(run),
+        }
+    }
 }
 
 /// The rows a write may change: those `owner` holds in `area` (the kit: a vendor's slug and a
@@ -195,6 +217,7 @@ impl Db {
                 };
                 // Made outside the data's lock: reads go on from the seed meanwhile.
                 let database = Arc::new(if *whole {
+                    seed.wait_settled();
                     Database::copy_of(&seed.database)?
                 } else {
                     Database::overlay(seed)?
@@ -300,7 +323,10 @@ impl Db {
     /// over; seeded data just lets its own database go.
     fn reset(&self, seed: &Arc<Seed>) -> Result<()> {
         match &*self.0 {
-            Source::File(database) => database.restore_from(&seed.database),
+            Source::File(database) => {
+                seed.wait_settled();
+                database.restore_from(&seed.database)
+            }
             Source::Seeded { data, making, .. } => {
                 let _making = lock(making);
                 let dropped = {
@@ -339,7 +365,8 @@ impl Store {
         parts: Vec<SchemaPart>,
         limits: NamespaceLimits,
     ) -> Result<Self> {
-        let seed = Arc::new(Seed::build::<StoreError>(&parts, |_| Ok(()))?);
+        let seed = Arc::new(Seed::build::<StoreError>(&parts, Vec::new())?);
+        seed.index();
         let live = match path {
             Some(path) => {
                 let sql: Vec<&str> = parts.iter().map(|part| part.sql).collect();
@@ -359,18 +386,23 @@ impl Store {
         &self.live
     }
 
-    /// Builds a new seed with `fill`, and makes it the one resets and new namespaces start from.
-    /// On error the previous seed stays.
-    pub fn replace_template<E>(
-        &self,
-        fill: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E>,
-    ) -> Result<(), E>
+    /// Builds a new seed with `fills` (each area's side by side), and makes it the one resets
+    /// and new namespaces start from. On error the previous seed stays. Its search indexes are
+    /// built next, in the background ([`Store::search_ready`]).
+    pub fn replace_template<E>(&self, fills: Vec<Fill<'_, E>>) -> Result<(), E>
     where
-        E: From<StoreError>,
+        E: From<StoreError> + Send,
     {
-        let seed = Seed::build(&self.parts, fill)?;
-        self.namespaces.set_seed(Arc::new(seed));
+        let seed = Arc::new(Seed::build(&self.parts, fills)?);
+        seed.index();
+        self.namespaces.set_seed(seed);
         Ok(())
+    }
+
+    /// Whether the seed's search indexes are built: until then searches check every record
+    /// (the same answers, slower) and a namespace's first write waits for them.
+    pub fn search_ready(&self) -> bool {
+        self.namespaces.seed().is_settled()
     }
 
     /// Whether the default namespace's data is a file that already holds seeded data (from an
@@ -511,11 +543,16 @@ mod tests {
     fn seeded_store_with(limits: NamespaceLimits) -> Store {
         let store = open(vec![THINGS, OTHERS], limits);
         store
-            .replace_template::<StoreError>(|tx| {
-                tx.execute("INSERT INTO things VALUES (1, 'seeded')", [])?;
-                tx.execute("INSERT INTO others VALUES ('seeded')", [])?;
-                Ok(())
-            })
+            .replace_template::<StoreError>(vec![
+                Fill::new("things", |tx| {
+                    tx.execute("INSERT INTO things VALUES (1, 'seeded')", [])?;
+                    Ok(())
+                }),
+                Fill::new("others", |tx| {
+                    tx.execute("INSERT INTO others VALUES ('seeded')", [])?;
+                    Ok(())
+                }),
+            ])
             .unwrap();
         store.reset().unwrap();
         store
@@ -556,10 +593,10 @@ mod tests {
         assert_eq!(live.view().database(), seed);
         assert_eq!(count(live, "others"), 1);
         store
-            .replace_template::<StoreError>(|tx| {
+            .replace_template::<StoreError>(vec![Fill::new("things", |tx| {
                 tx.execute("INSERT INTO things VALUES (2, 'reseeded')", [])?;
                 Ok(())
-            })
+            })])
             .unwrap();
         assert_eq!(count(live, "things"), 1, "the old seed until the reset");
         store.reset().unwrap();
@@ -782,75 +819,55 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn objects_the_fill_made_go_with_their_table_their_namesake_or_any_area() {
-        let store = open(vec![THINGS, OTHERS], NamespaceLimits::default());
+    async fn objects_a_fill_made_go_with_its_area_and_search_indexes_with_their_views() {
+        // A searchable set of `watchers`, named after `things` too: the longer name wins.
+        const WATCHERS: SchemaPart = SchemaPart {
+            area: "watchers",
+            sql: "CREATE TABLE IF NOT EXISTS watchers (name TEXT NOT NULL);
+                  CREATE VIEW IF NOT EXISTS things_watched_search AS
+                      SELECT 1 AS tenant, rowid AS row, understudy_search_text(name) AS text
+                      FROM watchers;",
+        };
+        let store = open(vec![THINGS, WATCHERS], NamespaceLimits::default());
         store
-            .replace_template::<StoreError>(|tx| {
-                tx.execute_batch(
-                    "CREATE INDEX things_by_owner ON things (owner);
-                     CREATE TABLE things_index (x); INSERT INTO things_index VALUES (2);
-                     CREATE TABLE thingsextra (x);
-                     CREATE TABLE extra (x); INSERT INTO extra VALUES (1);",
-                )?;
-                Ok(())
-            })
+            .replace_template::<StoreError>(vec![
+                Fill::new("things", |tx| {
+                    tx.execute_batch(
+                        "CREATE INDEX things_by_owner ON things (owner);
+                         CREATE TABLE extra (x); INSERT INTO extra VALUES (1);",
+                    )?;
+                    Ok(())
+                }),
+                Fill::new("watchers", |tx| {
+                    tx.execute("INSERT INTO watchers VALUES ('Ada')", [])?;
+                    Ok(())
+                }),
+            ])
             .unwrap();
-        let others = namespace(&store, "others");
-        others
-            .run_for(
-                Scope {
-                    area: "others",
-                    owner: 1,
-                },
-                |_| Ok(()),
-            )
-            .await
-            .unwrap();
-        assert_eq!(own_objects(&others), ["extra", "others", "thingsextra"]);
         let things = namespace(&store, "things");
         things.run_for(scope(1), |_| Ok(())).await.unwrap();
         assert_eq!(
             own_objects(&things),
-            [
-                "extra",
-                "things",
-                "things_by_name",
-                "things_by_owner",
-                "things_index",
-                "thingsextra"
-            ]
+            ["extra", "things", "things_by_name", "things_by_owner"]
         );
         assert_eq!(count(&things, "extra"), 1);
-        assert_eq!(count(&things, "things_index"), 1);
-    }
-
-    #[tokio::test]
-    async fn an_object_named_after_two_goes_with_the_longer_namesake() {
-        const WATCHERS: SchemaPart = SchemaPart {
-            area: "watchers",
-            sql: "CREATE TABLE IF NOT EXISTS watchers (name TEXT NOT NULL);
-                  CREATE VIEW IF NOT EXISTS things_watched AS SELECT name FROM watchers;",
-        };
-        let store = open(vec![THINGS, WATCHERS], NamespaceLimits::default());
-        store
-            .replace_template::<StoreError>(|tx| {
-                tx.execute_batch("CREATE TABLE things_watched_index (x);")?;
-                Ok(())
-            })
-            .unwrap();
         let watchers = namespace(&store, "watchers");
         let written = Scope {
             area: "watchers",
             owner: 1,
         };
         watchers.run_for(written, |_| Ok(())).await.unwrap();
-        assert_eq!(
-            own_objects(&watchers),
-            ["things_watched", "things_watched_index", "watchers"]
+        let objects = own_objects(&watchers);
+        assert!(
+            objects.contains(&"things_watched_search_trigrams".to_owned()),
+            "{objects:?}"
         );
-        let things = namespace(&store, "things");
-        things.run_for(scope(1), |_| Ok(())).await.unwrap();
-        assert_eq!(own_objects(&things), ["things", "things_by_name"]);
+        assert!(
+            objects
+                .iter()
+                .all(|name| name == "watchers" || name.starts_with("things_watched_search")),
+            "{objects:?}"
+        );
     }
 
     #[tokio::test]
@@ -873,7 +890,7 @@ mod tests {
         };
         let store = open(vec![area], NamespaceLimits::default());
         store
-            .replace_template::<StoreError>(|tx| {
+            .replace_template::<StoreError>(vec![Fill::new("exact", |tx| {
                 tx.execute_batch(
                     "INSERT INTO plain (rowid, name) VALUES (7, 'seven'), (3, 'three');
                      INSERT INTO counted (name) VALUES ('a'), ('b');
@@ -888,7 +905,7 @@ mod tests {
                      ANALYZE;",
                 )?;
                 Ok(())
-            })
+            })])
             .unwrap();
         let scope = Scope {
             area: "exact",
@@ -1030,15 +1047,15 @@ mod tests {
     fn a_failed_fill_keeps_the_previous_seed() {
         let store = open(vec![OTHERS], NamespaceLimits::default());
         store
-            .replace_template::<StoreError>(|tx| {
+            .replace_template::<StoreError>(vec![Fill::new("others", |tx| {
                 tx.execute("INSERT INTO others VALUES ('kept')", [])?;
                 Ok(())
-            })
+            })])
             .unwrap();
-        let failed = store.replace_template::<StoreError>(|tx| {
+        let failed = store.replace_template::<StoreError>(vec![Fill::new("others", |tx| {
             tx.execute("INSERT INTO nowhere VALUES (1)", [])?;
             Ok(())
-        });
+        })]);
         assert!(failed.is_err());
         store.reset().unwrap();
         assert_eq!(count(store.live(), "others"), 1);

@@ -9,15 +9,20 @@
 //! fails, instead of changing what other namespaces read.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use rusqlite::Connection;
 
 use super::database::{Database, Location};
-use super::{Result, SchemaPart, StoreError, lock};
+use super::{Fill, Result, SchemaPart, StoreError, lock, search};
 
 /// The name the seed is attached under in a namespace's own database.
 const SEED_SCHEMA: &str = "understudy_seed";
+
+/// The name an area's database is attached under while the seed copies it in.
+const PART_SCHEMA: &str = "understudy_part";
 
 /// The page cache, in KiB (negative, as `PRAGMA cache_size` takes it), each namespace keeps of
 /// the seed.
@@ -25,14 +30,17 @@ const SEED_CACHE_KIB: i64 = -128;
 
 /// The area of the objects Understudy itself creates ([`super::META_SCHEMA`]).
 const META_AREA: &str = "";
-/// The area of objects the seed's fill made on no area's table: copied with any area.
-const ANY_AREA: &str = "*";
 
-/// The seeded data, read-only, and which of its objects each area owns.
+/// The seeded data, read-only but for its search indexes, which are built once it is served
+/// ([`Seed::index`]); and which of its objects each area owns.
 #[derive(Debug)]
 pub(super) struct Seed {
     pub database: Arc<Database>,
-    areas: Vec<Area>,
+    /// The areas while the search indexes are built (which adds theirs).
+    building: Mutex<Vec<Area>>,
+    /// The areas once the search indexes are built or given up ([`Seed::settled`]).
+    areas: OnceLock<Vec<Area>>,
+    settling: Condvar,
 }
 
 #[derive(Debug)]
@@ -42,83 +50,245 @@ struct Area {
     objects: Vec<String>,
 }
 
+/// One area to build: its schema and the fills that load it, in order.
+struct AreaWork<'a, E> {
+    name: &'static str,
+    sql: Vec<&'static str>,
+    fills: Vec<Fill<'a, E>>,
+}
+
 impl Seed {
-    /// Builds the seed: every part's schema (recording what each creates), then `fill` in one
-    /// transaction; databases `fill` attached (to copy from) are detached once it is committed.
-    /// On error nothing is kept.
-    pub fn build<E>(
-        parts: &[SchemaPart],
-        fill: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E>,
-    ) -> Result<Self, E>
+    /// Builds the seed: each area in a database of its own (its schema, then its fills in one
+    /// transaction, then its indexes), areas side by side on every core, each copied into the
+    /// seed as soon as it is done. On error nothing is kept: the error is that of the first
+    /// failing area in the order of `parts`. The search indexes are not built yet: see
+    /// [`Seed::index`].
+    pub fn build<E>(parts: &[SchemaPart], fills: Vec<Fill<'_, E>>) -> Result<Self, E>
     where
-        E: From<StoreError>,
+        E: From<StoreError> + Send,
     {
+        let mut work: Vec<AreaWork<'_, E>> = Vec::new();
+        for part in parts {
+            match work.iter_mut().find(|area| area.name == part.area) {
+                Some(area) => area.sql.push(part.sql),
+                None => work.push(AreaWork {
+                    name: part.area,
+                    sql: vec![part.sql],
+                    fills: Vec::new(),
+                }),
+            }
+        }
+        for fill in fills {
+            match work.iter_mut().find(|area| area.name == fill.area) {
+                Some(area) => area.fills.push(fill),
+                None => return Err(StoreError::UnknownArea(fill.area).into()),
+            }
+        }
         let database = Database::open(Location::Memory, &[])?;
-        let areas = database.with_writer(|conn| -> Result<Vec<Area>, E> {
-            // Nothing of a seed is ever rolled back: on any error the whole database goes. So
-            // it is built without a journal, and SQLite no longer copies every page a statement
-            // changes into a statement journal first (about a second of a million-contact start).
-            let journal: String = conn
-                .pragma_query_value(None, "journal_mode", |row| row.get(0))
-                .map_err(StoreError::from)?;
-            conn.execute_batch("PRAGMA journal_mode = OFF")
-                .map_err(StoreError::from)?;
-            let tx = conn.transaction().map_err(StoreError::from)?;
-            let mut seen = object_names(&tx).map_err(StoreError::from)?;
-            let mut areas = vec![Area {
-                name: META_AREA,
-                objects: seen.iter().cloned().collect(),
-            }];
-            for part in parts {
-                tx.execute_batch(part.sql).map_err(StoreError::from)?;
-                let now = object_names(&tx).map_err(StoreError::from)?;
-                let mut objects: Vec<String> = now.difference(&seen).cloned().collect();
-                objects.sort_unstable();
-                match areas.iter_mut().find(|area| area.name == part.area) {
-                    Some(area) => area.objects.extend(objects),
-                    None => areas.push(Area {
-                        name: part.area,
-                        objects,
-                    }),
+        let mut areas = vec![Area {
+            name: META_AREA,
+            objects: database
+                .with_writer(|conn| object_names(conn))
+                .map_err(StoreError::from)?
+                .into_iter()
+                .collect(),
+        }];
+        areas.extend(work.iter().map(|area| Area {
+            name: area.name,
+            objects: Vec::new(),
+        }));
+        let failed = AtomicBool::new(false);
+        let queue = Mutex::new(work.into_iter().enumerate());
+        let (done, finished) = channel();
+        let mut first_error: Option<(usize, E)> = None;
+        std::thread::scope(|scope| {
+            for _ in 0..builders() {
+                let (done, queue, failed) = (done.clone(), &queue, &failed);
+                scope.spawn(move || {
+                    while !failed.load(Ordering::Acquire) {
+                        let Some((index, area)) = lock(queue).next() else {
+                            break;
+                        };
+                        let built = build_area(area);
+                        if built.is_err() {
+                            failed.store(true, Ordering::Release);
+                        }
+                        if done.send((index, built)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done);
+            database.with_writer(|conn| {
+                for (index, built) in finished {
+                    let copied = built.and_then(|part| {
+                        if first_error.is_some() {
+                            return Ok(());
+                        }
+                        copy_in(conn, &part, &mut areas[index + 1]).map_err(E::from)
+                    });
+                    if let Err(error) = copied {
+                        failed.store(true, Ordering::Release);
+                        if first_error.as_ref().is_none_or(|(first, _)| index < *first) {
+                            first_error = Some((index, error));
+                        }
+                    }
                 }
-                seen = now;
-            }
-            // Indexes are built after the bulk insert: sorting once beats updating them row by
-            // row (a 500,000-contact seed loads in half the time).
-            let indexes = super::take_indexes(&tx)?;
-            fill(&tx)?;
-            // Each index's sort may use every core (the seed's writer does nothing else).
-            tx.pragma_update(None, "threads", super::database::reader_count())
-                .map_err(StoreError::from)?;
-            for sql in indexes {
-                tx.execute_batch(&sql).map_err(StoreError::from)?;
-            }
-            adopt_unowned(&tx, &mut areas, &seen).map_err(StoreError::from)?;
-            tx.execute(
-                "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES ('seeded', '1')",
-                [],
-            )
+            });
+        });
+        if let Some((_, error)) = first_error {
+            return Err(error);
+        }
+        database
+            .with_writer(|conn| {
+                conn.execute(
+                    "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES ('seeded', '1')",
+                    [],
+                )
+            })
             .map_err(StoreError::from)?;
-            tx.commit().map_err(StoreError::from)?;
-            conn.execute_batch(&format!("PRAGMA journal_mode = {journal}"))
-                .map_err(StoreError::from)?;
-            detach_all(conn).map_err(StoreError::from)?;
-            Ok(areas)
-        })?;
         database.release_memory();
         Ok(Self {
             database: Arc::new(database),
-            areas,
+            building: Mutex::new(areas),
+            areas: OnceLock::new(),
+            settling: Condvar::new(),
         })
     }
 
-    fn area(&self, name: &str) -> Option<&Area> {
-        self.areas.iter().find(|area| area.name == name)
+    /// Builds the search indexes on a thread of their own and then marks the seed settled.
+    /// Until then searches answer the same by checking every record, and whatever copies the
+    /// seed waits ([`Seed::settled`]), so that no copy lacks them.
+    pub fn index(self: &Arc<Self>) {
+        let seed = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("search-feed".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                match seed.build_search_indexes() {
+                    Ok(()) => tracing::info!(took = ?started.elapsed(), "search indexes built"),
+                    Err(error) => tracing::error!(%error, "search indexes not built: searches check every record"),
+                }
+                seed.settle();
+            });
+        if spawned.is_err() {
+            self.settle();
+        }
+    }
+
+    fn build_search_indexes(&self) -> Result<()> {
+        self.database.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let before = object_names(&tx)?;
+            search::Builder::start()?.finish(&tx)?;
+            adopt_unowned(&tx, &mut lock(&self.building), &before)?;
+            tx.commit()?;
+            detach_all(conn)?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.database.release_memory();
+        Ok(())
+    }
+
+    fn settle(&self) {
+        let mut building = lock(&self.building);
+        let _ = self.areas.set(std::mem::take(&mut *building));
+        drop(building);
+        self.settling.notify_all();
+    }
+
+    /// Whether the search indexes are built (or given up).
+    pub fn is_settled(&self) -> bool {
+        self.areas.get().is_some()
+    }
+
+    /// Waits until the search indexes are built (or given up), and answers the areas then:
+    /// whatever copies the seed calls it first. Blocking.
+    fn settled(&self) -> &[Area] {
+        let mut building = lock(&self.building);
+        loop {
+            if let Some(areas) = self.areas.get() {
+                return areas;
+            }
+            building = self
+                .settling
+                .wait(building)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// [`Seed::settled`] for a copy made elsewhere (of the whole database). Blocking.
+    pub fn wait_settled(&self) {
+        self.settled();
     }
 }
 
-/// Detaches every database a fill attached to copy from (which only a finished transaction
-/// lets go).
+/// Threads building areas: twice the cores, so that a core whose area is done turns to
+/// another while the largest still loads (areas differ several times in size).
+fn builders() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+/// Builds one area in a database of its own: its schema, its fills in one transaction without
+/// a journal, then its indexes (sorting once beats updating them row by row: a
+/// 500,000-contact seed loads in half the time).
+fn build_area<E>(area: AreaWork<'_, E>) -> Result<Database, E>
+where
+    E: From<StoreError>,
+{
+    let database = Database::open(Location::Memory, &area.sql)?;
+    database.with_writer(|conn| -> Result<(), E> {
+        // Nothing of an area is ever rolled back: on any error the whole database goes. So it
+        // is built without a journal, and SQLite no longer copies every page a statement
+        // changes into a statement journal first (about a second of a million-contact start).
+        conn.execute_batch("PRAGMA journal_mode = OFF")
+            .map_err(StoreError::from)?;
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let indexes = super::take_indexes(&tx)?;
+        for fill in area.fills {
+            (fill.run)(&tx)?;
+        }
+        for sql in indexes {
+            tx.execute_batch(&sql).map_err(StoreError::from)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        detach_all(conn).map_err(StoreError::from)?;
+        Ok(())
+    })?;
+    Ok(database)
+}
+
+/// Copies a built area's objects and rows into the seed (`conn`, its writer), with the rows it
+/// put in `understudy_meta`, and records them as `area`'s.
+fn copy_in(conn: &mut Connection, part: &Database, area: &mut Area) -> Result<()> {
+    conn.execute(&format!("ATTACH ?1 AS {PART_SCHEMA}"), [part.name()])?;
+    let copied = (|| {
+        let known = object_names(conn)?;
+        let mut objects: Vec<String> = conn
+            .prepare(&format!(
+                "SELECT name FROM {PART_SCHEMA}.sqlite_schema
+                 WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
+            ))?
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        objects.retain(|name| !known.contains(name));
+        area.objects = objects;
+        copy_area(conn, area, PART_SCHEMA)?;
+        conn.execute(
+            &format!(
+                "INSERT OR REPLACE INTO main.understudy_meta SELECT * FROM {PART_SCHEMA}.understudy_meta"
+            ),
+            [],
+        )?;
+        Ok(())
+    })();
+    conn.execute(&format!("DETACH {PART_SCHEMA}"), [])?;
+    copied
+}
+
+/// Detaches every database a fill or an index build attached to copy from (which only a
+/// finished transaction lets go).
 fn detach_all(conn: &Connection) -> rusqlite::Result<()> {
     let attached: Vec<String> = conn
         .prepare("SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')")?
@@ -130,24 +300,18 @@ fn detach_all(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Gives the objects the fill made (not the schema) an area: that of the table an index or
-/// trigger is on, or that of the object it is named after (`<object>_…`: a search index's
-/// tables are named after their view, see [`super::search`]); [`ANY_AREA`] for the rest,
-/// copied with whichever area is copied first.
+/// Gives the objects made since `owned` (the search indexes) the area of the object they are
+/// named after (`<object>_…`: a search index's tables are named after their view, see
+/// [`super::search`]), the longest such name winning (`a_b_c` goes with `a_b` rather than with
+/// `a`); Understudy's own area if none.
 fn adopt_unowned(
     conn: &Connection,
-    areas: &mut Vec<Area>,
+    areas: &mut [Area],
     owned: &HashSet<String>,
 ) -> rusqlite::Result<()> {
     let mut unowned: Vec<String> = object_names(conn)?.difference(owned).cloned().collect();
     unowned.sort_unstable();
     for name in unowned {
-        let table: String = conn.query_row(
-            "SELECT tbl_name FROM sqlite_schema WHERE name = ?1",
-            [&name],
-            |row| row.get(0),
-        )?;
-        // The longest namesake wins: `a_b_c` goes with `a_b` rather than with `a`.
         let namesake = |area: &Area| {
             area.objects
                 .iter()
@@ -160,26 +324,11 @@ fn adopt_unowned(
         };
         let owner = areas
             .iter()
-            .position(|area| table != name && area.objects.contains(&table))
-            .or_else(|| {
-                areas
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, area)| area.name != ANY_AREA)
-                    .filter_map(|(index, area)| Some((namesake(area)?, index)))
-                    .max()
-                    .map(|(_, index)| index)
-            });
-        match owner {
-            Some(index) => areas[index].objects.push(name),
-            None => match areas.iter_mut().find(|area| area.name == ANY_AREA) {
-                Some(any) => any.objects.push(name),
-                None => areas.push(Area {
-                    name: ANY_AREA,
-                    objects: vec![name],
-                }),
-            },
-        }
+            .enumerate()
+            .filter_map(|(index, area)| Some((namesake(area)?, index)))
+            .max()
+            .map_or(0, |(_, index)| index);
+        areas[owner].objects.push(name);
     }
     Ok(())
 }
@@ -217,18 +366,15 @@ impl Overlay {
     /// Makes sure the tables a write in `area` may change are copies of the namespace's own:
     /// that area's, or every area's for `None` (or an area the seed does not know).
     pub fn copy_for(&self, conn: &mut Connection, area: Option<&str>) -> rusqlite::Result<()> {
-        let wanted: Vec<&Area> = match area.and_then(|name| self.seed.area(name)) {
-            Some(area) => std::iter::once(area)
-                .chain(self.seed.area(ANY_AREA))
-                .collect(),
-            None => self.seed.areas.iter().collect(),
-        };
+        let areas = self.seed.settled();
+        let known = area.filter(|name| areas.iter().any(|known| known.name == *name));
         let mut copied = lock(&self.copied);
-        for area in wanted {
-            if copied.contains(area.name) {
+        for area in areas {
+            let wanted = known.is_none_or(|name| area.name == name);
+            if !wanted || copied.contains(area.name) {
                 continue;
             }
-            copy_area(conn, area)?;
+            copy_area(conn, area, SEED_SCHEMA)?;
             copied.insert(area.name);
         }
         Ok(())
@@ -245,21 +391,21 @@ struct Object {
     without_rowid: bool,
 }
 
-/// Copies one area's objects from the seed into `main`, rows exactly (row ids included), in one
-/// transaction.
-fn copy_area(conn: &mut Connection, area: &Area) -> rusqlite::Result<()> {
+/// Copies one area's objects from the attached database `from` into `main`, rows exactly (row
+/// ids included), in one transaction.
+fn copy_area(conn: &mut Connection, area: &Area, from: &str) -> rusqlite::Result<()> {
     // The rows are the seed's, which held to its foreign keys; checking them again would only
     // keep SQLite from moving whole records (and the setting cannot change in a transaction).
     let checked: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
     conn.pragma_update(None, "foreign_keys", false)?;
-    let copied = copy_area_unchecked(conn, area);
+    let copied = copy_area_unchecked(conn, area, from);
     conn.pragma_update(None, "foreign_keys", checked)?;
     copied
 }
 
-fn copy_area_unchecked(conn: &mut Connection, area: &Area) -> rusqlite::Result<()> {
+fn copy_area_unchecked(conn: &mut Connection, area: &Area, from: &str) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    let objects = area_objects(&tx, area)?;
+    let objects = area_objects(&tx, area, from)?;
     let of_kind = |kind: &'static str| objects.iter().filter(move |o| o.kind == kind);
     let tables = |kinds: &'static [&'static str]| {
         objects
@@ -278,7 +424,7 @@ fn copy_area_unchecked(conn: &mut Connection, area: &Area) -> rusqlite::Result<(
             // A virtual table starts its shadow tables with rows of its own.
             tx.execute(&format!("DELETE FROM main.{}", quote(&table.name)), [])?;
         }
-        copy_rows(&tx, table)?;
+        copy_rows(&tx, table, from)?;
     }
     let has = |schema: &str, table: &str| -> rusqlite::Result<bool> {
         tx.query_row(
@@ -287,7 +433,7 @@ fn copy_area_unchecked(conn: &mut Connection, area: &Area) -> rusqlite::Result<(
             |row| row.get(0),
         )
     };
-    if has(SEED_SCHEMA, "sqlite_sequence")? && has("main", "sqlite_sequence")? {
+    if has(from, "sqlite_sequence")? && has("main", "sqlite_sequence")? {
         // Copying rows counted them again; the seed's count also remembers deleted ids.
         for table in tables(&["table"]) {
             tx.execute(
@@ -297,7 +443,7 @@ fn copy_area_unchecked(conn: &mut Connection, area: &Area) -> rusqlite::Result<(
             tx.execute(
                 &format!(
                     "INSERT INTO main.sqlite_sequence (name, seq)
-                     SELECT name, seq FROM {SEED_SCHEMA}.sqlite_sequence WHERE name = ?1"
+                     SELECT name, seq FROM {from}.sqlite_sequence WHERE name = ?1"
                 ),
                 [&table.name],
             )?;
@@ -310,7 +456,7 @@ fn copy_area_unchecked(conn: &mut Connection, area: &Area) -> rusqlite::Result<(
         }
     }
     // Planner statistics, if the seed has them, made the same way from the same rows.
-    if has(SEED_SCHEMA, "sqlite_stat1")? {
+    if has(from, "sqlite_stat1")? {
         for table in tables(&["table"]) {
             tx.execute_batch(&format!("ANALYZE main.{}", quote(&table.name)))?;
         }
@@ -318,21 +464,21 @@ fn copy_area_unchecked(conn: &mut Connection, area: &Area) -> rusqlite::Result<(
     tx.commit()
 }
 
-/// Copies a table's rows from the seed into its empty copy in `main`, row ids included.
+/// Copies a table's rows from `from` into its empty copy in `main`, row ids included.
 ///
 /// SQLite copies `INSERT INTO t SELECT * FROM s` between tables of one schema record by record
 /// (its "transfer optimisation"), which keeps row ids when the table has an index. Where it
 /// would not apply, or would number rows afresh, each row is copied with its `rowid` named.
-fn copy_rows(tx: &Connection, table: &Object) -> rusqlite::Result<()> {
+fn copy_rows(tx: &Connection, table: &Object, from: &str) -> rusqlite::Result<()> {
     let name = quote(&table.name);
-    let whole = format!("INSERT INTO main.{name} SELECT * FROM {SEED_SCHEMA}.{name}");
+    let whole = format!("INSERT INTO main.{name} SELECT * FROM {from}.{name}");
     if table.without_rowid || transfers_row_ids(tx, &table.name, &whole)? {
         tx.execute(&whole, [])?;
         return Ok(());
     }
     let mut columns: Vec<String> = tx
         .prepare(&format!(
-            "SELECT name FROM pragma_table_xinfo(?1, '{SEED_SCHEMA}') WHERE hidden = 0"
+            "SELECT name FROM pragma_table_xinfo(?1, '{from}') WHERE hidden = 0"
         ))?
         .query_map([&table.name], |row| row.get::<_, String>(0))?
         .map(|name| name.map(|name| quote(&name)))
@@ -340,7 +486,7 @@ fn copy_rows(tx: &Connection, table: &Object) -> rusqlite::Result<()> {
     columns.insert(0, "rowid".into());
     let columns = columns.join(", ");
     tx.execute(
-        &format!("INSERT INTO main.{name} ({columns}) SELECT {columns} FROM {SEED_SCHEMA}.{name}"),
+        &format!("INSERT INTO main.{name} ({columns}) SELECT {columns} FROM {from}.{name}"),
         [],
     )?;
     Ok(())
@@ -365,14 +511,14 @@ fn transfers_row_ids(tx: &Connection, table: &str, insert: &str) -> rusqlite::Re
     Ok(opcodes.iter().any(|op| op == "RowCell" || op == "RowData"))
 }
 
-fn area_objects(conn: &Connection, area: &Area) -> rusqlite::Result<Vec<Object>> {
+fn area_objects(conn: &Connection, area: &Area, from: &str) -> rusqlite::Result<Vec<Object>> {
     let names = serde_json::to_string(&area.objects)
         .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
     // In the order they were made: tables before the indexes and triggers on them.
     conn.prepare(&format!(
         "SELECT s.type, s.name, s.sql, t.type, coalesce(t.wr, 0)
-         FROM {SEED_SCHEMA}.sqlite_schema s
-         LEFT JOIN pragma_table_list t ON t.schema = '{SEED_SCHEMA}' AND t.name = s.name
+         FROM {from}.sqlite_schema s
+         LEFT JOIN pragma_table_list t ON t.schema = '{from}' AND t.name = s.name
          WHERE s.name IN (SELECT value FROM json_each(?1))
          ORDER BY s.rowid"
     ))?
