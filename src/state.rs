@@ -298,6 +298,11 @@ impl AppState {
         self.0.store.replace_template(documents.fills(now))
     }
 
+    /// Whether the seed's search indexes are built ([`Store::search_ready`]).
+    pub fn search_ready(&self) -> bool {
+        self.0.store.search_ready()
+    }
+
     /// Each served vendor's seed section, keyed by its slug.
     pub fn seed_sections(&self) -> Vec<(&'static str, Section)> {
         self.0

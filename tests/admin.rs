@@ -13,12 +13,29 @@ fn small_seed(key: &str) -> Value {
 }
 
 #[tokio::test]
-async fn health_answers_ok() {
+async fn health_answers_ok_and_says_when_the_search_indexes_are_built() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.get("/__admin/health", &[]).await,
-        (200, json!({"status": "ok"}))
+    let (status, first) = app.get("/__admin/health", &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        [
+            json!({"status": "ok", "search": "indexing"}),
+            json!({"status": "ok", "search": "ready"})
+        ]
+        .contains(&first),
+        "{first}"
     );
+    // The default seed's indexes take milliseconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, body) = app.get("/__admin/health", &[]).await;
+        assert_eq!(status, 200);
+        if body == json!({"status": "ok", "search": "ready"}) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]

@@ -125,7 +125,8 @@ async fn headers_completed_within_the_timeout_are_answered() {
         .await
         .expect("write");
     let answer = read_until_closed(&mut stream).await;
-    assert_eq!(parse(&answer), (200, json!({"status": "ok"})));
+    let (status, health) = parse(&answer);
+    assert_eq!((status, &health["status"]), (200, &json!("ok")), "{health}");
 }
 
 #[tokio::test]
@@ -142,7 +143,8 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
         .expect("write");
     // The answer arrives, then nothing more is sent either way until the server closes.
     let answer = read_until_closed(&mut stream).await;
-    assert_eq!(parse(&answer), (200, json!({"status": "ok"})));
+    let (status, health) = parse(&answer);
+    assert_eq!((status, &health["status"]), (200, &json!("ok")), "{health}");
 }
 
 #[tokio::test]

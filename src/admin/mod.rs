@@ -137,9 +137,15 @@ fn render_status(status: StatusCode) -> Response {
     (status, axum::Json(json!({ "error": reason }))).into_response()
 }
 
-/// Readiness probe: answers once the seed is loaded (the server binds only after that).
-async fn health() -> axum::Json<Value> {
-    axum::Json(json!({ "status": "ok" }))
+/// Readiness probe: answers once the seed is loaded (the server binds only after that), and
+/// says whether the seed's search indexes are built yet (searches answer the same either way).
+async fn health(State(state): State<AppState>) -> axum::Json<Value> {
+    let search = if state.search_ready() {
+        "ready"
+    } else {
+        "indexing"
+    };
+    axum::Json(json!({ "status": "ok", "search": search }))
 }
 
 /// `GET /__admin/tenants`: per vendor, each tenant with the request headers that authenticate

@@ -76,9 +76,11 @@ pub struct SchemaPart {
 /// transaction on a database holding only Understudy's own tables and that area's part of the
 /// schema.
 pub struct Fill<'a, E> {
-    pub area: &'static str,
-    pub run: Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E> + Send + 'a>,
+    area: &'static str,
+    run: FillWork<'a, E>,
 }
+
+type FillWork<'a, E> = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Result<(), E> + Send + 'a>;
 
 impl<'a, E> Fill<'a, E> {
     pub fn new(
@@ -1041,6 +1043,73 @@ mod tests {
             .map(|n| count(&namespace(&store, &n.name), "things") - 1)
             .sum();
         assert_eq!(total, 8 * 50, "no write was lost to a second copy");
+    }
+
+    #[test]
+    fn the_error_is_the_first_failing_areas_in_schema_order() {
+        let store = open(vec![THINGS, OTHERS], NamespaceLimits::default());
+        let failed = store.replace_template::<StoreError>(vec![
+            Fill::new("others", |tx| {
+                tx.execute("INSERT INTO missing_other VALUES (1)", [])?;
+                Ok(())
+            }),
+            Fill::new("things", |tx| {
+                // Fails after the other area has.
+                std::thread::sleep(Duration::from_millis(100));
+                tx.execute("INSERT INTO missing_thing VALUES (1)", [])?;
+                Ok(())
+            }),
+        ]);
+        let error = failed.expect_err("both fail").to_string();
+        assert!(error.contains("missing_thing"), "{error}");
+        let unknown =
+            store.replace_template::<StoreError>(vec![Fill::new("elsewhere", |_| Ok(()))]);
+        assert!(
+            matches!(unknown, Err(StoreError::UnknownArea("elsewhere"))),
+            "{unknown:?}"
+        );
+    }
+
+    #[test]
+    fn copies_of_the_seed_wait_for_its_search_indexes() {
+        const SEARCHED: SchemaPart = SchemaPart {
+            area: "searched",
+            sql: "CREATE TABLE IF NOT EXISTS searched (name TEXT NOT NULL);
+                  CREATE VIEW IF NOT EXISTS searched_search AS
+                      SELECT 1 AS tenant, rowid AS row, understudy_search_text(name) AS text
+                      FROM searched;",
+        };
+        let fill = Fill::new("searched", |tx| {
+            tx.execute("INSERT INTO searched VALUES ('Ada')", [])?;
+            Ok(())
+        });
+        let seed = Arc::new(Seed::build::<StoreError>(&[SEARCHED], vec![fill]).unwrap());
+        let index = search::Index {
+            view: "searched_search",
+        };
+        let indexed = |db: &Db| db.read_now(|c| index.ready(c)).unwrap();
+        let live = Db::seeded(Arc::clone(&seed), true);
+        assert!(!seed.is_settled());
+        assert!(!indexed(&live), "the seed is served before its indexes");
+        let (written, done) = std::sync::mpsc::channel();
+        for db in [live, Db::namespace(Arc::clone(&seed))] {
+            let written = written.clone();
+            std::thread::spawn(move || {
+                insert(&db, "searched", "Grace");
+                written.send(db).unwrap();
+            });
+        }
+        assert!(
+            done.recv_timeout(Duration::from_millis(300)).is_err(),
+            "no copy is made before the indexes are in"
+        );
+        seed.index();
+        for _ in 0..2 {
+            let db = done.recv_timeout(Duration::from_secs(10)).expect("written");
+            assert!(indexed(&db), "the copy holds the indexes");
+            assert_eq!(count(&db, "searched"), 2);
+        }
+        assert!(seed.is_settled());
     }
 
     #[test]
