@@ -196,6 +196,19 @@ class Server:
                              f"{self.stderr_tail()}")
             time.sleep(0.001)
 
+    def wait_searchable(self, timeout=120):
+        """Seconds from exec until /__admin/health says the search indexes are built (they are
+        built after the server is ready; searches answer the same before, checking every
+        record)."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            status, body = self.request("GET", "/__admin/health")
+            if status == 200 and json.loads(body).get("search") == "ready":
+                return time.perf_counter() - self.started
+            if time.perf_counter() > deadline:
+                raise Broken(f"{self.name}: search indexes not built in {timeout} s: {body!r}")
+            time.sleep(0.005)
+
     def request(self, method, path, headers=None, body=None, timeout=120):
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
@@ -982,15 +995,16 @@ def cold_start(workdir):
     try:
         ready = server.wait_healthy()
         at_ready = server.memory()
+        searchable = server.wait_searchable()
         timings = cold_table(server, tenants)
         after = server.memory()
     finally:
         server.stop()
-    return contacts, ready, at_ready, timings, after
+    return contacts, (ready, searchable), at_ready, timings, after
 
 
 def print_cold(result):
-    contacts, ready, (peak, now), timings, (peak_after, now_after) = result
+    contacts, (ready, searchable), (peak, now), timings, (peak_after, now_after) = result
     rows = [[name, len(t), f"{max(t) * 1e3:.1f} ms", f"{statistics.median(t) * 1e3:.1f} ms"]
             for name, t in timings.items()]
     print(f"Cold: {contacts:,} contacts (the default seed's ten tenants), clock frozen; each "
@@ -1000,8 +1014,9 @@ def print_cold(result):
     print()
     print(f"- start with {contacts:,} contacts: ready (exec → first 200 on /__admin/health) in "
           f"{ready:.2f} s; RSS at ready: peak {peak:.0f} MiB, now {now:.0f} MiB (targets for "
-          f"1,000,000: ready ≤ 10 s, RSS ≤ 1,536 MiB); after the cold table: peak {peak_after:.0f} "
-          f"MiB, now {now_after:.0f} MiB")
+          f"1,000,000: ready ≤ 10 s, RSS ≤ 1,536 MiB); search indexes built (in the background, "
+          f"the table waits for them) at {searchable:.2f} s; after the cold table: peak "
+          f"{peak_after:.0f} MiB, now {now_after:.0f} MiB")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1047,6 +1062,7 @@ def main():
             large = understudy("large", workdir, "--seed", seed_path)
             servers.append(large)
             large_ready = large.wait_healthy()
+            large.wait_searchable()
             idle_large = large.memory()
 
         if table_wanted:

@@ -1,5 +1,7 @@
-//! The seed: the database the seed files produced, read-only once built. Resets copy it; a
-//! namespace reads it until its first write, and then copies only the *areas* it writes.
+//! The seed: the database the seed files produced, read-only once built but for its search
+//! indexes, which come in once it is served. Resets copy it; a namespace reads it until its
+//! first write, and then copies only the *areas* it writes. Nothing copies it before its search
+//! indexes are in, so no copy lacks them.
 //!
 //! An area is the part of the schema one [`super::SchemaPart`] created (the state makes one per
 //! vendor). A namespace's own database is an in-memory database with the seed attached as
@@ -59,10 +61,10 @@ struct AreaWork<'a, E> {
 
 impl Seed {
     /// Builds the seed: each area in a database of its own (its schema, then its fills in one
-    /// transaction, then its indexes), areas side by side on every core, each copied into the
-    /// seed as soon as it is done. On error nothing is kept: the error is that of the first
-    /// failing area in the order of `parts`. The search indexes are not built yet: see
-    /// [`Seed::index`].
+    /// transaction, then its indexes), several areas at once ([`builders`]), each copied into
+    /// the seed as soon as it is done. On error nothing is kept and no further area is started;
+    /// the error is that of the first area, in the order of `parts`, among those that failed.
+    /// The search indexes are not built yet: see [`Seed::index`].
     pub fn build<E>(parts: &[SchemaPart], fills: Vec<Fill<'_, E>>) -> Result<Self, E>
     where
         E: From<StoreError> + Send,
