@@ -504,6 +504,14 @@ mod tests {
         sql: "CREATE TABLE IF NOT EXISTS things (owner INTEGER NOT NULL, name TEXT NOT NULL);
               CREATE INDEX IF NOT EXISTS things_by_name ON things (name);",
     };
+    /// A searchable set of `watchers`, named after `things` too.
+    const WATCHERS: SchemaPart = SchemaPart {
+        area: "watchers",
+        sql: "CREATE TABLE IF NOT EXISTS watchers (name TEXT NOT NULL);
+              CREATE VIEW IF NOT EXISTS things_watched_search AS
+                  SELECT 1 AS tenant, rowid AS row, understudy_search_text(name) AS text
+                  FROM watchers;",
+    };
     const OTHERS: SchemaPart = SchemaPart {
         area: "others",
         sql: "CREATE TABLE IF NOT EXISTS others (name TEXT NOT NULL);",
@@ -822,14 +830,8 @@ mod tests {
 
     #[tokio::test]
     async fn objects_a_fill_made_go_with_its_area_and_search_indexes_with_their_views() {
-        // A searchable set of `watchers`, named after `things` too: the longer name wins.
-        const WATCHERS: SchemaPart = SchemaPart {
-            area: "watchers",
-            sql: "CREATE TABLE IF NOT EXISTS watchers (name TEXT NOT NULL);
-                  CREATE VIEW IF NOT EXISTS things_watched_search AS
-                      SELECT 1 AS tenant, rowid AS row, understudy_search_text(name) AS text
-                      FROM watchers;",
-        };
+        // `things_watched_search`'s index tables are named after `things` too: the longer
+        // name, the view's, wins.
         let store = open(vec![THINGS, WATCHERS], NamespaceLimits::default());
         store
             .replace_template::<StoreError>(vec![
@@ -1072,20 +1074,13 @@ mod tests {
 
     #[test]
     fn copies_of_the_seed_wait_for_its_search_indexes() {
-        const SEARCHED: SchemaPart = SchemaPart {
-            area: "searched",
-            sql: "CREATE TABLE IF NOT EXISTS searched (name TEXT NOT NULL);
-                  CREATE VIEW IF NOT EXISTS searched_search AS
-                      SELECT 1 AS tenant, rowid AS row, understudy_search_text(name) AS text
-                      FROM searched;",
-        };
-        let fill = Fill::new("searched", |tx| {
-            tx.execute("INSERT INTO searched VALUES ('Ada')", [])?;
+        let fill = Fill::new("watchers", |tx| {
+            tx.execute("INSERT INTO watchers VALUES ('Ada')", [])?;
             Ok(())
         });
-        let seed = Arc::new(Seed::build::<StoreError>(&[SEARCHED], vec![fill]).unwrap());
+        let seed = Arc::new(Seed::build::<StoreError>(&[WATCHERS], vec![fill]).unwrap());
         let index = search::Index {
-            view: "searched_search",
+            view: "things_watched_search",
         };
         let indexed = |db: &Db| db.read_now(|c| index.ready(c)).unwrap();
         let live = Db::seeded(Arc::clone(&seed), true);
@@ -1095,7 +1090,7 @@ mod tests {
         for db in [live, Db::namespace(Arc::clone(&seed))] {
             let written = written.clone();
             std::thread::spawn(move || {
-                insert(&db, "searched", "Grace");
+                insert(&db, "watchers", "Grace");
                 written.send(db).unwrap();
             });
         }
@@ -1107,7 +1102,7 @@ mod tests {
         for _ in 0..2 {
             let db = done.recv_timeout(Duration::from_secs(10)).expect("written");
             assert!(indexed(&db), "the copy holds the indexes");
-            assert_eq!(count(&db, "searched"), 2);
+            assert_eq!(count(&db, "watchers"), 2);
         }
         assert!(seed.is_settled());
     }
