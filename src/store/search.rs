@@ -33,7 +33,7 @@
 //! [`Index::lookup`] counts the matches when it can and hands back the matching rows when they
 //! are few; vendors drive from those, else walk their own order with the plain predicate.
 //!
-//! Until a database's index is built (an older `--db` file, or while a seed loads) a lookup
+//! Until a database's index is built (an older `--db` file, or a seed just served) a lookup
 //! says so and vendors check every record. A write keeps a built index current: the vendor
 //! calls [`Index::forget`] before changing or deleting a record and [`Index::add`] after
 //! creating or changing it.
@@ -293,10 +293,10 @@ fn ready_key(view: &str) -> String {
 }
 
 /// Builds the indexes of a database's searchable sets on a thread of its own, into a
-/// database of its own, while the caller goes on loading: the caller hands each set over as
-/// soon as its records are in ([`Builder::feed`]), and [`Builder::finish`] copies the built
-/// tables into the caller's database and marks each set ready. A seed's fill and its indexing
-/// so share two cores. Dropped unfinished, the build stops and its database goes with it.
+/// database of its own: [`Builder::finish`] reads each set's texts on the caller's thread and
+/// hands them over as it goes (so reading and indexing share two cores), then copies the built
+/// tables into the caller's database and marks each set ready. Dropped unfinished, the build
+/// stops and its database goes with it.
 pub struct Builder {
     /// Where the sets' texts go; `None` once every set is handed over.
     work: Option<SyncSender<Work>>,
@@ -359,19 +359,14 @@ impl Builder {
         })
     }
 
-    /// Hands over the searchable sets of `conn`'s database whose view is named `<prefix>_…`
-    /// (a vendor's, by its slug), reading their texts now: their records must all be in.
-    pub fn feed(&mut self, conn: &Connection, prefix: &str) -> Result<(), StoreError> {
-        let start = format!("{prefix}_");
-        self.feed_views(conn, |view| view.starts_with(&start))
-    }
-
-    /// Hands over every set not handed over yet, waits for the worker, copies its tables into
-    /// `conn`'s database (replacing any index there) and marks each set ready. The built
-    /// database stays attached to `conn` (SQLite detaches no database a transaction has read):
-    /// detach it once the transaction is over.
+    /// Hands over every set of `conn`'s database, waits for the worker, copies its tables into
+    /// that database (replacing any index there) and marks each set ready. The built database
+    /// stays attached to `conn` (SQLite detaches no database a transaction has read): detach
+    /// it once the transaction is over.
     pub fn finish(mut self, conn: &Connection) -> Result<(), StoreError> {
-        self.feed_views(conn, |_| true)?;
+        for view in search_views(conn)? {
+            self.feed_set(conn, view)?;
+        }
         self.work = None;
         let built = self.join()?;
         conn.execute(&format!("ATTACH ?1 AS {BUILT_SCHEMA}"), [&self.name])?;
@@ -383,20 +378,6 @@ impl Builder {
                 "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
                 [ready_key(view)],
             )?;
-        }
-        Ok(())
-    }
-
-    /// Hands over each set whose view is `wanted` and not handed over yet.
-    fn feed_views(
-        &mut self,
-        conn: &Connection,
-        wanted: impl Fn(&str) -> bool,
-    ) -> Result<(), StoreError> {
-        for view in search_views(conn)? {
-            if wanted(&view) && !self.fed.contains(&view) {
-                self.feed_set(conn, view)?;
-            }
         }
         Ok(())
     }
@@ -1024,7 +1005,7 @@ mod tests {
     }
 
     #[test]
-    fn a_builder_indexes_each_set_handed_over_and_the_rest_when_finished() {
+    fn a_builder_indexes_every_set_and_marks_each_ready_once_copied_in() {
         let conn = indexed();
         conn.execute_batch(
             "CREATE TABLE more (tenant INTEGER NOT NULL, name TEXT);
@@ -1037,10 +1018,9 @@ mod tests {
         let more = Index {
             view: "more_search",
         };
-        let mut builder = Builder::start().unwrap();
-        builder.feed(&conn, "more").unwrap();
-        assert!(!more.ready(&conn).unwrap(), "marked only once copied in");
-        builder.finish(&conn).unwrap();
+        assert!(!more.ready(&conn).unwrap());
+        Builder::start().unwrap().finish(&conn).unwrap();
+        assert!(more.ready(&conn).unwrap());
         assert_eq!(matches(&conn, 1, "ÁLVAR"), [1, 2]);
         assert_eq!(matches(&conn, 1, "z"), [2]);
         assert_eq!(more.lookup(&conn, 1, "álv").unwrap().count, Some(1));

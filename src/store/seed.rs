@@ -255,7 +255,6 @@ where
             tx.execute_batch(&sql).map_err(StoreError::from)?;
         }
         tx.commit().map_err(StoreError::from)?;
-        detach_all(conn).map_err(StoreError::from)?;
         Ok(())
     })?;
     Ok(database)
@@ -289,7 +288,7 @@ fn copy_in(conn: &mut Connection, part: &Database, area: &mut Area) -> Result<()
     copied
 }
 
-/// Detaches every database a fill or an index build attached to copy from (which only a
+/// Detaches every database the search index build attached to copy from (which only a
 /// finished transaction lets go).
 fn detach_all(conn: &Connection) -> rusqlite::Result<()> {
     let attached: Vec<String> = conn
