@@ -16,8 +16,8 @@
 //!
 //! A vendor declares a searchable set as a view named `<set>_search` with the columns `tenant`,
 //! `row` (the record's rowid) and `text`: `understudy_search_text(field, …)`, the fields folded
-//! and joined by [`SEPARATOR`]. [`Builder`] indexes every such view, per tenant, on a thread
-//! of its own:
+//! and joined by [`SEPARATOR`]. [`build`] indexes every such view, per tenant, each on a
+//! thread of its own:
 //!
 //! - `<set>_search_trigrams`: FTS5's `trigram` tokenizer over the folded text, so a phrase
 //!   finds exactly the records holding a term of three characters or more, and counts them in
@@ -292,28 +292,41 @@ fn ready_key(view: &str) -> String {
     format!("search:{view}:{VERSION}")
 }
 
-/// Builds the indexes of a database's searchable sets on a thread of its own, into a
-/// database of its own: [`Builder::finish`] reads each set's texts on the caller's thread and
-/// hands them over as it goes (so reading and indexing share two cores), then copies the built
-/// tables into the caller's database and marks each set ready. Dropped unfinished, the build
-/// stops and its database goes with it.
-pub struct Builder {
-    /// Where the sets' texts go; `None` once every set is handed over.
-    work: Option<SyncSender<Work>>,
+/// Builds the index of every searchable set of `conn`'s database, each set on a thread of its
+/// own and into a database of its own while this thread reads the next set's texts; then copies
+/// the built tables into `conn`'s database (replacing any index there) and marks each set
+/// ready. The built databases stay attached to `conn` (SQLite detaches no database a
+/// transaction has read): detach them once the transaction is over.
+pub fn build(conn: &Connection) -> Result<(), StoreError> {
+    let mut sets = Vec::new();
+    for view in search_views(conn)? {
+        sets.push(SetWorker::feed(conn, view)?);
+    }
+    for (index, set) in sets.iter_mut().enumerate() {
+        let built = set.join()?;
+        let schema = format!("{BUILT_SCHEMA}_{index}");
+        conn.execute(&format!("ATTACH ?1 AS {schema}"), [&set.name])?;
+        // Attached, the database lives on without the worker's connection.
+        drop(built);
+        copy_set(conn, &set.view, &schema)?;
+        conn.execute(
+            "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
+            [ready_key(&set.view)],
+        )?;
+    }
+    Ok(())
+}
+
+/// One set's worker. Dropped unfinished (on an error), it stops and its database goes with it.
+struct SetWorker {
+    view: String,
+    /// Where the set's texts go; `None` once all are handed over.
+    work: Option<SyncSender<Vec<Document>>>,
     /// The worker: its connection holds the built database (which lives as long as one does).
     worker: Option<JoinHandle<rusqlite::Result<Connection>>>,
     /// The built database's `memdb` URI, by which the caller's connection attaches it.
     name: String,
-    /// The views handed over, in order.
-    fed: Vec<String>,
     cancelled: Arc<AtomicBool>,
-}
-
-/// What the caller hands the worker, in order.
-enum Work {
-    /// The set whose view this is starts (and the one before it is complete).
-    Set(String),
-    Documents(Vec<Document>),
 }
 
 struct Document {
@@ -324,18 +337,18 @@ struct Document {
 
 /// Documents per message: large enough that the channel costs nothing per record.
 const BATCH: usize = 1_024;
-/// Messages the caller may run ahead of the worker: a bound on what waits in memory.
+/// Messages the caller may run ahead of a set's worker: a bound on what waits in memory.
 const QUEUED: usize = 1_024;
 
-/// The schema the built database is attached under, from [`Builder::finish`] until the
-/// caller's transaction is over and it detaches it.
+/// The schema a set's built database is attached under (`…_<n>` for the n-th set), from
+/// [`build`] until the caller's transaction is over and it detaches it.
 const BUILT_SCHEMA: &str = "understudy_search_built";
 
 static NEXT_BUILD: AtomicU64 = AtomicU64::new(0);
 
-impl Builder {
-    /// Starts the worker, with an empty database of its own.
-    pub fn start() -> Result<Self, StoreError> {
+impl SetWorker {
+    /// Starts `view`'s worker, with an empty database of its own, and hands it the set's texts.
+    fn feed(conn: &Connection, view: String) -> Result<Self, StoreError> {
         let name = format!(
             "file:/understudy-search-{}-{}?vfs=memdb",
             std::process::id(),
@@ -344,47 +357,21 @@ impl Builder {
         let (work, received) = sync_channel(QUEUED);
         let cancelled = Arc::new(AtomicBool::new(false));
         let worker = {
-            let (name, cancelled) = (name.clone(), Arc::clone(&cancelled));
+            let (name, view, cancelled) = (name.clone(), view.clone(), Arc::clone(&cancelled));
             std::thread::Builder::new()
                 .name("search-index".into())
-                .spawn(move || build_sets(&name, &received, &cancelled))
+                .spawn(move || build_set(&name, view, &received, &cancelled))
                 .map_err(|_| StoreError::TaskFailed)?
         };
-        Ok(Self {
+        let mut set = Self {
+            view,
             work: Some(work),
             worker: Some(worker),
             name,
-            fed: Vec::new(),
             cancelled,
-        })
-    }
-
-    /// Hands over every set of `conn`'s database, waits for the worker, copies its tables into
-    /// that database (replacing any index there) and marks each set ready. The built database
-    /// stays attached to `conn` (SQLite detaches no database a transaction has read): detach
-    /// it once the transaction is over.
-    pub fn finish(mut self, conn: &Connection) -> Result<(), StoreError> {
-        for view in search_views(conn)? {
-            self.feed_set(conn, view)?;
-        }
-        self.work = None;
-        let built = self.join()?;
-        conn.execute(&format!("ATTACH ?1 AS {BUILT_SCHEMA}"), [&self.name])?;
-        // Attached, the database lives on without the worker's connection.
-        drop(built);
-        for view in &self.fed {
-            copy_set(conn, view)?;
-            conn.execute(
-                "INSERT OR REPLACE INTO understudy_meta (key, value) VALUES (?1, '1')",
-                [ready_key(view)],
-            )?;
-        }
-        Ok(())
-    }
-
-    fn feed_set(&mut self, conn: &Connection, view: String) -> Result<(), StoreError> {
-        self.send(Work::Set(view.clone()))?;
-        let mut documents = conn.prepare(&format!("SELECT tenant, row, text FROM \"{view}\""))?;
+        };
+        let mut documents =
+            conn.prepare(&format!("SELECT tenant, row, text FROM \"{}\"", set.view))?;
         let mut rows = documents.query([])?;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(record) = rows.next()? {
@@ -394,19 +381,24 @@ impl Builder {
                 text: record.get(2)?,
             });
             if batch.len() == BATCH {
-                self.send(Work::Documents(std::mem::take(&mut batch)))?;
+                set.send(std::mem::take(&mut batch))?;
             }
         }
         if !batch.is_empty() {
-            self.send(Work::Documents(batch))?;
+            set.send(batch)?;
         }
-        self.fed.push(view);
-        Ok(())
+        // Every text is in: the worker finishes once it has taken them all.
+        set.work = None;
+        Ok(set)
     }
 
-    /// Passes `work` on. The worker stops early only on an error, which says why.
-    fn send(&mut self, work: Work) -> Result<(), StoreError> {
-        if self.work.as_ref().is_some_and(|to| to.send(work).is_ok()) {
+    /// Passes `documents` on. The worker stops early only on an error, which says why.
+    fn send(&mut self, documents: Vec<Document>) -> Result<(), StoreError> {
+        if self
+            .work
+            .as_ref()
+            .is_some_and(|to| to.send(documents).is_ok())
+        {
             return Ok(());
         }
         self.work = None;
@@ -420,7 +412,7 @@ impl Builder {
     }
 }
 
-impl Drop for Builder {
+impl Drop for SetWorker {
     fn drop(&mut self) {
         if self.worker.is_some() {
             self.cancelled.store(true, Ordering::Release);
@@ -438,11 +430,12 @@ fn search_views(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     .collect()
 }
 
-/// The worker: builds each set handed over into a database of its own, in one transaction,
-/// and hands the connection back (the database lives as long as it).
-fn build_sets(
+/// A set's worker: builds the set into a database of its own, in one transaction, and hands
+/// the connection back (the database lives as long as it).
+fn build_set(
     name: &str,
-    work: &Receiver<Work>,
+    view: String,
+    work: &Receiver<Vec<Document>>,
     cancelled: &AtomicBool,
 ) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
@@ -452,42 +445,29 @@ fn build_sets(
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    build_into(&conn, work, cancelled)?;
+    build_into(&conn, view, work, cancelled)?;
     Ok(conn)
 }
 
 fn build_into(
     conn: &Connection,
-    work: &Receiver<Work>,
+    view: String,
+    work: &Receiver<Vec<Document>>,
     cancelled: &AtomicBool,
 ) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
-    let mut set: Option<SetBuild> = None;
-    for item in work {
+    let mut set = SetBuild::start(&tx, view)?;
+    for documents in work {
         if cancelled.load(Ordering::Acquire) {
-            break;
+            // Nobody waits for this build: what it made goes with the transaction.
+            return Ok(());
         }
-        match item {
-            Work::Set(view) => {
-                if let Some(done) = set.take() {
-                    done.write_pieces(&tx)?;
-                }
-                set = Some(SetBuild::start(&tx, view)?);
-            }
-            Work::Documents(documents) => {
-                if let Some(set) = &mut set {
-                    set.add(&tx, documents)?;
-                }
-            }
-        }
+        set.add(&tx, documents)?;
     }
     if cancelled.load(Ordering::Acquire) {
-        // Nobody waits for this build: what it made goes with the transaction.
         return Ok(());
     }
-    if let Some(done) = set.take() {
-        done.write_pieces(&tx)?;
-    }
+    set.write_pieces(&tx)?;
     tx.commit()
 }
 
@@ -582,15 +562,15 @@ fn create_tables(conn: &Connection, tables: &Tables) -> rusqlite::Result<()> {
     ))
 }
 
-/// Makes the set of `view` afresh in `conn`'s main database as the attached built database
-/// holds it: the trigram table's own tables (rows and all, replacing those a new one starts
+/// Makes the set of `view` afresh in `conn`'s main database as the built database attached as
+/// `built` holds it: the trigram table's own tables (rows and all, replacing those a new one starts
 /// with) and the pieces' tables, copied record by record.
-fn copy_set(conn: &Connection, view: &str) -> rusqlite::Result<()> {
+fn copy_set(conn: &Connection, view: &str, built: &str) -> rusqlite::Result<()> {
     let tables = tables(view);
     create_tables(conn, &tables)?;
     let stored: Vec<String> = conn
         .prepare(&format!(
-            "SELECT name FROM {BUILT_SCHEMA}.sqlite_schema
+            "SELECT name FROM {built}.sqlite_schema
              WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'
                AND (name = ?1 OR name = ?2 OR name LIKE ?3 ESCAPE '\\')"
         ))?
@@ -606,7 +586,7 @@ fn copy_set(conn: &Connection, view: &str) -> rusqlite::Result<()> {
     for table in stored {
         conn.execute_batch(&format!(
             "DELETE FROM main.\"{table}\";
-             INSERT INTO main.\"{table}\" SELECT * FROM {BUILT_SCHEMA}.\"{table}\";"
+             INSERT INTO main.\"{table}\" SELECT * FROM {built}.\"{table}\";"
         ))?;
     }
     Ok(())
@@ -980,7 +960,7 @@ mod tests {
         )
         .unwrap();
         assert!(INDEX.lookup(&conn, 1, "al").unwrap().candidates.is_none());
-        Builder::start().unwrap().finish(&conn).unwrap();
+        build(&conn).unwrap();
         assert_eq!(matches(&conn, 1, "ÁLVARO"), [1]);
         assert_eq!(matches(&conn, 1, "alvaro"), [2]);
         assert_eq!(matches(&conn, 1, "á"), [1]);
@@ -1019,7 +999,7 @@ mod tests {
             view: "more_search",
         };
         assert!(!more.ready(&conn).unwrap());
-        Builder::start().unwrap().finish(&conn).unwrap();
+        build(&conn).unwrap();
         assert!(more.ready(&conn).unwrap());
         assert_eq!(matches(&conn, 1, "ÁLVAR"), [1, 2]);
         assert_eq!(matches(&conn, 1, "z"), [2]);

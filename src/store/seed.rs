@@ -183,7 +183,7 @@ impl Seed {
         self.database.with_writer(|conn| {
             let tx = conn.transaction()?;
             let before = object_names(&tx)?;
-            search::Builder::start()?.finish(&tx)?;
+            search::build(&tx)?;
             adopt_unowned(&tx, &mut lock(&self.building), &before)?;
             tx.commit()?;
             detach_all(conn)?;
