@@ -1,12 +1,14 @@
 //! The one SQLite store behind every vendor. It knows tables, not HTTP: vendors hand it their
 //! schema and run their own queries through a [`Db`].
 //!
-//! The *seed* is built in memory from the seed files and read-only from then on. The default
-//! namespace's data is a file with `--db`, which reset copies the seed over with SQLite's online
-//! backup; in memory it is the seed itself until its first write, then a whole copy of it (one
-//! page-by-page copy), which a reset lets go. Every other namespace is the seed itself until its
-//! first write, then a small database of its own holding copies of only the areas written (see
-//! `store::seed`).
+//! The *seed* is built in memory from the seed files, each area (a vendor's tables) in a
+//! database of its own and several at once, then copied into one; it is read-only from then on
+//! but for its search indexes, built once it is served (and waited for by whatever copies it).
+//! The default namespace's data is a file with `--db`, which reset copies the seed over with
+//! SQLite's online backup; in memory it is the seed itself until its first write, then a whole
+//! copy of it (one page-by-page copy), which a reset lets go. Every other namespace is the seed
+//! itself until its first write, then a small database of its own holding copies of only the
+//! areas written (see `store::seed`).
 //!
 //! Every write names the rows it may change — a [`Scope`], or anything — and each database
 //! counts writes per scope, so a cached answer is keyed by the writes that could change it
