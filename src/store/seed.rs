@@ -208,6 +208,10 @@ impl Seed {
     /// Waits until the search indexes are built (or given up), and answers the areas then:
     /// whatever copies the seed calls it first. Blocking.
     fn settled(&self) -> &[Area] {
+        // Every scoped write of a namespace asks: once settled, no lock.
+        if let Some(areas) = self.areas.get() {
+            return areas;
+        }
         let mut building = lock(&self.building);
         loop {
             if let Some(areas) = self.areas.get() {
